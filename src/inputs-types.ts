@@ -1,0 +1,57 @@
+// The action's inputs as one typed value, read once and validated (see inputs.ts).
+import type { StepName } from './model.js';
+
+export type Mode = 'plan' | 'apply';
+export type Select = 'auto' | 'changed' | 'due' | 'all';
+export type Cloud = 'global' | 'usgov' | 'usgovhigh' | 'usgovdod' | 'china';
+
+export interface LdapInputs {
+  url: string;
+  bindDn: string;
+  password: string;
+  baseDn: string;
+  /** PEM of the CA that signed the DC's certificate. */
+  ca?: string;
+  tlsVerify: boolean;
+  disabledOu?: string;
+}
+
+export interface EntraInputs {
+  tenantId: string;
+  clientId: string;
+  /** PEM with the certificate and the private key. */
+  certificate: string;
+  certificatePassword?: string;
+  organization?: string;
+  sharepointAdminUrl?: string;
+  cloud: Cloud;
+  authorityHost?: string;
+  graphEndpoint?: string;
+}
+
+export interface Inputs {
+  mode: Mode;
+  csv: string;
+  users?: string;
+  roster?: string;
+  select: Select;
+  lookbackDays: number;
+  timeZone: string;
+  steps: StepName[];
+  defaultDelegate?: string;
+  maxUsers: number;
+  /** Identities (UPN, sAMAccountName) and group names never touched. */
+  protected: string[];
+  failOn: 'error' | 'never';
+  summary: 'full' | 'redacted';
+  resultsFile: string;
+  githubToken?: string;
+  /** Absent: AD is not configured and no AD step runs. */
+  ldap?: LdapInputs;
+  /** Absent: Entra is not configured and no cloud step runs. */
+  entra?: EntraInputs;
+  pwsh: string;
+  powershellSessions: number;
+  mailboxAutomapping: boolean;
+  blockGroup?: string;
+}

@@ -1,0 +1,179 @@
+// The plain typed values that flow through the pipeline: sources → requests → resolve → plan → apply → report.
+
+/** Every step of the contract, in the order they are applied to one user. */
+export const STEP_ORDER = [
+  'ad-disable',
+  'ad-stamp',
+  'ad-groups',
+  'entra-disable',
+  'entra-block',
+  'entra-revoke',
+  'mailbox-access',
+  'onedrive-access',
+  'mailbox-shared',
+  'mailbox-hide',
+  'licenses',
+  'ad-move',
+] as const;
+export type StepName = (typeof STEP_ORDER)[number];
+
+export const DEFAULT_STEPS: StepName[] = [
+  'ad-disable',
+  'entra-disable',
+  'entra-revoke',
+  'mailbox-access',
+  'onedrive-access',
+];
+
+export type StepStatus = 'planned' | 'done' | 'unchanged' | 'skipped' | 'failed' | 'blocked';
+
+/** Where a request came from: the CSV file (relative to the workspace) and its 1-based line. */
+export interface SourceRef {
+  file: string;
+  line: number;
+}
+
+/** The identity columns of the contract; a request carries at least one. */
+export interface Identity {
+  userPrincipalName?: string;
+  samAccountName?: string;
+  employeeId?: string;
+  distinguishedName?: string;
+  objectId?: string;
+  mail?: string;
+}
+export const IDENTITY_KEYS = [
+  'userPrincipalName',
+  'samAccountName',
+  'employeeId',
+  'distinguishedName',
+  'objectId',
+  'mail',
+] as const satisfies readonly (keyof Identity)[];
+
+/** One validated termination row. */
+export interface Request {
+  source: SourceRef;
+  identity: Identity;
+  /** ISO 8601 instant in UTC; absent means "at once". */
+  effective?: string;
+  delegate?: string;
+  reason?: string;
+  hrPositionId?: string;
+  hrReportsToPositionId?: string;
+}
+
+/** A mistake in the input, named at its file and line so an annotation can point at it. */
+export interface InputError {
+  file?: string;
+  line?: number;
+  message: string;
+}
+
+/** A roster row: a current employee with an HR position id. */
+export interface RosterEntry {
+  source: SourceRef;
+  identity: Identity;
+  hrPositionId: string;
+  hrReportsToPositionId?: string;
+}
+
+/** What the AD connector reads once per user. */
+export interface AdUser {
+  dn: string;
+  samAccountName: string;
+  userPrincipalName?: string;
+  mail?: string;
+  employeeId?: string;
+  displayName?: string;
+  /** S-1-5-… string form. */
+  objectSid: string;
+  objectGuid: string;
+  userAccountControl: number;
+  adminCount: number;
+  primaryGroupId: number;
+  /** DN of the manager, when set. */
+  manager?: string;
+  memberOf: string[];
+  description?: string;
+  /** undefined when the schema has no Exchange attributes. */
+  msExchHideFromAddressLists?: boolean;
+}
+
+/** What the Graph connector reads once per user. */
+export interface EntraUser {
+  id: string;
+  userPrincipalName: string;
+  mail?: string;
+  displayName?: string;
+  accountEnabled: boolean;
+  onPremisesSyncEnabled: boolean;
+  onPremisesSecurityIdentifier?: string;
+  onPremisesSamAccountName?: string;
+  employeeId?: string;
+  /** Directly assigned licence SKU ids (group-inherited ones excluded). */
+  directLicenses: string[];
+  /** Display names of the directory roles the user holds. */
+  directoryRoles: string[];
+  manager?: { id: string; userPrincipalName: string; accountEnabled: boolean };
+}
+
+export type DelegateSource = 'csv' | 'roster' | 'ad-manager' | 'entra-manager' | 'default' | 'none';
+export interface Delegate {
+  userPrincipalName?: string;
+  source: DelegateSource;
+  /** Why the first candidates were passed over (disabled, leaving, not found…). */
+  notes?: string[];
+}
+
+/** A guard or resolution outcome that stops every step for a user. */
+export interface Stop {
+  status: 'blocked' | 'failed';
+  /** Stable machine code: protected, admin-count, builtin-rid, bind-account, directory-role, identity-mismatch, not-found, ambiguous, … */
+  code: string;
+  reason: string;
+}
+
+/** A request resolved against the directories. */
+export interface Person {
+  request: Request;
+  ad?: AdUser;
+  entra?: EntraUser;
+  delegate: Delegate;
+  stop?: Stop;
+  /** Directory-specific notes for the report ("no AD account", "AD not configured"). */
+  adMissing?: string;
+  entraMissing?: string;
+}
+
+export interface StepResult {
+  step: StepName;
+  status: StepStatus;
+  reason?: string;
+  error?: { message: string; code?: string; requestId?: string };
+  before?: Record<string, unknown>;
+  after?: Record<string, unknown>;
+  /** Commands retried after a lost session, for the record. */
+  retried?: string[];
+}
+
+export type UserStatus = StepStatus;
+
+export interface UserResult {
+  source: SourceRef;
+  request: Record<string, unknown>;
+  ad?: { dn: string; samAccountName: string };
+  entra?: { id: string; userPrincipalName: string; synced: boolean };
+  delegate?: Delegate;
+  status: UserStatus;
+  reason?: string;
+  steps: StepResult[];
+}
+
+export interface RunInfo {
+  url?: string;
+  event: string;
+  sha?: string;
+  repository?: string;
+  runId?: string;
+}
