@@ -177,3 +177,12 @@ export interface RunInfo {
   repository?: string;
   runId?: string;
 }
+
+/** One line of the preflight checklist: what the run needs, whether it holds, and how to fix it. */
+export interface PreflightLine {
+  ok: boolean;
+  label: string;
+  detail?: string;
+  /** What to do when it fails. */
+  fix?: string;
+}
