@@ -1,0 +1,220 @@
+// Plan and apply: the same path for every user — observe, decide, and (in apply mode) act — step by step, in order.
+import type { Connectors } from './connectors/types.js';
+import type { Inputs, Mode } from './inputs-types.js';
+import type { Person, RunInfo, StepName, StepResult, UserResult, UserStatus } from './model.js';
+import type { Decision, RunShared, Step, StepContext } from './steps/types.js';
+
+export interface EngineOptions {
+  people: Person[];
+  /** Enabled steps, in the contract's order. */
+  steps: Step[];
+  mode: Mode;
+  inputs: Inputs;
+  connectors: Connectors;
+  run: RunInfo;
+  now: Date;
+  /** How many users are in flight at once. */
+  concurrency: number;
+  /** Called whenever a user's record changes (a step started or finished), for the results file. */
+  onProgress?: (index: number, result: UserResult) => void;
+  /** Once aborted, no new step starts; steps not started are recorded as not attempted. */
+  signal?: AbortSignal;
+}
+
+const CANCELLED = 'not attempted: the run was cancelled';
+const INTERRUPTED = 'interrupted while running: the change may or may not have been made; a re-run checks and completes it';
+
+/** Runs every user through the enabled steps; one user's failure never stops another. */
+export async function runEngine(options: EngineOptions): Promise<UserResult[]> {
+  const results = options.people.map((person) => initialResult(person, options.steps));
+  const shared = createRunShared();
+  results.forEach((result, index) => options.onProgress?.(index, result));
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < options.people.length) {
+      const index = next++;
+      await runUser(options, shared, options.people[index], results[index], (r) => options.onProgress?.(index, r));
+    }
+  };
+  const workers = Array.from({ length: Math.max(1, Math.min(options.concurrency, options.people.length)) }, worker);
+  await Promise.all(workers);
+  return results;
+}
+
+/** A user's record before anything ran: every step not attempted, so that a record cut short is still complete. */
+export function initialResult(person: Person, steps: Step[]): UserResult {
+  return {
+    source: person.request.source,
+    request: requestRecord(person),
+    ad: person.ad ? { dn: person.ad.dn, samAccountName: person.ad.samAccountName } : undefined,
+    entra: person.entra
+      ? { id: person.entra.id, userPrincipalName: person.entra.userPrincipalName, synced: person.entra.onPremisesSyncEnabled }
+      : undefined,
+    delegate: person.delegate,
+    status: person.stop?.status ?? 'blocked',
+    reason: person.stop ? `${person.stop.code}: ${person.stop.reason}` : CANCELLED,
+    steps: steps.map((step) => ({ step: step.name, status: 'blocked', reason: CANCELLED })),
+  };
+}
+
+function requestRecord(person: Person): Record<string, unknown> {
+  const { identity, effective, delegate, reason } = person.request;
+  return { ...identity, effective, delegate, reason };
+}
+
+async function runUser(
+  options: EngineOptions,
+  shared: RunShared,
+  person: Person,
+  result: UserResult,
+  progress: (result: UserResult) => void,
+): Promise<void> {
+  if (person.stop) {
+    const reason = `${person.stop.code}: ${person.stop.reason}`;
+    result.steps = options.steps.map((step) => ({ step: step.name, status: 'blocked', reason }));
+    result.status = person.stop.status;
+    result.reason = reason;
+    progress(result);
+    return;
+  }
+  result.reason = undefined;
+  const earlier = new Map<StepName, StepResult>();
+  for (const [index, step] of options.steps.entries()) {
+    if (options.signal?.aborted) break;
+    // Recorded before it runs, so that a run cut short shows the step as interrupted, never as silently absent.
+    result.steps[index] = { step: step.name, status: 'failed', reason: INTERRUPTED };
+    result.status = aggregateStatus(result.steps);
+    progress(result);
+    const stepResult = await runStep(options, shared, person, step, earlier);
+    earlier.set(step.name, stepResult);
+    result.steps[index] = stepResult;
+    result.status = aggregateStatus(result.steps);
+    progress(result);
+  }
+}
+
+async function runStep(
+  options: EngineOptions,
+  shared: RunShared,
+  person: Person,
+  step: Step,
+  earlier: ReadonlyMap<StepName, StepResult>,
+): Promise<StepResult> {
+  const name = step.name;
+  for (const dependency of step.dependsOn ?? []) {
+    const prior = earlier.get(dependency);
+    if (prior && (prior.status === 'failed' || prior.status === 'blocked')) {
+      return { step: name, status: 'blocked', reason: `${dependency} ${prior.status}` };
+    }
+  }
+  const missing = missingNeed(step, person, options);
+  if (missing) return { step: name, status: 'skipped', reason: missing };
+
+  const context: StepContext = {
+    person,
+    inputs: options.inputs,
+    connectors: options.connectors,
+    run: options.run,
+    now: options.now,
+    earlier,
+    shared,
+  };
+  let decision: Decision;
+  try {
+    decision = await step.observe(context);
+  } catch (error) {
+    return { step: name, status: 'failed', error: errorRecord(error) };
+  }
+  switch (decision.kind) {
+    case 'unchanged':
+      return { step: name, status: 'unchanged', before: decision.before, reason: decision.reason };
+    case 'skipped':
+      return { step: name, status: 'skipped', reason: decision.reason };
+    case 'blocked':
+      return { step: name, status: 'blocked', reason: decision.reason };
+    case 'change': {
+      if (options.mode === 'plan') {
+        return { step: name, status: 'planned', before: decision.before, after: decision.after };
+      }
+      try {
+        const outcome = await decision.apply();
+        const after = outcome?.after ?? decision.after;
+        return { step: name, status: 'done', before: decision.before, after, retried: outcome?.retried };
+      } catch (error) {
+        return { step: name, status: 'failed', before: decision.before, error: errorRecord(error) };
+      }
+    }
+  }
+}
+
+/** Why a step cannot apply to this user, or undefined when everything it needs is there. */
+function missingNeed(step: Step, person: Person, options: EngineOptions): string | undefined {
+  for (const need of step.needs) {
+    switch (need) {
+      case 'ad':
+        if (!options.connectors.ad) return 'AD not configured (ldap-url)';
+        if (!person.ad) return person.adMissing ?? 'no AD account';
+        break;
+      case 'entra':
+        if (!options.connectors.graph) return 'Entra ID not configured (tenant-id)';
+        if (!person.entra) return person.entraMissing ?? 'no Entra account';
+        break;
+      case 'exchange':
+        if (!options.connectors.exchange) return 'Exchange Online not configured (organization)';
+        break;
+      case 'sharepoint':
+        if (!options.connectors.sharepoint) return 'SharePoint not configured (organization or sharepoint-admin-url)';
+        break;
+    }
+  }
+  return undefined;
+}
+
+const STATUS_RANK: Record<UserStatus, number> = {
+  failed: 6,
+  done: 5,
+  planned: 4,
+  blocked: 3,
+  unchanged: 2,
+  skipped: 1,
+};
+
+/** A user's status: the most telling of its steps' statuses (a failure first, then a change). */
+export function aggregateStatus(steps: StepResult[]): UserStatus {
+  let status: UserStatus = 'unchanged';
+  let rank = 0;
+  for (const s of steps) {
+    if (STATUS_RANK[s.status] > rank) {
+      status = s.status;
+      rank = STATUS_RANK[s.status];
+    }
+  }
+  // A user whose every step was skipped had nothing to do here: that is "unchanged" for the counts.
+  return status === 'skipped' ? 'unchanged' : status;
+}
+
+export function errorRecord(error: unknown): StepResult['error'] {
+  if (error instanceof Error) {
+    const extra = error as Error & { code?: unknown; requestId?: unknown };
+    return {
+      message: error.message,
+      code: typeof extra.code === 'string' ? extra.code : undefined,
+      requestId: typeof extra.requestId === 'string' ? extra.requestId : undefined,
+    };
+  }
+  return { message: String(error) };
+}
+
+export function createRunShared(): RunShared {
+  const values = new Map<string, Promise<unknown>>();
+  return {
+    once<T>(key: string, compute: () => Promise<T>): Promise<T> {
+      let value = values.get(key) as Promise<T> | undefined;
+      if (!value) {
+        value = compute();
+        values.set(key, value);
+      }
+      return value;
+    },
+  };
+}

@@ -1,0 +1,269 @@
+// The action: sources → requests → resolve → plan → apply → report. The only place that decides the exit status.
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import * as core from '@actions/core';
+import * as github from '@actions/github';
+import { openConnectors, type OpenedConnectors } from './connectors/index.js';
+import { runEngine } from './engine.js';
+import { OUTPUT, readInputs } from './inputs.js';
+import type { Inputs } from './inputs-types.js';
+import type { InputError, PreflightLine, Request, RosterEntry, RunInfo, UserResult } from './model.js';
+import { postPlanComment } from './report/comment.js';
+import { ResultsRecorder } from './report/results.js';
+import { countUsers, renderSummary, userLabel } from './report/summary.js';
+import { resolvePeople } from './resolve/index.js';
+import { makeBaseReader } from './sources/base.js';
+import { findCsvFiles } from './sources/files.js';
+import { loadRequests, parseUsersInput } from './sources/requests.js';
+import { loadRoster } from './sources/roster.js';
+import { selectRequests, type Selection } from './sources/select.js';
+import { stepsFor } from './steps/index.js';
+
+/** Users in flight at once: enough to fill Graph batches and keep every PowerShell session busy. */
+const CONCURRENCY = 40;
+/** How long a cancelled run waits for the steps in flight before it exits. */
+const CANCEL_GRACE_MS = 5_000;
+const OUTPUT_RESULTS_LIMIT = 512 * 1024;
+
+function runInfo(): RunInfo {
+  const { serverUrl, repo, runId, eventName, sha } = github.context;
+  const repository = process.env.GITHUB_REPOSITORY ? `${repo.owner}/${repo.repo}` : undefined;
+  return {
+    event: eventName ?? process.env.GITHUB_EVENT_NAME ?? 'unknown',
+    sha: sha || undefined,
+    repository,
+    runId: runId ? String(runId) : undefined,
+    url: repository && runId ? `${serverUrl}/${repository}/actions/runs/${runId}` : undefined,
+  };
+}
+
+function annotateInputErrors(errors: InputError[]): void {
+  for (const error of errors) {
+    core.error(error.message, { title: 'Offboarding input error', file: error.file, startLine: error.line });
+  }
+}
+
+interface Sources {
+  requests: Request[];
+  roster: RosterEntry[];
+  errors: InputError[];
+  notices: string[];
+  fromUsersInput: boolean;
+}
+
+async function readSources(inputs: Inputs, workspace: string): Promise<Sources> {
+  const errors: InputError[] = [];
+  const notices: string[] = [];
+  let requests: Request[];
+  const fromUsersInput = Boolean(inputs.users?.trim());
+  if (fromUsersInput) {
+    const result = parseUsersInput(inputs.users as string, inputs.timeZone);
+    requests = result.requests;
+    errors.push(...result.errors);
+    notices.push(...result.notices);
+  } else {
+    const files = await findCsvFiles(workspace, inputs.csv);
+    if (files.length === 0) notices.push(`No CSV file matches ${inputs.csv}.`);
+    const texts = await Promise.all(
+      files.map(async (file) => ({ path: file, text: await readFile(path.join(workspace, file), 'utf8') })),
+    );
+    const result = loadRequests({ files: texts, timeZone: inputs.timeZone });
+    requests = result.requests;
+    errors.push(...result.errors);
+    notices.push(...result.notices);
+  }
+  let roster: RosterEntry[] = [];
+  if (inputs.roster) {
+    try {
+      const text = await readFile(path.join(workspace, inputs.roster), 'utf8');
+      const result = loadRoster(inputs.roster, text);
+      roster = result.roster;
+      errors.push(...result.errors);
+      notices.push(...result.notices);
+    } catch (error) {
+      errors.push({ file: inputs.roster, message: `Cannot read the roster: ${(error as Error).message}` });
+    }
+  }
+  return { requests, roster, errors, notices, fromUsersInput };
+}
+
+export async function run(): Promise<void> {
+  const startedAt = new Date();
+  const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
+  const { inputs, errors: inputProblems } = readInputs();
+  const info = runInfo();
+  const resultsFile =
+    inputs?.resultsFile ?? path.join(process.env.RUNNER_TEMP ?? os.tmpdir(), 'offboarding-results.json');
+  core.setOutput(OUTPUT.resultsFile, resultsFile);
+  const recorder = new ResultsRecorder(resultsFile, { mode: inputs?.mode ?? 'plan', run: info, startedAt });
+  const document = recorder.document;
+  let preflight: PreflightLine[] = [];
+  let selection: Selection | undefined;
+  let notices: string[] = [];
+  let opened: OpenedConnectors | undefined;
+  let failure: string | undefined;
+  const abort = new AbortController();
+
+  let cancelTimer: NodeJS.Timeout | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (abort.signal.aborted) return;
+    abort.abort();
+    core.warning(`Received ${signal}: no new step starts; the record is written.`);
+    recorder.finish('cancelled', `cancelled by ${signal}`);
+    cancelTimer = setTimeout(() => {
+      recorder.finish('cancelled', `cancelled by ${signal}; steps still running were left as interrupted`);
+      process.exit(1);
+    }, CANCEL_GRACE_MS);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  try {
+    if (!inputs) {
+      document.inputErrors = inputProblems.map((message) => ({ message }));
+      throw new Error(`The action's inputs are not valid:\n${inputProblems.join('\n')}`);
+    }
+    const sources = await readSources(inputs, workspace);
+    notices = sources.notices;
+    for (const notice of notices) core.notice(notice);
+    if (sources.errors.length > 0) {
+      document.inputErrors = sources.errors;
+      annotateInputErrors(sources.errors);
+      throw new Error(`${sources.errors.length} input error(s): nothing was changed. Fix the rows named above.`);
+    }
+    selection = await selectRequests({
+      requests: sources.requests,
+      select: inputs.select,
+      eventName: info.event,
+      payload: github.context.payload as Record<string, unknown>,
+      lookbackDays: inputs.lookbackDays,
+      now: startedAt,
+      timeZone: inputs.timeZone,
+      fromUsersInput: sources.fromUsersInput,
+      readBase: makeBaseReader({ workspace, token: inputs.githubToken, repo: github.context.repo }),
+    });
+    document.selection = { mode: selection.mode, note: selection.note, total: sources.requests.length };
+    const selected = selection.selected;
+    core.info(`Selected ${selected.length} of ${sources.requests.length} request(s): ${selection.note}`);
+    if (selected.length > inputs.maxUsers) {
+      throw new Error(
+        `This run selects ${selected.length} users, more than max-users (${inputs.maxUsers}). Nothing was changed. ` +
+          'Split the change, or raise max-users for this run if the count is expected.',
+      );
+    }
+
+    opened = await openConnectors(inputs, (message) => core.warning(message));
+    preflight = opened.preflight;
+    for (const line of preflight) core.info(`${line.ok ? '✅' : '❌'} ${line.label}${line.detail ? ` — ${line.detail}` : ''}`);
+    const failed = preflight.filter((line) => !line.ok);
+    if (failed.length > 0 && selected.length > 0) {
+      throw new Error(`Preflight failed: ${failed.map((l) => l.label).join('; ')}. Nothing was changed.`);
+    }
+
+    const people = await resolvePeople({ requests: selected, roster: sources.roster, inputs, connectors: opened.connectors });
+    for (const person of people) {
+      for (const note of person.delegate.notes ?? []) core.info(`${person.request.source.file}:${person.request.source.line}: ${note}`);
+      if (person.delegate.source === 'none' && !person.stop) {
+        core.warning('No delegate found: the mailbox and OneDrive steps are skipped for this user. Set a delegate in the row or default-delegate.', {
+          file: person.request.source.file,
+          startLine: person.request.source.line,
+        });
+      }
+    }
+    const users = await runEngine({
+      people,
+      steps: stepsFor(inputs.steps),
+      mode: inputs.mode,
+      inputs,
+      connectors: opened.connectors,
+      run: info,
+      now: startedAt,
+      concurrency: CONCURRENCY,
+      signal: abort.signal,
+      onProgress: (index, result) => {
+        document.users[index] = result;
+        recorder.touch();
+      },
+    });
+    document.users = users;
+  } catch (error) {
+    failure = error instanceof Error ? error.message : String(error);
+  } finally {
+    if (opened) await opened.close();
+    if (cancelTimer) clearTimeout(cancelTimer);
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+
+  const outcome = abort.signal.aborted ? 'cancelled' : failure ? 'failed' : 'completed';
+  recorder.finish(outcome, failure);
+  await report({ inputs, document: recorder.document, preflight, selection, notices, failure, outcome, resultsFile, info });
+}
+
+async function report(options: {
+  inputs?: Inputs;
+  document: ResultsRecorder['document'];
+  preflight: PreflightLine[];
+  selection?: Selection;
+  notices: string[];
+  failure?: string;
+  outcome: 'completed' | 'failed' | 'cancelled';
+  resultsFile: string;
+  info: RunInfo;
+}): Promise<void> {
+  const { inputs, document, failure } = options;
+  const users: UserResult[] = document.users;
+  const counts = countUsers(users);
+  core.setOutput(OUTPUT.selected, counts.selected);
+  core.setOutput(OUTPUT.changed, counts.changed);
+  core.setOutput(OUTPUT.unchanged, counts.unchanged);
+  core.setOutput(OUTPUT.failed, counts.failed);
+  const compact = JSON.stringify(document);
+  if (Buffer.byteLength(compact) < OUTPUT_RESULTS_LIMIT) core.setOutput(OUTPUT.results, compact);
+  else {
+    core.setOutput(OUTPUT.results, '');
+    core.notice(`The results are over 512 KiB; read them from ${options.resultsFile}.`);
+  }
+
+  for (const user of users.filter((u) => u.status === 'failed')) {
+    const failedSteps = user.steps.filter((s) => s.status === 'failed').map((s) => `${s.step}: ${s.error?.message ?? s.reason}`);
+    core.error(`${userLabel(user)}: ${[user.reason, ...failedSteps].filter(Boolean).join('; ')}`, {
+      title: 'Offboarding failed for a user',
+      file: user.source.file,
+      startLine: user.source.line,
+    });
+  }
+
+  const markdown = renderSummary({
+    mode: inputs?.mode ?? 'plan',
+    outcome: options.outcome,
+    error: failure,
+    selection: document.selection,
+    steps: inputs?.steps ?? [],
+    users,
+    inputErrors: document.inputErrors,
+    preflight: options.preflight,
+    notices: options.notices,
+    redacted: inputs?.summary === 'redacted',
+    resultsFile: options.resultsFile,
+    runUrl: options.info.url,
+  });
+  try {
+    await core.summary.addRaw(markdown).write();
+  } catch (error) {
+    core.warning(`Could not write the job summary: ${(error as Error).message}`);
+  }
+  if (inputs?.mode === 'plan' && options.info.event.startsWith('pull_request') && inputs.githubToken) {
+    try {
+      await postPlanComment({ token: inputs.githubToken, markdown, context: github.context });
+    } catch (error) {
+      core.warning(`Could not post the plan comment on the pull request: ${(error as Error).message}`);
+    }
+  }
+
+  if (failure) core.setFailed(failure);
+  else if (counts.failed > 0 && inputs?.failOn !== 'never') {
+    core.setFailed(`${counts.failed} user(s) failed; see the job summary and ${options.resultsFile}.`);
+  } else if (options.outcome === 'cancelled') core.setFailed('The run was cancelled.');
+}

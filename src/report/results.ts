@@ -1,0 +1,75 @@
+// The results file: written as the run goes, atomically, and once more on SIGTERM/SIGINT, so a record always exists.
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Mode } from '../inputs-types.js';
+import type { InputError, RunInfo, UserResult } from '../model.js';
+
+export interface ResultsDocument {
+  version: 1;
+  mode: Mode;
+  run: RunInfo;
+  startedAt: string;
+  finishedAt?: string;
+  /** How the run ended: `completed`, `failed` (an error stopped it before or during the steps), `cancelled`. */
+  outcome: 'running' | 'completed' | 'failed' | 'cancelled';
+  /** Why the run as a whole failed, when it did. */
+  error?: string;
+  selection?: { mode: string; note: string; total: number };
+  inputErrors: InputError[];
+  users: UserResult[];
+}
+
+/** Keeps the results document and writes it to disk, at most every `intervalMs` while the run goes. */
+export class ResultsRecorder {
+  readonly document: ResultsDocument;
+  private timer: NodeJS.Timeout | undefined;
+  private dirty = false;
+
+  constructor(
+    readonly file: string,
+    header: { mode: Mode; run: RunInfo; startedAt: Date },
+    private readonly intervalMs = 250,
+  ) {
+    this.document = {
+      version: 1,
+      mode: header.mode,
+      run: header.run,
+      startedAt: header.startedAt.toISOString(),
+      outcome: 'running',
+      inputErrors: [],
+      users: [],
+    };
+  }
+
+  /** Marks the document changed; it is written within `intervalMs`. */
+  touch(): void {
+    this.dirty = true;
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.dirty) this.writeNow();
+    }, this.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Writes the document now, synchronously (safe inside a signal handler). */
+  writeNow(): void {
+    this.dirty = false;
+    mkdirSync(path.dirname(this.file), { recursive: true });
+    const temporary = `${this.file}.${process.pid}.tmp`;
+    writeFileSync(temporary, `${JSON.stringify(this.document, null, 2)}\n`, { mode: 0o600 });
+    renameSync(temporary, this.file);
+  }
+
+  /** Ends the record: sets the outcome and the finish time and writes it. */
+  finish(outcome: ResultsDocument['outcome'], error?: string): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    this.document.outcome = outcome;
+    if (error) this.document.error = error;
+    this.document.finishedAt = new Date().toISOString();
+    this.writeNow();
+  }
+}

@@ -1,0 +1,148 @@
+// Resolve: find each requested person in AD and in Entra ID, check both are the same person, guard, find the delegate.
+import type { Connectors } from '../connectors/types.js';
+import type { Inputs } from '../inputs-types.js';
+import type { AdUser, EntraUser, Identity, Person, Request, RosterEntry, Stop } from '../model.js';
+import { adGuard } from './ad-guards.js';
+import { resolveDelegates } from './delegate.js';
+import { entraGuard, findEntraUsers, identityCheck } from './entra.js';
+
+export interface ResolveOptions {
+  requests: Request[];
+  roster: RosterEntry[];
+  inputs: Inputs;
+  connectors: Connectors;
+}
+
+/** The one identity used to look a request up in Entra ID: the most specific column the request has. */
+export function entraLookupIdentity(identity: Identity, ad?: AdUser): Identity | undefined {
+  if (identity.objectId) return { objectId: identity.objectId };
+  if (identity.userPrincipalName) return { userPrincipalName: identity.userPrincipalName };
+  if (identity.mail) return { mail: identity.mail };
+  if (identity.employeeId) return { employeeId: identity.employeeId };
+  if (identity.samAccountName) return { samAccountName: identity.samAccountName };
+  if (ad?.userPrincipalName) return { userPrincipalName: ad.userPrincipalName };
+  return undefined;
+}
+
+const same = (a: string | undefined, b: string | undefined): boolean =>
+  a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
+
+/**
+ * Every identity column of the request must fit the account that was found: a row that names one person by UPN
+ * and another by employeeId must not act on either.
+ */
+export function identityConflict(identity: Identity, ad?: AdUser, entra?: EntraUser): Stop | undefined {
+  const checks: [keyof Identity, (string | undefined)[]][] = [
+    ['userPrincipalName', [ad?.userPrincipalName, entra?.userPrincipalName]],
+    ['mail', [ad?.mail, entra?.mail]],
+    ['employeeId', [ad?.employeeId, entra?.employeeId]],
+    ['samAccountName', [ad?.samAccountName, entra?.onPremisesSamAccountName]],
+    ['distinguishedName', [ad?.dn]],
+    ['objectId', [entra?.id]],
+  ];
+  for (const [column, found] of checks) {
+    const wanted = identity[column];
+    if (!wanted) continue;
+    const known = found.filter((v): v is string => Boolean(v));
+    if (known.length > 0 && !known.some((v) => same(v, wanted))) {
+      return {
+        status: 'failed',
+        code: 'identity-conflict',
+        reason: `the account found has ${column} ${known.join(' / ')}, but the request says ${wanted}`,
+      };
+    }
+  }
+  return undefined;
+}
+
+export async function resolvePeople(options: ResolveOptions): Promise<Person[]> {
+  const { requests, inputs, connectors } = options;
+  const { ad, graph } = connectors;
+  const protectedNames = inputs.protected;
+
+  const adMatches: AdUser[][] | undefined = ad ? await ad.findUsers(requests.map((r) => r.identity)) : undefined;
+  const bindAccount = ad ? await ad.whoami() : {};
+
+  const entraIdentities = requests.map((request, i) => {
+    const adUsers = adMatches?.[i];
+    return entraLookupIdentity(request.identity, adUsers?.length === 1 ? adUsers[0] : undefined);
+  });
+  let entraMatches: EntraUser[][] | undefined;
+  if (graph) {
+    const wanted = entraIdentities.flatMap((identity, i) => (identity ? [{ identity, i }] : []));
+    const found = await findEntraUsers(graph, wanted.map((w) => w.identity));
+    entraMatches = requests.map(() => []);
+    wanted.forEach((w, k) => {
+      (entraMatches as EntraUser[][])[w.i] = found[k];
+    });
+  }
+
+  const people: Person[] = requests.map((request, i) => {
+    const person: Person = { request, delegate: { source: 'none' } };
+    const adUsers = adMatches?.[i] ?? [];
+    const entraUsers = entraMatches?.[i] ?? [];
+    if (!ad) person.adMissing = 'AD not configured (ldap-url)';
+    else if (adUsers.length === 0) person.adMissing = 'no AD account';
+    if (!graph) person.entraMissing = 'Entra ID not configured (tenant-id)';
+    else if (entraUsers.length === 0) person.entraMissing = 'no Entra account';
+
+    if (adUsers.length > 1) {
+      person.stop = {
+        status: 'failed',
+        code: 'ambiguous',
+        reason: `${adUsers.length} AD accounts match: ${adUsers.map((u) => u.dn).join('; ')}`,
+      };
+      return person;
+    }
+    if (entraUsers.length > 1) {
+      person.stop = {
+        status: 'failed',
+        code: 'ambiguous',
+        reason: `${entraUsers.length} Entra users match: ${entraUsers.map((u) => u.userPrincipalName).join('; ')}`,
+      };
+      return person;
+    }
+    person.ad = adUsers[0];
+    person.entra = entraUsers[0];
+    if ((ad || graph) && !person.ad && !person.entra) {
+      person.stop = { status: 'failed', code: 'not-found', reason: 'found in none of the configured directories' };
+      return person;
+    }
+    person.stop =
+      (person.ad && person.entra ? identityCheck(person.ad.objectSid, person.entra) : undefined) ??
+      identityConflict(request.identity, person.ad, person.entra) ??
+      (person.ad
+        ? adGuard(person.ad, { bindAccount, protectedIdentities: protectedNames, protectedGroups: protectedNames })
+        : undefined) ??
+      (person.entra ? entraGuard(person.entra, protectedNames, protectedNames) : undefined);
+    return person;
+  });
+
+  markDuplicates(people);
+  const delegates = await resolveDelegates({
+    people,
+    roster: options.roster,
+    defaultDelegate: inputs.defaultDelegate,
+    directories: { ad, graph },
+  });
+  people.forEach((person, i) => {
+    person.delegate = delegates[i];
+  });
+  return people;
+}
+
+/** Two rows that resolve to the same account: the first one acts, the others are blocked and say which row acts. */
+function markDuplicates(people: Person[]): void {
+  const seen = new Map<string, Person>();
+  for (const person of people) {
+    if (person.stop) continue;
+    const keys = [person.ad?.dn.toLowerCase(), person.entra?.id.toLowerCase()].filter((k): k is string => Boolean(k));
+    const first = keys.map((k) => seen.get(k)).find(Boolean);
+    if (first) {
+      const { file, line } = first.request.source;
+      person.stop = { status: 'blocked', code: 'duplicate', reason: `same account as ${file}:${line}, which is acted on instead` };
+      continue;
+    }
+    for (const key of keys) seen.set(key, person);
+  }
+}
