@@ -77,6 +77,7 @@ async function runUser(
     progress(result);
     return;
   }
+  if (options.signal?.aborted) return;
   result.reason = undefined;
   const earlier = new Map<StepName, StepResult>();
   for (const [index, step] of options.steps.entries()) {

@@ -110,7 +110,7 @@ export function renderSummary(input: SummaryInput): string {
   if (input.inputErrors.length > 0) {
     out.push('', `### ❌ Input errors (${input.inputErrors.length}) — nothing was changed`, '');
     for (const error of input.inputErrors) {
-      const where = error.file ? `<code>${escapeCell(error.file)}${error.line ? `:${error.line}` : ''}</code> ` : '';
+      const where = error.file ? `<code>${escapeCell(error.line ? `${error.file}:${error.line}` : error.file)}</code> ` : '';
       out.push(`- ${where}${escapeCell(error.message)}`);
     }
   }

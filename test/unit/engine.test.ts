@@ -1,0 +1,211 @@
+// The engine's ordering and blocking rules, with in-memory steps.
+import { describe, expect, it } from 'vitest';
+import { aggregateStatus, runEngine, type EngineOptions } from '../../src/engine.js';
+import type { Inputs } from '../../src/inputs-types.js';
+import type { AdUser, Person, StepName } from '../../src/model.js';
+import type { Decision, Step } from '../../src/steps/types.js';
+
+const inputs = { steps: [] } as unknown as Inputs; // the fake steps read nothing from the inputs
+
+const adUser = (sam: string): AdUser => ({
+  dn: `CN=${sam},OU=Staff,DC=corp,DC=contoso,DC=test`,
+  samAccountName: sam,
+  objectSid: 'S-1-5-21-1-2-3-1100',
+  objectGuid: '00000000-0000-0000-0000-000000000000',
+  userAccountControl: 512,
+  adminCount: 0,
+  primaryGroupId: 513,
+  memberOf: [],
+});
+
+const person = (sam: string, extra: Partial<Person> = {}): Person => ({
+  request: { source: { file: 'offboarding/leavers.csv', line: 2 }, identity: { samAccountName: sam } },
+  ad: adUser(sam),
+  delegate: { source: 'none' },
+  ...extra,
+});
+
+/** A step whose decision comes from a function of the user, recording every observe and apply. */
+function fakeStep(
+  name: StepName,
+  decide: (sam: string) => 'change' | 'unchanged' | 'skipped' | 'blocked' | 'throw' | 'fail-apply',
+  log: string[],
+  dependsOn?: StepName[],
+): Step {
+  return {
+    name,
+    needs: ['ad'],
+    dependsOn,
+    async observe(context): Promise<Decision> {
+      const sam = context.person.ad?.samAccountName ?? '?';
+      log.push(`observe ${sam} ${name}`);
+      const outcome = decide(sam);
+      if (outcome === 'throw') throw Object.assign(new Error(`${name} read failed`), { code: 'boom' });
+      if (outcome === 'unchanged') return { kind: 'unchanged', before: { value: 1 } };
+      if (outcome === 'skipped') return { kind: 'skipped', reason: 'does not apply' };
+      if (outcome === 'blocked') return { kind: 'blocked', reason: 'guarded' };
+      return {
+        kind: 'change',
+        before: { value: 0 },
+        after: { value: 1 },
+        apply: async () => {
+          log.push(`apply ${sam} ${name}`);
+          if (outcome === 'fail-apply') throw new Error(`${name} write refused`);
+        },
+      };
+    },
+  };
+}
+
+const options = (people: Person[], steps: Step[], extra: Partial<EngineOptions> = {}): EngineOptions => ({
+  people,
+  steps,
+  mode: 'apply',
+  inputs,
+  connectors: { ad: {} as EngineOptions['connectors']['ad'] }, // present: the fake steps never call it
+  run: { event: 'push' },
+  now: new Date('2026-11-25T10:00:00Z'),
+  concurrency: 1,
+  ...extra,
+});
+
+describe('engine', () => {
+  it('runs the steps of one user in the given order, observing before applying', async () => {
+    const log: string[] = [];
+    const steps = [fakeStep('ad-disable', () => 'change', log), fakeStep('ad-groups', () => 'change', log), fakeStep('ad-move', () => 'change', log)];
+    const [result] = await runEngine(options([person('jdoe')], steps));
+    expect(log).toEqual([
+      'observe jdoe ad-disable',
+      'apply jdoe ad-disable',
+      'observe jdoe ad-groups',
+      'apply jdoe ad-groups',
+      'observe jdoe ad-move',
+      'apply jdoe ad-move',
+    ]);
+    expect(result.status).toBe('done');
+    expect(result.steps.map((s) => [s.step, s.status])).toEqual([
+      ['ad-disable', 'done'],
+      ['ad-groups', 'done'],
+      ['ad-move', 'done'],
+    ]);
+    expect(result.steps[0]).toMatchObject({ before: { value: 0 }, after: { value: 1 } });
+  });
+
+  it('in plan mode observes every step and applies none', async () => {
+    const log: string[] = [];
+    const steps = [fakeStep('ad-disable', () => 'change', log), fakeStep('ad-stamp', () => 'unchanged', log)];
+    const [result] = await runEngine(options([person('jdoe')], steps, { mode: 'plan' }));
+    expect(log.filter((l) => l.startsWith('apply'))).toEqual([]);
+    expect(result.steps.map((s) => s.status)).toEqual(['planned', 'unchanged']);
+    expect(result.status).toBe('planned');
+  });
+
+  it('blocks a step whose dependency failed, and nothing else', async () => {
+    const log: string[] = [];
+    const steps = [
+      fakeStep('mailbox-shared', () => 'fail-apply', log),
+      fakeStep('mailbox-hide', () => 'change', log),
+      fakeStep('licenses', () => 'change', log, ['mailbox-shared']),
+    ];
+    const [result] = await runEngine(options([person('jdoe')], steps));
+    expect(result.steps.map((s) => [s.step, s.status])).toEqual([
+      ['mailbox-shared', 'failed'],
+      ['mailbox-hide', 'done'],
+      ['licenses', 'blocked'],
+    ]);
+    expect(result.steps[2].reason).toBe('mailbox-shared failed');
+    expect(log).not.toContain('observe jdoe licenses');
+    expect(result.status).toBe('failed');
+  });
+
+  it('never lets one user failure stop another user', async () => {
+    const log: string[] = [];
+    const steps = [fakeStep('ad-disable', (sam) => (sam === 'bad' ? 'throw' : 'change'), log)];
+    const results = await runEngine(options([person('bad'), person('good')], steps, { concurrency: 2 }));
+    expect(results.map((r) => r.status)).toEqual(['failed', 'done']);
+    expect(results[0].steps[0].error).toEqual({ message: 'ad-disable read failed', code: 'boom', requestId: undefined });
+  });
+
+  it('blocks every step of a guarded user without observing anything', async () => {
+    const log: string[] = [];
+    const steps = [fakeStep('ad-disable', () => 'change', log), fakeStep('ad-move', () => 'change', log)];
+    const guarded = person('admin', { stop: { status: 'blocked', code: 'admin-count', reason: 'adminCount=1' } });
+    const [result] = await runEngine(options([guarded], steps));
+    expect(log).toEqual([]);
+    expect(result.status).toBe('blocked');
+    expect(result.steps.every((s) => s.status === 'blocked' && s.reason === 'admin-count: adminCount=1')).toBe(true);
+  });
+
+  it('skips a step with the reason when the user has no account in its directory', async () => {
+    const log: string[] = [];
+    const steps = [fakeStep('ad-disable', () => 'change', log)];
+    const cloudOnly = person('cloudy', { ad: undefined, adMissing: 'no AD account' });
+    const [result] = await runEngine(options([cloudOnly], steps));
+    expect(result.steps[0]).toEqual({ step: 'ad-disable', status: 'skipped', reason: 'no AD account' });
+    expect(result.status).toBe('unchanged');
+    expect(log).toEqual([]);
+  });
+
+  it('skips a step with "not configured" when its connector is absent', async () => {
+    const steps = [fakeStep('ad-disable', () => 'change', [])];
+    const [result] = await runEngine(options([person('jdoe')], steps, { connectors: {} }));
+    expect(result.steps[0]).toMatchObject({ status: 'skipped', reason: 'AD not configured (ldap-url)' });
+  });
+
+  it('keeps at most `concurrency` users in flight', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const slow: Step = {
+      name: 'ad-disable',
+      needs: [],
+      async observe() {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        inFlight--;
+        return { kind: 'unchanged' };
+      },
+    };
+    const people = Array.from({ length: 12 }, (_, i) => person(`u${i}`));
+    await runEngine(options(people, [slow], { concurrency: 3 }));
+    expect(most).toBe(3);
+  });
+
+  it('records not-started steps as not attempted when the run is cancelled', async () => {
+    const controller = new AbortController();
+    const cancelling: Step = {
+      name: 'ad-disable',
+      needs: [],
+      async observe() {
+        controller.abort();
+        return { kind: 'unchanged' };
+      },
+    };
+    const steps = [cancelling, fakeStep('ad-move', () => 'change', [])];
+    const results = await runEngine(options([person('a'), person('b')], steps, { signal: controller.signal }));
+    expect(results[0].steps.map((s) => s.status)).toEqual(['unchanged', 'blocked']);
+    expect(results[1].steps.map((s) => s.status)).toEqual(['blocked', 'blocked']);
+    expect(results[1].reason).toBe('not attempted: the run was cancelled');
+  });
+
+  it('reports a step in flight as interrupted in the record written while it runs', async () => {
+    const snapshots: string[] = [];
+    const steps = [fakeStep('ad-disable', () => 'change', [])];
+    await runEngine(
+      options([person('jdoe')], steps, {
+        onProgress: (_, result) => snapshots.push(JSON.stringify(result.steps.map((s) => [s.status, s.reason ?? '']))),
+      }),
+    );
+    expect(snapshots[0]).toBe('[["blocked","not attempted: the run was cancelled"]]');
+    expect(snapshots[1]).toContain('interrupted while running');
+    expect(snapshots.at(-1)).toBe('[["done",""]]');
+  });
+});
+
+describe('aggregateStatus', () => {
+  it('ranks a failure above a change above a block', () => {
+    expect(aggregateStatus([{ step: 'ad-disable', status: 'done' }, { step: 'licenses', status: 'blocked' }])).toBe('done');
+    expect(aggregateStatus([{ step: 'ad-disable', status: 'done' }, { step: 'ad-move', status: 'failed' }])).toBe('failed');
+    expect(aggregateStatus([{ step: 'ad-disable', status: 'skipped' }])).toBe('unchanged');
+  });
+});

@@ -1,0 +1,87 @@
+// Rendering of the job summary: escaping, marks per step, folding, redaction, input errors.
+import { describe, expect, it } from 'vitest';
+import type { UserResult } from '../../src/model.js';
+import { escapeCell, redact, renderSummary, type SummaryInput } from '../../src/report/summary.js';
+
+const user = (upn: string, status: UserResult['status'], extra: Partial<UserResult> = {}): UserResult => ({
+  source: { file: 'offboarding/leavers.csv', line: 2 },
+  request: { userPrincipalName: upn },
+  status,
+  delegate: { userPrincipalName: 'boss@contoso.com', source: 'ad-manager' },
+  steps: [
+    { step: 'ad-disable', status: status === 'planned' ? 'planned' : 'done' },
+    { step: 'entra-disable', status: 'skipped', reason: 'synced from AD' },
+  ],
+  ...extra,
+});
+
+const base = (users: UserResult[], extra: Partial<SummaryInput> = {}): SummaryInput => ({
+  mode: 'apply',
+  outcome: 'completed',
+  steps: ['ad-disable', 'entra-disable'],
+  users,
+  inputErrors: [],
+  preflight: [],
+  redacted: false,
+  ...extra,
+});
+
+describe('job summary', () => {
+  it('escapes HTML and markdown in a name so that nothing renders as markup', () => {
+    const evil = '<img src=x onerror=alert(1)>[click](https://evil.example)@contoso.com';
+    const markdown = renderSummary(base([user(evil, 'done')]));
+    expect(markdown).not.toContain('<img');
+    expect(markdown).not.toContain('[click](');
+    expect(markdown).toContain('&#60;img src=x onerror=alert&#40;1&#41;&#62;');
+  });
+
+  it('puts the counts first, then one row per user with a mark per step', () => {
+    const markdown = renderSummary(base([user('jdoe@contoso.com', 'done'), user('x@contoso.com', 'failed')]));
+    const lines = markdown.split('\n');
+    expect(lines[0]).toBe('## Offboarding');
+    expect(lines[1]).toContain('**2** selected · **1** changed · **0** unchanged · **1** failed · **0** blocked');
+    expect(markdown).toMatch(/<tr><td>jdoe@contoso\.com<\/td><td>✅ done<\/td><td title="done">✅<\/td><td title="skipped&#58; synced from AD">⏭️<\/td>/);
+  });
+
+  it('folds each failed user into a details block with the error, code and request id', () => {
+    const failed = user('x@contoso.com', 'failed', {
+      steps: [{ step: 'entra-disable', status: 'failed', error: { message: 'Service unavailable', code: 'serviceNotAvailable', requestId: 'req-1' } }],
+    });
+    const markdown = renderSummary(base([failed]));
+    expect(markdown).toContain('<details><summary>❌ x@contoso.com <sub>offboarding/leavers.csv&#58;2</sub></summary>');
+    expect(markdown).toContain('<b>entra-disable</b> <code>serviceNotAvailable</code>: Service unavailable (request-id req-1)');
+  });
+
+  it('lists input errors with file and line and says nothing was changed', () => {
+    const markdown = renderSummary(
+      base([], { inputErrors: [{ file: 'offboarding/leavers.csv', line: 7, message: 'effective "03/04/2026" is not a date' }] }),
+    );
+    expect(markdown).toContain('### ❌ Input errors (1) — nothing was changed');
+    expect(markdown).toContain('<code>offboarding/leavers.csv&#58;7</code> effective &#34;03/04/2026&#34; is not a date');
+  });
+
+  it('keeps 500 users readable: users needing attention open, the full table folded', () => {
+    const users = Array.from({ length: 500 }, (_, i) => user(`u${i}@contoso.com`, i === 42 ? 'failed' : 'done'));
+    const markdown = renderSummary(base(users));
+    expect(markdown).toContain('### Needs attention (1)');
+    expect(markdown).toContain('<details><summary>All 500 users</summary>');
+    expect(Buffer.byteLength(markdown)).toBeLessThan(1024 * 1024);
+  });
+
+  it('masks names to initials and domain when redacted', () => {
+    const markdown = renderSummary(base([user('jane.doe@contoso.com', 'done')], { redacted: true }));
+    expect(markdown).not.toContain('jane.doe');
+    expect(markdown).toContain('j.d.@contoso.com');
+    expect(redact('Smith, John')).toBe('S. J.');
+  });
+
+  it('says "would change" in plan mode', () => {
+    const markdown = renderSummary(base([user('jdoe@contoso.com', 'planned')], { mode: 'plan' }));
+    expect(markdown.split('\n')[0]).toBe('## Offboarding plan');
+    expect(markdown).toContain('**1** would change');
+  });
+
+  it('turns line breaks in a cell into spaces', () => {
+    expect(escapeCell('a\nb\r\nc')).toBe('a b c');
+  });
+});
