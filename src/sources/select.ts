@@ -1,0 +1,126 @@
+// Chooses which requests a run acts on: rows changed since the base commit, rows now due, or all of them.
+import type { Select } from '../inputs-types.js';
+import { IDENTITY_KEYS, type Request } from '../model.js';
+import type { BaseReader } from './base.js';
+import { loadRequests } from './requests.js';
+
+export type SelectionMode = 'changed' | 'due' | 'all';
+
+export interface SelectOptions {
+  requests: Request[];
+  select: Select;
+  /** GITHUB_EVENT_NAME. */
+  eventName: string;
+  /** The event payload (github.context.payload). */
+  payload: Record<string, unknown>;
+  lookbackDays: number;
+  now: Date;
+  /** Reads the base version of a CSV again in this zone, so that equal rows compare equal. */
+  timeZone: string;
+  /** Whether the requests come from the `users` input rather than CSV files. */
+  fromUsersInput: boolean;
+  readBase: BaseReader;
+}
+
+export interface Selection {
+  selected: Request[];
+  mode: SelectionMode;
+  note: string;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const CHANGED_EVENTS = new Set(['pull_request', 'pull_request_target', 'push']);
+
+function autoMode(eventName: string, fromUsersInput: boolean): SelectionMode {
+  if (CHANGED_EVENTS.has(eventName)) return 'changed';
+  if (eventName === 'workflow_dispatch' && fromUsersInput) return 'all';
+  return 'due';
+}
+
+function field(value: unknown, ...path: string[]): unknown {
+  let at = value;
+  for (const key of path) {
+    if (typeof at !== 'object' || at === null) return undefined;
+    at = (at as Record<string, unknown>)[key];
+  }
+  return at;
+}
+
+/** The commit a pull request or push is compared with. */
+function baseSha(eventName: string, payload: Record<string, unknown>): string | undefined {
+  const sha = eventName === 'push' ? field(payload, 'before') : field(payload, 'pull_request', 'base', 'sha');
+  return typeof sha === 'string' && sha !== '' ? sha : undefined;
+}
+
+/** Everything that makes two rows the same request; the line they sit on does not. */
+function comparable(request: Request): string {
+  return JSON.stringify([
+    IDENTITY_KEYS.map((key) => request.identity[key]?.toLowerCase() ?? null),
+    request.effective ?? null,
+    request.delegate?.toLowerCase() ?? null,
+    request.reason ?? null,
+    request.hrPositionId ?? null,
+    request.hrReportsToPositionId ?? null,
+  ]);
+}
+
+const rows = (count: number): string => `${count} row${count === 1 ? '' : 's'}`;
+
+async function changedSince(options: SelectOptions): Promise<Omit<Selection, 'mode'>> {
+  const { requests, eventName } = options;
+  if (options.fromUsersInput) {
+    return { selected: requests, note: `changed: the users input has no earlier version, so all ${rows(requests.length)}` };
+  }
+  const sha = baseSha(eventName, options.payload);
+  if (!sha) {
+    throw new Error(
+      `select: changed needs a base commit, which a ${eventName} event does not have: use select: due or all`,
+    );
+  }
+  if (/^0+$/.test(sha)) {
+    return { selected: requests, note: `changed: a new branch, so all ${rows(requests.length)} are new` };
+  }
+  const files = [...new Set(requests.map((request) => request.source.file))];
+  const baseTexts = await Promise.all(files.map((file) => options.readBase(file, sha)));
+  const before = new Set<string>();
+  files.forEach((file, index) => {
+    const text = baseTexts[index];
+    if (text === undefined) return;
+    // Rows that were broken at the base are not comparable; the rows that were valid still are.
+    for (const request of loadRequests({ files: [{ path: file, text }], timeZone: options.timeZone }).requests) {
+      before.add(comparable(request));
+    }
+  });
+  const selected = requests.filter((request) => !before.has(comparable(request)));
+  return {
+    selected,
+    note: `changed: ${selected.length} of ${rows(requests.length)} added or changed since ${sha.slice(0, 7)}`,
+  };
+}
+
+function due(options: SelectOptions): Omit<Selection, 'mode'> {
+  const { requests, now, lookbackDays } = options;
+  const until = now.getTime();
+  const from = until - lookbackDays * DAY_MS;
+  const selected = requests.filter((request) => {
+    if (request.effective === undefined) return false;
+    const at = Date.parse(request.effective);
+    return at <= until && at >= from;
+  });
+  const iso = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
+  return {
+    selected,
+    note: `due: ${selected.length} of ${rows(requests.length)} effective between ${iso(from)} and ${iso(until)} (lookback-days ${lookbackDays})`,
+  };
+}
+
+/** Applies the `select` input (`auto` decided by the event) to the requests. */
+export async function selectRequests(options: SelectOptions): Promise<Selection> {
+  const mode = options.select === 'auto' ? autoMode(options.eventName, options.fromUsersInput) : options.select;
+  const prefix = options.select === 'auto' ? `auto on ${options.eventName} → ` : '';
+  let result: Omit<Selection, 'mode'>;
+  if (mode === 'changed') result = await changedSince(options);
+  else if (mode === 'due') result = due(options);
+  else result = { selected: options.requests, note: `all ${rows(options.requests.length)}` };
+  return { ...result, mode, note: prefix + result.note };
+}
