@@ -4,7 +4,7 @@ import type { Inputs } from '../inputs-types.js';
 import type { AdUser, EntraUser, Identity, Person, Request, RosterEntry, Stop } from '../model.js';
 import { adGuard } from './ad-guards.js';
 import { resolveDelegates } from './delegate.js';
-import { entraGuard, findEntraUsers, identityCheck } from './entra.js';
+import { entraGuard, findEntraUsers, findProtectedEntraGroups, identityCheck } from './entra.js';
 
 export interface ResolveOptions {
   requests: Request[];
@@ -67,6 +67,7 @@ export async function resolvePeople(options: ResolveOptions): Promise<Person[]> 
     const adUsers = adMatches?.[i];
     return entraLookupIdentity(request.identity, adUsers?.length === 1 ? adUsers[0] : undefined);
   });
+  const protectedEntraGroups = graph && protectedNames.length > 0 ? await findProtectedEntraGroups(graph, protectedNames) : [];
   let entraMatches: EntraUser[][] | undefined;
   if (graph) {
     const wanted = entraIdentities.flatMap((identity, i) => (identity ? [{ identity, i }] : []));
@@ -114,7 +115,7 @@ export async function resolvePeople(options: ResolveOptions): Promise<Person[]> 
       (person.ad
         ? adGuard(person.ad, { bindAccount, protectedIdentities: protectedNames, protectedGroups: protectedNames })
         : undefined) ??
-      (person.entra ? entraGuard(person.entra, protectedNames, protectedNames) : undefined);
+      (person.entra ? entraGuard(person.entra, protectedNames, protectedEntraGroups) : undefined);
     return person;
   });
 

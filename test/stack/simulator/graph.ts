@@ -660,7 +660,9 @@ function listUsers(env: SimEnv, tenant: Tenant, call: GraphCall): GraphResult {
       return evaluate(tree, (p) => scalars[p]);
     });
   }
-  const known = users[0] ? Object.keys(userBag(env, tenant, users[0])) : Object.keys(USER_FILTER.properties);
+  // $select is checked against the type, not against what the filter matched: an empty result is no error.
+  const sample = users[0] ?? [...tenant.users.values()][0];
+  const known = sample ? Object.keys(userBag(env, tenant, sample)) : Object.keys(USER_FILTER.properties);
   const select = parseSelect(call, known, 'microsoft.graph.user');
   const expand = parseExpand(call);
   const contextName = select ? `users(${select.join(',')})` : 'users';

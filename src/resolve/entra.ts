@@ -1,0 +1,266 @@
+// Finding leavers and delegates in Entra ID through Graph, and the Entra guards: role holders, protected people, identity check.
+import { filterEq, GraphError, pathSegment } from '../connectors/graph.js';
+import type { GraphApi } from '../connectors/types.js';
+import type { EntraUser, Identity, Stop } from '../model.js';
+
+/** The user properties the pipeline reads; `$select` keeps answers small. */
+export const USER_SELECT = [
+  'id',
+  'userPrincipalName',
+  'mail',
+  'displayName',
+  'accountEnabled',
+  'onPremisesSyncEnabled',
+  'onPremisesSecurityIdentifier',
+  'onPremisesSamAccountName',
+  'employeeId',
+  'licenseAssignmentStates',
+].join(',');
+const USER_QUERY = `$select=${USER_SELECT}&$expand=${encodeURIComponent('manager($select=id,userPrincipalName,accountEnabled)')}`;
+
+interface GraphUser {
+  id: string;
+  userPrincipalName: string;
+  mail?: string | null;
+  displayName?: string | null;
+  accountEnabled?: boolean | null;
+  onPremisesSyncEnabled?: boolean | null;
+  onPremisesSecurityIdentifier?: string | null;
+  onPremisesSamAccountName?: string | null;
+  employeeId?: string | null;
+  licenseAssignmentStates?: { skuId?: string; assignedByGroup?: string | null; state?: string }[] | null;
+  manager?: { id?: string; userPrincipalName?: string; accountEnabled?: boolean | null } | null;
+}
+
+interface DirectoryObject {
+  id: string;
+  '@odata.type'?: string;
+  displayName?: string;
+}
+
+const isNotFound = (error: unknown): boolean => error instanceof GraphError && error.status === 404;
+
+// Directory roles are read once per run (per Graph connector), not once per user.
+const roleMaps = new WeakMap<GraphApi, Promise<Map<string, string[]>>>();
+
+/** User id → display names of the directory roles the user holds (directly, or through a role-assignable group). */
+export function directoryRolesByUser(graph: GraphApi): Promise<Map<string, string[]>> {
+  let map = roleMaps.get(graph);
+  if (!map) {
+    map = loadDirectoryRoles(graph);
+    roleMaps.set(graph, map);
+    // A failed read is not cached: the next run of resolve tries again and reports its own error.
+    map.catch(() => roleMaps.delete(graph));
+  }
+  return map;
+}
+
+async function loadDirectoryRoles(graph: GraphApi): Promise<Map<string, string[]>> {
+  const roles = await graph.list<DirectoryObject & { members?: DirectoryObject[] }>('/directoryRoles?$expand=members');
+  const byUser = new Map<string, string[]>();
+  const add = (userId: string, role: string): void => {
+    const held = byUser.get(userId) ?? [];
+    if (!held.includes(role)) held.push(role);
+    byUser.set(userId, held);
+  };
+  await Promise.all(
+    roles.map(async (role) => {
+      const name = role.displayName ?? role.id;
+      let members = role.members ?? [];
+      // Graph expands at most 20 directory objects: read the full list when the expansion may have been cut.
+      if (members.length >= 20) members = await graph.list<DirectoryObject>(`/directoryRoles/${pathSegment(role.id)}/members?$select=id`);
+      await Promise.all(
+        members.map(async (member) => {
+          if (member['@odata.type'] === '#microsoft.graph.group') {
+            const groupMembers = await graph.list<DirectoryObject>(`/groups/${pathSegment(member.id)}/members?$select=id`);
+            for (const m of groupMembers) add(m.id, name);
+          } else {
+            add(member.id, name);
+          }
+        }),
+      );
+    }),
+  );
+  return byUser;
+}
+
+function toEntraUser(user: GraphUser, roles: Map<string, string[]>): EntraUser {
+  const manager = user.manager?.id
+    ? { id: user.manager.id, userPrincipalName: user.manager.userPrincipalName ?? '', accountEnabled: user.manager.accountEnabled !== false }
+    : undefined;
+  const direct = (user.licenseAssignmentStates ?? [])
+    .filter((s) => s.skuId && (s.assignedByGroup === null || s.assignedByGroup === undefined))
+    .map((s) => s.skuId as string);
+  return {
+    id: user.id,
+    userPrincipalName: user.userPrincipalName,
+    mail: user.mail ?? undefined,
+    displayName: user.displayName ?? undefined,
+    accountEnabled: user.accountEnabled !== false,
+    onPremisesSyncEnabled: user.onPremisesSyncEnabled === true,
+    onPremisesSecurityIdentifier: user.onPremisesSecurityIdentifier ?? undefined,
+    onPremisesSamAccountName: user.onPremisesSamAccountName ?? undefined,
+    employeeId: user.employeeId ?? undefined,
+    directLicenses: [...new Set(direct)],
+    directoryRoles: roles.get(user.id) ?? [],
+    manager,
+  };
+}
+
+async function getUser(graph: GraphApi, key: string): Promise<GraphUser[]> {
+  try {
+    return [await graph.call<GraphUser>({ method: 'GET', url: `/users/${pathSegment(key)}?${USER_QUERY}` })];
+  } catch (error) {
+    if (isNotFound(error)) return [];
+    throw error;
+  }
+}
+
+async function filterUsers(graph: GraphApi, property: string, value: string): Promise<GraphUser[]> {
+  return graph.list<GraphUser>(`/users?${filterEq(property, value)}&${USER_QUERY}`);
+}
+
+// A UPN that starts with `$` reads as a system query option in a key segment: look it up by filter instead.
+const lookupByUpn = (graph: GraphApi, upn: string): Promise<GraphUser[]> =>
+  upn.startsWith('$') ? filterUsers(graph, 'userPrincipalName', upn) : getUser(graph, upn);
+
+/** The lookups for one identity, most specific first; the next one is tried only when the previous found nobody. */
+function lookups(graph: GraphApi, identity: Identity): (() => Promise<GraphUser[]>)[] {
+  const steps: (() => Promise<GraphUser[]>)[] = [];
+  const { objectId, userPrincipalName, mail, employeeId, samAccountName } = identity;
+  if (objectId) steps.push(() => getUser(graph, objectId));
+  if (userPrincipalName) steps.push(() => lookupByUpn(graph, userPrincipalName));
+  if (mail) steps.push(() => filterUsers(graph, 'mail', mail));
+  if (employeeId) steps.push(() => filterUsers(graph, 'employeeId', employeeId));
+  if (samAccountName) steps.push(() => filterUsers(graph, 'onPremisesSamAccountName', samAccountName));
+  return steps;
+}
+
+/**
+ * Finds the Entra users of many identities: one entry per identity, in order, with every match (0, 1 or more).
+ * Every lookup goes through the batching `call()`, so lookups made together share $batch requests.
+ * An identity with only a distinguishedName has no Entra lookup and finds nobody.
+ */
+export async function findEntraUsers(graph: GraphApi, identities: Identity[]): Promise<EntraUser[][]> {
+  const rolesPromise = identities.length > 0 ? directoryRolesByUser(graph) : Promise.resolve(new Map<string, string[]>());
+  const found = await Promise.all(
+    identities.map(async (identity) => {
+      for (const lookup of lookups(graph, identity)) {
+        const users = await lookup();
+        if (users.length > 0) return users;
+      }
+      return [];
+    }),
+  );
+  const roles = await rolesPromise;
+  return found.map((users) => users.map((u) => toEntraUser(u, roles)));
+}
+
+/** Delegates by UPN (or mail, when no UPN matches): the one user found, or undefined when none or several match. */
+export async function findEntraUsersByUpn(graph: GraphApi, upns: string[]): Promise<(EntraUser | undefined)[]> {
+  const found = await findEntraUsers(
+    graph,
+    upns.map((upn) => ({ userPrincipalName: upn, mail: upn })),
+  );
+  return found.map((users) => (users.length === 1 ? users[0] : undefined));
+}
+
+/** Entra groups named in `protected`, with their members (nested groups followed), read once per run. */
+export interface ProtectedEntraGroup {
+  id: string;
+  displayName: string;
+  memberIds: ReadonlySet<string>;
+}
+
+/** Every member of a group, following nested groups (each group read once). */
+async function allMembers(graph: GraphApi, groupId: string, seen: Set<string>): Promise<string[]> {
+  if (seen.has(groupId)) return [];
+  seen.add(groupId);
+  const members = await graph.list<DirectoryObject>(`/groups/${pathSegment(groupId)}/members?$select=id&$top=999`);
+  const nested = await Promise.all(
+    members.filter((m) => m['@odata.type'] === '#microsoft.graph.group').map((m) => allMembers(graph, m.id, seen)),
+  );
+  return [...members.map((m) => m.id), ...nested.flat()];
+}
+
+/**
+ * Reads the Entra groups among `names` (the `protected` input mixes people and groups; names that are not an
+ * Entra group are ignored) and their members. Needs GroupMember.Read.All when `names` is not empty.
+ */
+export async function findProtectedEntraGroups(graph: GraphApi, names: readonly string[]): Promise<ProtectedEntraGroup[]> {
+  // UPNs and other e-mail-like names are people, never group display names.
+  const candidates = [...new Set(names.map((n) => n.trim()).filter((n) => n !== '' && !n.includes('@')))];
+  const groups = (
+    await Promise.all(candidates.map((name) => graph.list<DirectoryObject>(`/groups?${filterEq('displayName', name)}&$select=id,displayName`)))
+  ).flat();
+  return Promise.all(
+    groups.map(async (group) => ({
+      id: group.id,
+      displayName: group.displayName ?? group.id,
+      memberIds: new Set(await allMembers(graph, group.id, new Set())),
+    })),
+  );
+}
+
+const sameText = (a: string | undefined, b: string): boolean => a !== undefined && a.toLowerCase() === b.toLowerCase();
+
+/**
+ * The Entra guards: a directory role holder is never touched (`directory-role`), nor is anyone named in `protected`
+ * by UPN, mail, sAMAccountName or object id, nor a member of a protected Entra group (`protected`).
+ */
+export function entraGuard(
+  user: EntraUser,
+  protectedIdentities: readonly string[],
+  protectedGroups: readonly ProtectedEntraGroup[] = [],
+): Stop | undefined {
+  if (user.directoryRoles.length > 0) {
+    return {
+      status: 'blocked',
+      code: 'directory-role',
+      reason: `holds the Entra directory role ${user.directoryRoles.join(', ')}: remove the role first if this person really leaves`,
+    };
+  }
+  const named = protectedIdentities.find((p) =>
+    [user.userPrincipalName, user.mail, user.onPremisesSamAccountName, user.id].some((v) => sameText(v, p.trim())),
+  );
+  if (named) {
+    return { status: 'blocked', code: 'protected', reason: `${named} is listed in the protected input` };
+  }
+  const group = protectedGroups.find((g) => g.memberIds.has(user.id));
+  if (group) {
+    return { status: 'blocked', code: 'protected', reason: `member of the protected Entra group ${group.displayName}` };
+  }
+  return undefined;
+}
+
+/**
+ * Both directories must describe the same person: an Entra user synced from AD carries the AD objectSid in
+ * onPremisesSecurityIdentifier. A different SID means the UPN or mail points at someone else.
+ */
+export function identityCheck(adSid: string, entraUser: EntraUser): Stop | undefined {
+  const sid = entraUser.onPremisesSecurityIdentifier;
+  if (!sid || sid.toUpperCase() === adSid.toUpperCase()) return undefined;
+  return {
+    status: 'failed',
+    code: 'identity-mismatch',
+    reason: `the Entra user ${entraUser.userPrincipalName} is synced from SID ${sid}, but the AD account has SID ${adSid}: they are not the same person`,
+  };
+}
+
+/**
+ * The leaver's OneDrive site URL (`https://<t>-my.sharepoint.com/personal/<name>`), from Graph's drive webUrl without
+ * its document library; undefined when the OneDrive is not provisioned.
+ */
+export async function getOneDriveUrl(graph: GraphApi, userId: string): Promise<string | undefined> {
+  let drive: { webUrl?: string } | undefined;
+  try {
+    drive = await graph.call<{ webUrl?: string }>({ method: 'GET', url: `/users/${pathSegment(userId)}/drive?$select=webUrl` });
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+  if (!drive?.webUrl) return undefined;
+  const url = new URL(drive.webUrl);
+  const match = /^\/personal\/[^/]+/.exec(url.pathname);
+  return match ? `${url.origin}${match[0]}` : drive.webUrl.replace(/\/[^/]*$/, '');
+}

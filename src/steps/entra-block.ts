@@ -1,0 +1,68 @@
+// entra-block: adds the leaver to the block group (e.g. a Conditional Access "block all" group), effective at once even for synced users.
+import { filterEq, GraphError, pathSegment } from '../connectors/graph.js';
+import { graphBaseUrl } from '../connectors/clouds.js';
+import type { GraphApi } from '../connectors/types.js';
+import type { Step } from './types.js';
+
+interface BlockGroup {
+  id: string;
+  displayName: string;
+  /** Direct members, read once per run. */
+  memberIds: Set<string>;
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+async function findBlockGroup(graph: GraphApi, name: string): Promise<BlockGroup> {
+  let group: { id: string; displayName?: string } | undefined;
+  if (GUID.test(name)) {
+    try {
+      group = await graph.call({ method: 'GET', url: `/groups/${pathSegment(name)}?$select=id,displayName` });
+    } catch (error) {
+      if (!(error instanceof GraphError && error.status === 404)) throw error;
+    }
+  } else {
+    const groups = await graph.list<{ id: string; displayName?: string }>(`/groups?${filterEq('displayName', name)}&$select=id,displayName`);
+    if (groups.length > 1) {
+      throw new Error(`block-group "${name}" matches ${groups.length} Entra groups (${groups.map((g) => g.id).join(', ')}): set block-group to the group's object id.`);
+    }
+    group = groups[0];
+  }
+  if (!group) throw new Error(`block-group "${name}" was not found in Entra ID: set it to the object id or exact display name of the group.`);
+  // One read of the member list per run answers "already a member?" for every leaver.
+  const members = await graph.list<{ id: string }>(`/groups/${pathSegment(group.id)}/members?$select=id&$top=999`);
+  return { id: group.id, displayName: group.displayName ?? group.id, memberIds: new Set(members.map((m) => m.id)) };
+}
+
+// Graph answers 400 when the reference exists already (another run, or an earlier try whose answer was lost).
+const alreadyMember = (error: unknown): boolean =>
+  error instanceof GraphError && error.status === 400 && /already exist/i.test(error.message);
+
+export const entraBlock: Step = {
+  name: 'entra-block',
+  needs: ['entra'],
+  async observe({ person, connectors, inputs, shared }) {
+    const user = person.entra;
+    const graph = connectors.graph;
+    if (!user || !graph || !inputs.entra) return { kind: 'skipped', reason: 'no Entra account' };
+    const name = inputs.blockGroup?.trim();
+    if (!name) throw new Error('The entra-block step needs the block-group input: the object id or display name of an Entra group.');
+    const group = await shared.once('entra-block:group', () => findBlockGroup(graph, name));
+    const before = { blockGroup: { id: group.id, displayName: group.displayName }, member: group.memberIds.has(user.id) };
+    if (before.member) return { kind: 'unchanged', before };
+    const reference = `${graphBaseUrl(inputs.entra)}/directoryObjects/${pathSegment(user.id)}`;
+    return {
+      kind: 'change',
+      before,
+      after: { ...before, member: true },
+      async apply() {
+        try {
+          await graph.call({ method: 'POST', url: `/groups/${pathSegment(group.id)}/members/$ref`, body: { '@odata.id': reference } });
+        } catch (error) {
+          if (!alreadyMember(error)) throw error;
+        }
+        group.memberIds.add(user.id);
+      },
+    };
+  },
+};
