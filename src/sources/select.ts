@@ -91,11 +91,29 @@ async function changedSince(options: SelectOptions): Promise<Omit<Selection, 'mo
       before.add(comparable(request));
     }
   });
-  const selected = requests.filter((request) => !before.has(comparable(request)));
+  const changed = requests.filter((request) => !before.has(comparable(request)));
+  const { now, waiting } = notYet(changed, options.now);
   return {
-    selected,
-    note: `changed: ${selected.length} of ${rows(requests.length)} added or changed since ${sha.slice(0, 7)}`,
+    selected: now,
+    note:
+      `changed: ${changed.length} of ${rows(requests.length)} added or changed since ${sha.slice(0, 7)}` +
+      (waiting.length > 0 ? `; ${waitingNote(waiting)}` : ''),
   };
+}
+
+/**
+ * A row merged ahead of its date must not cut access early: it waits for the scheduled `due` run.
+ * Rows without `effective` are effective at once.
+ */
+function notYet(requests: Request[], now: Date): { now: Request[]; waiting: Request[] } {
+  const at = now.getTime();
+  const waiting = requests.filter((request) => request.effective !== undefined && Date.parse(request.effective) > at);
+  return { now: requests.filter((request) => !waiting.includes(request)), waiting };
+}
+
+function waitingNote(waiting: Request[]): string {
+  const first = waiting.map((r) => r.effective as string).sort()[0];
+  return `${rows(waiting.length)} effective later (from ${first}) wait for the scheduled due run`;
 }
 
 function due(options: SelectOptions): Omit<Selection, 'mode'> {

@@ -67,7 +67,7 @@ describe('the bundled action with no directory configured', () => {
       ['mailbox-access', 'skipped', 'Entra ID not configured (tenant-id)'],
       ['onedrive-access', 'skipped', 'Entra ID not configured (tenant-id)'],
     ]);
-    expect(run.results?.users[1].request).toMatchObject({ effective: '2026-11-24T00:00:00.000Z', delegate: 'cfo@contoso.test', reason: 'HR-2' });
+    expect(run.results?.users[1].request).toMatchObject({ effective: '2026-11-24T00:00:00Z', delegate: 'cfo@contoso.test', reason: 'HR-2' });
     expect(run.summary).toContain('## Offboarding plan');
     expect(run.summary).toContain('zangstrom@contoso.test');
     expect(run.stdout).toContain('::notice');

@@ -87,6 +87,23 @@ describe('selectRequests with select: changed', () => {
     expect(selection.note).toBe('changed: 2 of 3 rows added or changed since 1111111');
   });
 
+  it('leaves a changed row whose effective date is still ahead to the scheduled due run', async () => {
+    const text = 'userPrincipalName,effective\nnow@contoso.test,2026-11-20\nlater@contoso.test,2026-12-31\nundated@contoso.test,\n';
+    const selection = await selectRequests(
+      options({
+        select: 'changed',
+        eventName: 'push',
+        payload: { before: BASE_SHA },
+        requests: requestsOf(text),
+        readBase: async () => undefined,
+      }),
+    );
+    expect(upns(selection.selected)).toEqual(['now@contoso.test', 'undated@contoso.test']);
+    expect(selection.note).toBe(
+      'changed: 3 of 3 rows added or changed since 1111111; 1 row effective later (from 2026-12-31T00:00:00Z) wait for the scheduled due run',
+    );
+  });
+
   it('compares normalized rows, so moved lines, renamed headers and case do not count as changes', async () => {
     const selection = await selectRequests(
       options({
