@@ -1,0 +1,25 @@
+// What tests use to reach the shared test stack: its facts (provided by test/global-setup.ts) and state helpers.
+import { inject } from 'vitest';
+import { snapshotDirectory as snapshotLdap, type LdapAdminFacts } from '../stack/samba.js';
+import { ldapAdmin, type StackFacts } from '../stack/stack.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    stack: StackFacts;
+  }
+}
+
+/** The running stack's facts, in a test worker. */
+export function stackFacts(): StackFacts {
+  return inject('stack');
+}
+
+/** Every object in the stack's directory (or any directory's) with stable attributes, for before/after comparisons. */
+export function snapshotDirectory(target: StackFacts | LdapAdminFacts = stackFacts()): Promise<Record<string, Record<string, string[]>>> {
+  return snapshotLdap('ldap' in target ? ldapAdmin(target) : target);
+}
+
+export type { StackFacts } from '../stack/stack.js';
+export { ldapAdmin, loadStackTenant, OFFBOARD_CLIENT_ID } from '../stack/stack.js';
+export { escapeRdnValue, loadTenant, sidToString, type LdapAdminFacts, type LoadedTenant } from '../stack/samba.js';
+export { SimulatorControl } from '../stack/simulator/control-client.js';
