@@ -102,7 +102,7 @@ export function renderSummary(input: SummaryInput): string {
   ];
   out.push(`${MARK[counts.failed ? 'failed' : input.mode === 'plan' ? 'planned' : 'done']} ${headline.join(' · ')}`);
   const facts = [`mode \`${input.mode}\``];
-  if (input.selection) facts.push(`selection \`${input.selection.mode}\`: ${escapeCell(input.selection.note)}`);
+  if (input.selection) facts.push(`selection ${escapeCell(input.selection.note)}`);
   if (input.runUrl) facts.push(`[run](${encodeURI(input.runUrl)})`);
   out.push('', facts.join(' · '));
   if (input.error) out.push('', `> [!CAUTION]`, `> ${escapeCell(input.error)}`);
@@ -140,7 +140,10 @@ export function renderSummary(input: SummaryInput): string {
         const delegate = user.delegate?.userPrincipalName
           ? `${show(user.delegate.userPrincipalName)} <sub>${escapeCell(user.delegate.source)}</sub>`
           : `<sub>${escapeCell(user.delegate?.source ?? 'none')}</sub>`;
-        return `<tr><td>${show(userLabel(user))}</td><td>${MARK[user.status]} ${user.status}</td>${marks.join('')}<td>${delegate}</td></tr>`;
+        const reason = typeof user.request.reason === 'string' && user.request.reason ? `<br><sub>${escapeCell(user.request.reason)}</sub>` : '';
+        // A guard's or a resolution's code says at a glance why nothing was done (the full reason is in the record).
+        const why = user.reason && user.status !== 'done' ? ` <sub>${escapeCell(user.reason.split(':')[0])}</sub>` : '';
+        return `<tr><td>${show(userLabel(user))}${reason}</td><td>${MARK[user.status]} ${user.status}${why}</td>${marks.join('')}<td>${delegate}</td></tr>`;
       });
       return [`<table><tr>${head}</tr>`, ...rows, '</table>'];
     };

@@ -81,6 +81,15 @@ describe('job summary', () => {
     expect(markdown).toContain('**1** would change');
   });
 
+  it('shows the request reason under the user and the guard code beside a blocked result', () => {
+    const blocked = user('kim@contoso.com', 'blocked', {
+      request: { userPrincipalName: 'kim@contoso.com', reason: 'HR-7 <b>' },
+      reason: 'admin-count: adminCount=1',
+    });
+    const markdown = renderSummary(base([blocked]));
+    expect(markdown).toContain('<td>kim@contoso.com<br><sub>HR-7 &#60;b&#62;</sub></td><td>🛑 blocked <sub>admin-count</sub></td>');
+  });
+
   it('turns line breaks in a cell into spaces', () => {
     expect(escapeCell('a\nb\r\nc')).toBe('a b c');
   });
