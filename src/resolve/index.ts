@@ -1,4 +1,5 @@
 // Resolve: find each requested person in AD and in Entra ID, check both are the same person, guard, find the delegate.
+import { sameDn } from '../connectors/ldap-escape.js';
 import type { Connectors } from '../connectors/types.js';
 import type { Inputs } from '../inputs-types.js';
 import type { AdUser, EntraUser, Identity, Person, Request, RosterEntry, Stop } from '../model.js';
@@ -44,7 +45,8 @@ export function identityConflict(identity: Identity, ad?: AdUser, entra?: EntraU
     const wanted = identity[column];
     if (!wanted) continue;
     const known = found.filter((v): v is string => Boolean(v));
-    if (known.length > 0 && !known.some((v) => same(v, wanted))) {
+    const matches = column === 'distinguishedName' ? (v: string) => sameDn(v, wanted) : (v: string) => same(v, wanted);
+    if (known.length > 0 && !known.some(matches)) {
       return {
         status: 'failed',
         code: 'identity-conflict',

@@ -1,0 +1,53 @@
+// The ad-groups step: removes the account from every AD group it is a direct member of, except its primary group.
+import { rdnValue } from '../connectors/ldap-escape.js';
+import type { Step } from './types.js';
+
+const groupName = (dn: string): string => {
+  try {
+    return rdnValue(dn);
+  } catch {
+    return dn;
+  }
+};
+
+export const adGroups: Step = {
+  name: 'ad-groups',
+  needs: ['ad'],
+  async observe({ person, connectors }) {
+    const user = person.ad;
+    const ad = connectors.ad;
+    if (!user || !ad) return { kind: 'skipped', reason: 'no AD account' };
+    // memberOf never lists the primary group (primaryGroupID), so every group in it can go.
+    const groups = [...user.memberOf];
+    if (groups.length === 0) return { kind: 'unchanged', before: { groups } };
+    return {
+      kind: 'change',
+      before: { groups },
+      after: { groups: [] },
+      apply: async () => {
+        const removed: string[] = [];
+        const failures: { group: string; error: unknown }[] = [];
+        // Every group is tried, so that one refusal does not leave the others in place.
+        for (const group of groups) {
+          try {
+            await ad.removeGroupMember(group, user.dn);
+            removed.push(group);
+          } catch (error) {
+            failures.push({ group, error });
+          }
+        }
+        if (failures.length === 0) return { after: { groups: [] } };
+        const named = failures
+          .map(({ group, error }) => `${groupName(group)} (${error instanceof Error ? error.message : String(error)})`)
+          .join('; ');
+        const code = failures
+          .map(({ error }) => (error instanceof Error ? (error as Error & { code?: unknown }).code : undefined))
+          .find((c): c is string => typeof c === 'string');
+        const message =
+          `Could not remove ${user.samAccountName} from ${failures.length} group(s): ${named}` +
+          (removed.length > 0 ? `. Removed from: ${removed.map(groupName).join(', ')}` : '');
+        throw Object.assign(new Error(message), { code: code ?? 'group-removal-failed' });
+      },
+    };
+  },
+};

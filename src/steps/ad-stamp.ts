@@ -1,0 +1,53 @@
+// The ad-stamp step: writes who offboarded the account, when, and why into its AD description.
+import type { Step, StepContext } from './types.js';
+
+/** rangeUpper of `description` in the AD schema. */
+const MAX_DESCRIPTION = 1024;
+const STAMP = /^Offboarded \d{4}-\d{2}-\d{2} by /;
+
+/** The run's date as YYYY-MM-DD in the configured time zone (en-CA formats dates that way). */
+function runDate(now: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+}
+
+/** Cuts to at most `max` UTF-16 units without splitting a surrogate pair. */
+function truncate(text: string, max: number): string {
+  let out = '';
+  for (const char of text) {
+    if (out.length + char.length > max) break;
+    out += char;
+  }
+  return out;
+}
+
+export function stampFor(context: Pick<StepContext, 'now' | 'run' | 'inputs'>, reason: string | undefined): string {
+  const by = context.run.url ?? 'GitHub Actions';
+  const text = `Offboarded ${runDate(context.now, context.inputs.timeZone)} by ${by}${reason ? ` — ${reason}` : ''}`;
+  return truncate(text, MAX_DESCRIPTION);
+}
+
+export const adStamp: Step = {
+  name: 'ad-stamp',
+  needs: ['ad'],
+  async observe(context) {
+    const user = context.person.ad;
+    const ad = context.connectors.ad;
+    if (!user || !ad) return { kind: 'skipped', reason: 'no AD account' };
+    const reason = context.person.request.reason;
+    const description = stampFor(context, reason);
+    const before = { description: user.description ?? null };
+    if (user.description === description) return { kind: 'unchanged', before };
+    // A later scheduled run for the same request keeps the first stamp: it records when the account was offboarded.
+    const old = user.description ?? '';
+    const sameRequest = reason ? old.endsWith(` — ${reason}`) : !old.includes(' — ');
+    if (STAMP.test(old) && sameRequest) {
+      return { kind: 'unchanged', before, reason: 'stamped by an earlier run' };
+    }
+    return {
+      kind: 'change',
+      before,
+      after: { description },
+      apply: () => ad.modify(user.dn, [{ operation: 'replace', attribute: 'description', values: [description] }]),
+    };
+  },
+};
