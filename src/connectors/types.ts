@@ -62,6 +62,8 @@ export interface PsCallOptions {
   retry?: 'read' | (() => Promise<boolean>);
   /** Overrides the per-command timeout in ms. */
   timeoutMs?: number;
+  /** SharePoint: run the cmdlet on a connection to this site (e.g. a OneDrive) instead of the admin site. */
+  site?: string;
 }
 
 export interface PsResult {

@@ -21,6 +21,11 @@ export function routeSharePoint(env: SimEnv, ctx: Ctx): Routed | undefined {
   if (ctx.url.pathname === '/_sim/spo/connect') {
     return { resource: 'sharepoint', op: 'spo.connect', latency: 'spo.connect', faultReply: spoFault, run: () => connect(env, ctx) };
   }
+  // A further site connection in a session that is already connected: module start-up and the version check are
+  // behind it, so it costs a token and one context round trip, modelled as a cmdlet.
+  if (ctx.url.pathname === '/_sim/spo/connect-site') {
+    return { resource: 'sharepoint', op: 'spo.site-connect', latency: 'spo.cmdlet', faultReply: spoFault, run: () => connect(env, ctx) };
+  }
   if (ctx.url.pathname === '/_sim/spo/InvokeCommand') {
     let input: unknown;
     try {

@@ -1,0 +1,110 @@
+// Preflight for the PowerShell steps: pwsh 7.4 or later, and the Exchange Online and PnP modules with their versions.
+import { execa } from 'execa';
+import { PS_MODULES, powershellEnv } from './connectors/powershell.js';
+import type { PsService } from './connectors/types.js';
+import type { PreflightLine } from './model.js';
+
+const MIN_PWSH = [7, 4] as const;
+const MIN_MODULE: Record<PsService, [number, number]> = {
+  // App-only certificate sign-in over REST (no WinRM) on Linux needs the V3 module.
+  exchange: [3, 0],
+  // PnP.PowerShell 2 is the first release on PowerShell 7 with -CertificateBase64Encoded app-only sign-in.
+  sharepoint: [2, 0],
+};
+
+const INSTALL: Record<PsService, string> = {
+  exchange:
+    'Install it on the runner: `pwsh -Command "Install-Module ExchangeOnlineManagement -Scope AllUsers"`. The app needs the Exchange.ManageAsApp application permission and the Exchange Recipient Administrator role.',
+  sharepoint:
+    'Install it on the runner: `pwsh -Command "Install-Module PnP.PowerShell -Scope AllUsers"`. The app needs the SharePoint Sites.FullControl.All application permission.',
+};
+
+// A fixed script: it reads nothing from the run, so nothing from the run can end up in it.
+const PROBE = [
+  '$ProgressPreference = "SilentlyContinue"',
+  '$modules = @(Get-Module -ListAvailable -Name ExchangeOnlineManagement, PnP.PowerShell | ForEach-Object { [pscustomobject]@{ Name = $_.Name; Version = $_.Version.ToString(); Path = $_.ModuleBase } })',
+  '[pscustomobject]@{ PSVersion = $PSVersionTable.PSVersion.ToString(); Modules = $modules } | ConvertTo-Json -Depth 4 -Compress',
+].join('; ');
+
+interface Probe {
+  PSVersion: string;
+  Modules: { Name: string; Version: string; Path: string }[] | { Name: string; Version: string; Path: string } | null;
+}
+
+function atLeast(version: string, minimum: readonly [number, number]): boolean {
+  const [major = 0, minor = 0] = version.split(/[.-]/).map((part) => Number.parseInt(part, 10) || 0);
+  return major > minimum[0] || (major === minimum[0] && minor >= minimum[1]);
+}
+
+function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** One short pwsh run: its version and the modules the services need, each failure with its fix. */
+export async function checkPowerShell(options: { pwsh: string; services: PsService[]; env?: NodeJS.ProcessEnv }): Promise<PreflightLine[]> {
+  const result = await execa(options.pwsh, ['-NoLogo', '-NoProfile', '-NonInteractive', '-Command', PROBE], {
+    extendEnv: false,
+    env: powershellEnv(options.env),
+    reject: false,
+    timeout: 60_000,
+    stdin: 'ignore',
+  });
+  if (result.failed) {
+    const notFound = /ENOENT/.test(result.message ?? '');
+    return [
+      {
+        ok: false,
+        label: 'PowerShell 7 (pwsh)',
+        detail: notFound ? `${options.pwsh} was not found` : `${options.pwsh} failed: ${String(result.stderr || result.shortMessage || '').slice(0, 300)}`,
+        fix: 'Install PowerShell 7.4 or later on the runner (https://learn.microsoft.com/powershell/scripting/install/installing-powershell) or set the `pwsh` input to its path.',
+      },
+    ];
+  }
+  let probe: Probe;
+  try {
+    probe = JSON.parse(String(result.stdout).trim().split('\n').pop() ?? '') as Probe;
+  } catch {
+    return [
+      {
+        ok: false,
+        label: 'PowerShell 7 (pwsh)',
+        detail: `${options.pwsh} did not answer as PowerShell 7 does: ${String(result.stdout).slice(0, 200)}`,
+        fix: 'Set the `pwsh` input to the path of PowerShell 7.4 or later.',
+      },
+    ];
+  }
+  const lines: PreflightLine[] = [];
+  const pwshOk = atLeast(probe.PSVersion, MIN_PWSH);
+  lines.push({
+    ok: pwshOk,
+    label: 'PowerShell 7 (pwsh)',
+    detail: `${probe.PSVersion} at ${options.pwsh}`,
+    ...(pwshOk ? {} : { fix: `PowerShell ${MIN_PWSH.join('.')} or later is needed: update pwsh on the runner.` }),
+  });
+  const found = probe.Modules === null ? [] : Array.isArray(probe.Modules) ? probe.Modules : [probe.Modules];
+  for (const service of options.services) {
+    const name = PS_MODULES[service];
+    const newest = found
+      .filter((m) => m.Name === name)
+      .sort((a, b) => compareVersions(b.Version, a.Version))[0];
+    if (!newest) {
+      lines.push({ ok: false, label: `${name} module`, detail: 'not found on PSModulePath', fix: INSTALL[service] });
+    } else if (!atLeast(newest.Version, MIN_MODULE[service])) {
+      lines.push({
+        ok: false,
+        label: `${name} module`,
+        detail: `${newest.Version} at ${newest.Path}: ${MIN_MODULE[service].join('.')} or later is needed`,
+        fix: `Update it on the runner: \`pwsh -Command "Update-Module ${name}"\` (or Install-Module ${name} -Scope AllUsers -Force).`,
+      });
+    } else {
+      lines.push({ ok: true, label: `${name} module`, detail: `${newest.Version} at ${newest.Path}` });
+    }
+  }
+  return lines;
+}

@@ -1,0 +1,68 @@
+// onedrive-access: the delegate becomes a site collection admin of the leaver's OneDrive (existing admins stay).
+import { GraphError, pathSegment } from '../connectors/graph.js';
+import { CommandLog } from './ps-commands.js';
+import type { Step } from './types.js';
+
+/** The OneDrive site of a drive's webUrl (`…/personal/jdoe_contoso_com/Documents` → `…/personal/jdoe_contoso_com`). */
+export function oneDriveSiteUrl(webUrl: string): string {
+  return webUrl.replace(/\/+$/, '').replace(/\/Documents$/i, '');
+}
+
+// Get-PnPSiteCollectionAdmin returns SharePoint users: LoginName `i:0#.f|membership|<upn>`, Email, Title.
+function adminNames(output: unknown[]): string[] {
+  return output.flatMap((entry) => {
+    const user = (entry ?? {}) as Record<string, unknown>;
+    const login = typeof user.LoginName === 'string' ? user.LoginName.split('|').pop() : undefined;
+    return [login, user.Email, user.UserPrincipalName].filter((v): v is string => typeof v === 'string' && v !== '');
+  });
+}
+
+async function siteAdmins(commands: CommandLog, site: string): Promise<string[]> {
+  // The cmdlet reads the site of its connection: the worker opens one to the OneDrive.
+  const { output } = await commands.invoke('Get-PnPSiteCollectionAdmin', {}, { site, retry: 'read' });
+  return [...new Set(adminNames(output).map((name) => name.toLowerCase()))];
+}
+
+export const onedriveAccess: Step = {
+  name: 'onedrive-access',
+  needs: ['entra', 'sharepoint'],
+  async observe({ person, connectors }) {
+    const user = person.entra;
+    const graph = connectors.graph;
+    const sharepoint = connectors.sharepoint;
+    if (!user || !graph) return { kind: 'skipped', reason: 'no Entra account' };
+    if (!sharepoint) return { kind: 'skipped', reason: 'SharePoint not configured' };
+    const delegate = person.delegate.userPrincipalName;
+    if (person.delegate.source === 'none' || !delegate) return { kind: 'skipped', reason: 'no delegate found' };
+
+    let webUrl: string | undefined;
+    try {
+      ({ webUrl } = await graph.call<{ webUrl?: string }>({ method: 'GET', url: `/users/${pathSegment(user.id)}/drive?$select=webUrl` }));
+    } catch (error) {
+      if (error instanceof GraphError && error.status === 404) return { kind: 'skipped', reason: 'no OneDrive' };
+      throw error;
+    }
+    if (!webUrl) return { kind: 'skipped', reason: 'no OneDrive' };
+    const site = oneDriveSiteUrl(webUrl);
+
+    const commands = new CommandLog(sharepoint);
+    const admins = await siteAdmins(commands, site);
+    if (admins.includes(delegate.toLowerCase())) {
+      return { kind: 'unchanged', before: { site, siteCollectionAdmins: admins } };
+    }
+    return {
+      kind: 'change',
+      before: { site, siteCollectionAdmins: admins },
+      after: { site, siteCollectionAdmins: [...admins, delegate.toLowerCase()], added: delegate },
+      async apply() {
+        await commands.invoke(
+          'Set-PnPTenantSite',
+          { Identity: site, Owners: [delegate] },
+          // Adding an admin twice is harmless, but only a missing one is added again after a lost session.
+          { retry: async () => !(await siteAdmins(commands, site)).includes(delegate.toLowerCase()) },
+        );
+        return commands.outcome();
+      },
+    };
+  },
+};

@@ -1,0 +1,59 @@
+// What the PowerShell steps share: a command log that remembers reruns after lost sessions, and mailbox reads.
+import { PowerShellError } from '../connectors/powershell.js';
+import type { PowerShellService, PsCallOptions, PsResult } from '../connectors/types.js';
+import type { ApplyOutcome } from './types.js';
+
+/** Runs one step's commands and records those that ran again after their session was lost. */
+export class CommandLog {
+  readonly retried: string[] = [];
+
+  constructor(private readonly service: PowerShellService) {}
+
+  async invoke(cmdlet: string, parameters: Record<string, unknown>, options?: PsCallOptions): Promise<PsResult> {
+    const result = await this.service.invoke(cmdlet, parameters, options);
+    if (result.retried) this.retried.push(cmdlet);
+    return result;
+  }
+
+  outcome(after?: Record<string, unknown>): ApplyOutcome {
+    return { ...(after ? { after } : {}), ...(this.retried.length > 0 ? { retried: [...this.retried] } : {}) };
+  }
+}
+
+// Exchange's "not found", as the V3 module words it ("…|ManagementObjectNotFoundException|The operation couldn't be
+// performed because object 'x' couldn't be found on '…'.").
+const EXCHANGE_NOT_FOUND = /ManagementObjectNotFoundException|couldn't be found on/i;
+
+export function isExchangeNotFound(error: unknown): boolean {
+  return error instanceof PowerShellError && EXCHANGE_NOT_FOUND.test(`${error.errorId ?? ''} ${error.message}`);
+}
+
+export type Mailbox = Record<string, unknown>;
+
+/** `Get-EXOMailbox -Identity <upn>`; undefined when there is no mailbox. */
+export async function readMailbox(commands: CommandLog, identity: string, properties?: string[]): Promise<Mailbox | undefined> {
+  try {
+    const { output } = await commands.invoke(
+      'Get-EXOMailbox',
+      { Identity: identity, ...(properties ? { Properties: properties } : {}) },
+      { retry: 'read' },
+    );
+    const mailbox = output[0];
+    return typeof mailbox === 'object' && mailbox !== null ? (mailbox as Mailbox) : undefined;
+  } catch (error) {
+    if (isExchangeNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/** PowerShell booleans arrive as JSON booleans, or as "True"/"False" from modules that return text. */
+export function psBoolean(value: unknown): boolean {
+  return value === true || (typeof value === 'string' && value.toLowerCase() === 'true');
+}
+
+/** A multi-valued property (AccessRights) as a list, whether it arrived as an array or as "A, B" text. */
+export function psList(value: unknown): string[] {
+  if (Array.isArray(value)) return value.map(String);
+  if (typeof value === 'string') return value.split(/[^A-Za-z0-9]+/).filter(Boolean);
+  return [];
+}

@@ -1,0 +1,115 @@
+// What the PowerShell tests share: connectors built from the stack's facts, and a look at the process table.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { parseCertificate } from '../../src/connectors/auth.js';
+import {
+  createPowerShellService,
+  exchangeConnectParameters,
+  sharepointConnectParameters,
+  type PowerShellServiceOptions,
+} from '../../src/connectors/powershell.js';
+import type { PowerShellService, PsService } from '../../src/connectors/types.js';
+import type { EntraInputs } from '../../src/inputs-types.js';
+
+/** The part of the stack's facts these tests use. */
+export interface PsStackFacts {
+  pwsh: string;
+  psModulePath: string;
+  simulator: {
+    url: string;
+    tenantId: string;
+    organization: string;
+    sharepointAdminUrl: string;
+    clientId: string;
+    /** Certificate and key, as in the action's `certificate` input. */
+    certificatePem: string;
+  };
+}
+
+/** The action's Entra inputs pointed at the simulator. */
+export function entraInputs(facts: PsStackFacts): EntraInputs {
+  const sim = facts.simulator;
+  return {
+    tenantId: sim.tenantId,
+    clientId: sim.clientId,
+    certificate: sim.certificatePem,
+    organization: sim.organization,
+    sharepointAdminUrl: sim.sharepointAdminUrl,
+    cloud: 'global',
+    authorityHost: sim.url,
+    graphEndpoint: sim.url,
+  };
+}
+
+/** A PowerShell service for the stand-in modules, connected as the action connects (with `change` applied to that). */
+export function psService(
+  facts: PsStackFacts,
+  service: PsService,
+  overrides: Partial<Omit<PowerShellServiceOptions, 'service' | 'connect'>> = {},
+  change: { parameters?: Record<string, unknown>; certificate?: { certPem: string; keyPem: string } } = {},
+): PowerShellService {
+  const entra = entraInputs(facts);
+  const certificate = parseCertificate(entra.certificate);
+  const connect = service === 'exchange' ? exchangeConnectParameters({ entra }, certificate) : sharepointConnectParameters({ entra }, certificate);
+  return createPowerShellService({
+    service,
+    pwsh: facts.pwsh,
+    sessions: 2,
+    connect: {
+      ...connect,
+      parameters: { ...connect.parameters, ...change.parameters },
+      certificate: change.certificate ?? connect.certificate,
+    },
+    env: { ...process.env, PSModulePath: facts.psModulePath },
+    ...overrides,
+  });
+}
+
+function environment(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Process-group leaders running the connector's worker script, from `ps -eo pid,pgid,args`; with `psModulePath`,
+ * only those started for this stack (other runs on the machine may have their own).
+ */
+export function workerProcesses(psModulePath?: string): { pid: number; args: string }[] {
+  const table = execFileSync('ps', ['-eo', 'pid=,pgid=,args='], { encoding: 'utf8' });
+  return table
+    .split('\n')
+    .map((line) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line))
+    .filter((m): m is RegExpExecArray => m !== null && /pwsh/.test(m[3] ?? '') && /worker\.ps1/.test(m[3] ?? ''))
+    .filter((m) => m[1] === m[2])
+    .map((m) => ({ pid: Number(m[1]), args: m[3] ?? '' }))
+    .filter((p) => psModulePath === undefined || environment(p.pid).split('\0').includes(`PSModulePath=${psModulePath}`));
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until `check` holds, polling; fails with `what` after `timeoutMs`. */
+export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/** Values that would run as code if they were ever pasted into PowerShell script text. */
+export const INJECTION_CORPUS = [
+  "x'; Remove-Mailbox -Identity ceo@contoso.test -Confirm:$false; '",
+  'x"; Remove-Mailbox ceo@contoso.test; "',
+  '$(Remove-Mailbox ceo@contoso.test)',
+  '`$(Get-Process)`',
+  "@{Identity='ceo@contoso.test'}",
+  'jdoe@contoso.test\nRemove-Mailbox ceo@contoso.test',
+  'a#> Remove-Mailbox ceo@contoso.test <#',
+  '‘; Remove-Mailbox ceo@contoso.test; ’',
+  '“$(Remove-Mailbox ceo@contoso.test)”',
+  '-Identity ceo@contoso.test',
+  '$env:HOME',
+];

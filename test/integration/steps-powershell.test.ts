@@ -1,0 +1,267 @@
+// The mailbox and OneDrive steps with real pwsh, the stand-in modules, the simulator and the Samba DC, asserting on their state.
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { parseCertificate } from '../../src/connectors/auth.js';
+import { createGraphApi } from '../../src/connectors/graph.js';
+import { createAdDirectory } from '../../src/connectors/ldap.js';
+import type { Connectors, GraphApi, PowerShellService } from '../../src/connectors/types.js';
+import type { Inputs } from '../../src/inputs-types.js';
+import type { EntraUser, Person } from '../../src/model.js';
+import { mailboxAccess } from '../../src/steps/mailbox-access.js';
+import { mailboxHide } from '../../src/steps/mailbox-hide.js';
+import { mailboxShared } from '../../src/steps/mailbox-shared.js';
+import { onedriveAccess } from '../../src/steps/onedrive-access.js';
+import type { ApplyOutcome, Decision, Step, StepContext } from '../../src/steps/types.js';
+import { baseFixture } from '../stack/fixture.js';
+import { SimulatorControl } from '../stack/simulator/control-client.js';
+import type { SimUserState } from '../stack/simulator/types.js';
+import { loadStackTenant } from '../stack/stack.js';
+import { entraInputs, INJECTION_CORPUS, psService, sleep, workerProcesses } from './powershell-helpers.js';
+
+const facts = inject('stack');
+const control = new SimulatorControl(facts.simulator.url);
+const SALESVP = 'salesvp@contoso.test';
+
+let graph: GraphApi;
+let exchange: PowerShellService;
+let sharepoint: PowerShellService;
+
+function inputs(): Inputs {
+  const entra = entraInputs(facts);
+  return {
+    mode: 'apply',
+    csv: 'offboarding/*.csv',
+    select: 'all',
+    lookbackDays: 30,
+    timeZone: 'UTC',
+    steps: ['mailbox-access', 'onedrive-access', 'mailbox-shared', 'mailbox-hide'],
+    maxUsers: 25,
+    protected: [],
+    failOn: 'error',
+    summary: 'full',
+    resultsFile: '/tmp/offboarding-results.json',
+    entra,
+    pwsh: facts.pwsh,
+    powershellSessions: 2,
+    mailboxAutomapping: false,
+  };
+}
+
+function entraUser(u: SimUserState): EntraUser {
+  return {
+    id: u.id,
+    userPrincipalName: u.userPrincipalName,
+    mail: u.mail ?? undefined,
+    displayName: u.displayName,
+    accountEnabled: u.accountEnabled,
+    onPremisesSyncEnabled: u.onPremisesSyncEnabled === true,
+    directLicenses: [],
+    directoryRoles: [],
+  };
+}
+
+async function simUser(key: string): Promise<SimUserState> {
+  const user = (await control.state()).users.find((u) => u.key === key);
+  if (!user) throw new Error(`no user ${key} in the simulator`);
+  return user;
+}
+
+function contextFor(person: Omit<Person, 'request'>, connectors: Connectors = { graph, exchange, sharepoint }): StepContext {
+  const memo = new Map<string, Promise<unknown>>();
+  return {
+    person: {
+      request: { source: { file: 'offboarding/leavers.csv', line: 2 }, identity: { userPrincipalName: person.entra?.userPrincipalName } },
+      ...person,
+    },
+    inputs: inputs(),
+    connectors,
+    run: { event: 'workflow_dispatch' },
+    now: new Date(),
+    earlier: new Map(),
+    shared: {
+      once<T>(key: string, compute: () => Promise<T>): Promise<T> {
+        if (!memo.has(key)) memo.set(key, compute());
+        return memo.get(key) as Promise<T>;
+      },
+    },
+  };
+}
+
+async function leaver(key: string, delegate?: string, connectors?: Connectors): Promise<StepContext> {
+  const entra = entraUser(await simUser(key));
+  return contextFor({ entra, delegate: delegate ? { userPrincipalName: delegate, source: 'csv' } : { source: 'none' } }, connectors);
+}
+
+/** Observes and, when there is a change, applies it: what the engine does in apply mode. */
+async function run(step: Step, context: StepContext): Promise<{ decision: Decision; outcome?: ApplyOutcome }> {
+  const decision = await step.observe(context);
+  if (decision.kind !== 'change') return { decision };
+  return { decision, outcome: (await decision.apply()) ?? {} };
+}
+
+async function state() {
+  return control.state();
+}
+
+beforeAll(async () => {
+  await loadStackTenant(facts, baseFixture());
+  const entra = entraInputs(facts);
+  graph = createGraphApi({ entra, certificate: parseCertificate(entra.certificate) });
+  exchange = psService(facts, 'exchange');
+  sharepoint = psService(facts, 'sharepoint');
+});
+
+beforeEach(async () => {
+  await control.reset();
+  await control.clearFaults();
+  await control.clearLog();
+});
+
+afterAll(async () => {
+  await Promise.all([exchange.close(), sharepoint.close(), graph.close()]);
+});
+
+describe('mailbox-access and onedrive-access', () => {
+  it('give the delegate FullAccess and OneDrive site admin, and a second run finds both unchanged', async () => {
+    const context = await leaver('jdoe', SALESVP);
+    const mailbox = await run(mailboxAccess, context);
+    expect(mailbox.decision).toMatchObject({
+      kind: 'change',
+      before: { mailbox: 'jdoe@contoso.test', delegate: SALESVP, accessRights: [] },
+      after: { mailbox: 'jdoe@contoso.test', delegate: SALESVP, accessRights: ['FullAccess'], inheritanceType: 'All', autoMapping: false },
+    });
+    expect(mailbox.outcome).toEqual({});
+    const onedrive = await run(onedriveAccess, context);
+    const site = 'https://contoso-my.sharepoint.com/personal/jdoe_contoso_test';
+    expect(onedrive.decision).toMatchObject({ kind: 'change', before: { site, siteCollectionAdmins: ['jdoe@contoso.test'] } });
+
+    const after = await state();
+    expect(after.mailboxes.find((m) => m.userPrincipalName === 'jdoe@contoso.test')?.permissions).toEqual([
+      { user: SALESVP, accessRights: ['FullAccess'], inheritanceType: 'All', autoMapping: false, deny: false },
+    ]);
+    expect(after.sites.find((s) => s.url === site)?.admins).toEqual(['jdoe@contoso.test', SALESVP]);
+
+    const again = await leaver('jdoe', SALESVP);
+    expect(await mailboxAccess.observe(again)).toEqual({
+      kind: 'unchanged',
+      before: { mailbox: 'jdoe@contoso.test', delegate: SALESVP, accessRights: ['FullAccess'] },
+    });
+    expect(await onedriveAccess.observe(again)).toEqual({
+      kind: 'unchanged',
+      before: { site, siteCollectionAdmins: ['jdoe@contoso.test', SALESVP] },
+    });
+    const log = await control.log();
+    expect(log.counts['exo.cmdlet.Add-MailboxPermission']).toBe(1);
+    expect(log.counts['spo.cmdlet.Set-PnPTenantSite']).toBe(1);
+  });
+
+  it('are skipped without a delegate, and for a leaver without mailbox or OneDrive', async () => {
+    const noDelegate = await leaver('jdoe');
+    expect(await mailboxAccess.observe(noDelegate)).toEqual({ kind: 'skipped', reason: 'no delegate found' });
+    expect(await onedriveAccess.observe(noDelegate)).toEqual({ kind: 'skipped', reason: 'no delegate found' });
+    const nothing = await leaver('nodrive', SALESVP);
+    expect(await mailboxAccess.observe(nothing)).toEqual({ kind: 'skipped', reason: 'no mailbox' });
+    expect(await onedriveAccess.observe(nothing)).toEqual({ kind: 'skipped', reason: 'no OneDrive' });
+  });
+
+  it('record the grant that ran again after its session was lost mid-command', async () => {
+    const others = new Set(workerProcesses(facts.psModulePath).map((p) => p.pid));
+    const single = psService(facts, 'exchange', { sessions: 1 });
+    try {
+      const context = await leaver('sobrien', SALESVP, { graph, exchange: single, sharepoint });
+      const decision = await mailboxAccess.observe(context);
+      expect(decision.kind).toBe('change');
+      if (decision.kind !== 'change') return;
+      const [session] = workerProcesses(facts.psModulePath).filter((p) => !others.has(p.pid));
+      // The simulator holds the grant 6 s; the session dies first, and a fresh read (in a new session) finds no grant yet.
+      await control.faults({ hang: { ops: ['exo.cmdlet.Add-MailboxPermission'], ms: 6000 } });
+      const applying = decision.apply();
+      await sleep(700);
+      process.kill(-session.pid, 'SIGKILL');
+      const outcome = await applying;
+      expect(outcome).toEqual({ retried: ['Add-MailboxPermission'] });
+      expect(single.stats).toMatchObject({ processes: 2, connects: 2, retries: 1 });
+      const mailbox = (await state()).mailboxes.find((m) => m.userPrincipalName === 'sean.obrien@contoso.test');
+      expect(mailbox?.permissions).toEqual([
+        { user: SALESVP, accessRights: ['FullAccess'], inheritanceType: 'All', autoMapping: false, deny: false },
+      ]);
+    } finally {
+      await single.close();
+    }
+  });
+});
+
+describe('mailbox-shared and mailbox-hide', () => {
+  it('convert a cloud user’s mailbox to shared and hide it, and a second run finds both unchanged', async () => {
+    const context = await leaver('cloudy', SALESVP);
+    expect((await run(mailboxShared, context)).decision).toMatchObject({
+      kind: 'change',
+      before: { recipientTypeDetails: 'UserMailbox' },
+      after: { recipientTypeDetails: 'SharedMailbox' },
+    });
+    expect((await run(mailboxHide, context)).decision).toMatchObject({
+      kind: 'change',
+      before: { hiddenFromAddressListsEnabled: false },
+      after: { hiddenFromAddressListsEnabled: true },
+    });
+    const mailbox = (await state()).mailboxes.find((m) => m.userPrincipalName === 'chloe.nuage@contoso.test');
+    expect(mailbox).toMatchObject({ recipientTypeDetails: 'SharedMailbox', hiddenFromAddressListsEnabled: true });
+    expect(await mailboxShared.observe(context)).toEqual({ kind: 'unchanged', before: { recipientTypeDetails: 'SharedMailbox' } });
+    expect(await mailboxHide.observe(context)).toEqual({ kind: 'unchanged', before: { hiddenFromAddressListsEnabled: true } });
+  });
+
+  it('are skipped for a leaver without a mailbox', async () => {
+    const context = await leaver('nodrive', SALESVP);
+    expect(await mailboxShared.observe(context)).toEqual({ kind: 'skipped', reason: 'no mailbox' });
+    expect(await mailboxHide.observe(context)).toEqual({ kind: 'skipped', reason: 'no mailbox' });
+  });
+
+  it('hide a synced user’s mailbox in AD, never through Exchange: skipped when AD is not configured', async () => {
+    const context = await leaver('jsmith', SALESVP, { graph, exchange, sharepoint });
+    expect(context.person.entra?.onPremisesSyncEnabled).toBe(true);
+    expect(await mailboxHide.observe(context)).toEqual({ kind: 'skipped', reason: 'synced from AD, and AD is not configured' });
+    expect((await control.log()).counts['exo.cmdlet.Get-EXOMailbox'] ?? 0).toBe(0);
+  });
+
+  it('hide a synced user’s mailbox in AD: skipped when the AD schema has no Exchange attributes', async () => {
+    const { ldap } = facts;
+    const ad = createAdDirectory({
+      url: ldap.url,
+      bindDn: ldap.bindDn,
+      password: ldap.bindPassword,
+      baseDn: ldap.baseDn,
+      ca: facts.caPem,
+      tlsVerify: true,
+    });
+    try {
+      const [[account]] = await ad.findUsers([{ samAccountName: 'jsmith' }]);
+      expect(account).toBeDefined();
+      const entra = entraUser(await simUser('jsmith'));
+      const context = contextFor({ entra, ad: account, delegate: { userPrincipalName: SALESVP, source: 'csv' } }, { graph, exchange, sharepoint, ad });
+      expect(await mailboxHide.observe(context)).toEqual({ kind: 'skipped', reason: 'the AD schema has no Exchange attributes' });
+      expect((await control.log()).counts['exo.cmdlet.Set-Mailbox'] ?? 0).toBe(0);
+    } finally {
+      await ad.close();
+    }
+  });
+});
+
+describe('injection through the steps', () => {
+  it('passes a hostile delegate and leaver to the cmdlets as data, and changes nothing', async () => {
+    const before = await state();
+    const jdoe = entraUser(await simUser('jdoe'));
+    for (const value of INJECTION_CORPUS) {
+      // A hostile delegate: Exchange and SharePoint look the value up literally and find nobody.
+      const hostileDelegate = contextFor({ entra: jdoe, delegate: { userPrincipalName: value, source: 'csv' } });
+      await expect(mailboxAccess.observe(hostileDelegate)).rejects.toThrow(`object '${value}' couldn't be found`);
+      const onedrive = await onedriveAccess.observe(hostileDelegate);
+      expect(onedrive.kind).toBe('change');
+      if (onedrive.kind === 'change') await expect(onedrive.apply()).rejects.toThrow('The user does not exist or is not unique.');
+      // A hostile leaver: no mailbox of that name.
+      const hostileLeaver = contextFor({ entra: { ...jdoe, userPrincipalName: value, onPremisesSyncEnabled: false }, delegate: { userPrincipalName: SALESVP, source: 'csv' } });
+      expect(await mailboxAccess.observe(hostileLeaver)).toEqual({ kind: 'skipped', reason: 'no mailbox' });
+      expect(await mailboxShared.observe(hostileLeaver)).toEqual({ kind: 'skipped', reason: 'no mailbox' });
+      expect(await mailboxHide.observe(hostileLeaver)).toEqual({ kind: 'skipped', reason: 'no mailbox' });
+    }
+    expect(await state()).toEqual(before);
+  });
+});

@@ -1,0 +1,296 @@
+# Stand-in ExchangeOnlineManagement: the real module's cmdlet signatures (names, types, parameter sets, mandatory
+# flags, from the Exchange PowerShell reference) over the simulator's Exchange Online admin API.
+
+. (Join-Path $PSScriptRoot 'SimulatorClient.ps1')
+
+$script:Connection = $null
+$script:ExchangeResource = 'https://outlook.office365.com'
+
+function Get-ActiveConnection {
+    if (-not $script:Connection) {
+        throw (New-StandInError -Message 'No active Exchange Online session. Run Connect-ExchangeOnline before running this cmdlet.' -ErrorId 'NotConnected' -Category ConnectionError)
+    }
+    if ($script:Connection.ExpiresOn -lt [DateTimeOffset]::UtcNow.AddMinutes(5)) {
+        $token = Get-SimulatorToken -Tenant $script:Connection.Organization -ClientId $script:Connection.AppId -Certificate $script:Connection.Certificate -Scope "$script:ExchangeResource/.default"
+        $script:Connection.AccessToken = $token.AccessToken
+        $script:Connection.ExpiresOn = $token.ExpiresOn
+    }
+    $script:Connection
+}
+
+# The V3 module reports server-side errors as "Ex<id>|<exception type>|<message>" (the admin API's error detail) with
+# the failure category in the error id.
+function ConvertTo-ExchangeError {
+    param([string]$CmdletName, [object]$Response, [object]$Target)
+    $body = ConvertFrom-SimulatorJson $Response.Text
+    $detail = if ($body -and $body.PSObject.Properties['error']) { $body.error } else { $null }
+    $line = $null
+    if ($detail -and $detail.PSObject.Properties['details']) {
+        $line = @($detail.details | Where-Object { $_.message -match '^Ex[0-9A-F]+\|' } | Select-Object -First 1 | ForEach-Object { [string]$_.message })[0]
+    }
+    if (-not $line) {
+        $type = if ($detail -and $detail.code) { [string]$detail.code } else { 'Microsoft.Exchange.Management.RestApiClient.RestClientException' }
+        $text = if ($detail -and $detail.message) { [string]$detail.message } else { "The server answered HTTP $($Response.Status)." }
+        $line = "|$type|$text"
+    }
+    $exceptionType = $line.Split('|')[1]
+    $category = switch -Wildcard ($exceptionType) {
+        '*ManagementObjectNotFoundException' { [System.Management.Automation.ErrorCategory]::ObjectNotFound }
+        '*ManagementObjectAmbiguousException' { [System.Management.Automation.ErrorCategory]::InvalidArgument }
+        '*UnauthorizedAccessException' { [System.Management.Automation.ErrorCategory]::PermissionDenied }
+        default { [System.Management.Automation.ErrorCategory]::NotSpecified }
+    }
+    $shortType = $exceptionType.Split('.')[-1]
+    $errorId = "[Server=SIMULATOR,RequestId=$([guid]::NewGuid()),TimeStamp=$([DateTime]::UtcNow.ToString('o'))] [FailureCategory=Cmdlet-$shortType] $($line.Split('|')[0]),$CmdletName"
+    New-StandInError -Message $line -ErrorId $errorId -Category $category -Target $Target
+}
+
+function Invoke-ExchangeCmdlet {
+    param([string]$CmdletName, [System.Collections.IDictionary]$Parameters)
+    $connection = Get-ActiveConnection
+    $path = '/adminapi/beta/' + [Uri]::EscapeDataString($connection.Organization) + '/InvokeCommand'
+    $headers = @{
+        'X-ResponseFormat'    = 'json'
+        'X-ClientApplication' = 'ExoManagementModule'
+        'connection-id'       = $connection.ConnectionId
+        'X-AnchorMailbox'     = "UPN:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@$($connection.Organization)"
+    }
+    $body = @{ CmdletInput = @{ CmdletName = $CmdletName; Parameters = $Parameters } }
+    $response = Send-SimulatorJson -Path $path -Body $body -Token $connection.AccessToken -Headers $headers
+    if ($response.Status -lt 200 -or $response.Status -gt 299) {
+        throw (ConvertTo-ExchangeError -CmdletName $CmdletName -Response $response -Target $Parameters['Identity'])
+    }
+    $result = ConvertFrom-SimulatorJson $response.Text
+    if ($null -eq $result) {
+        throw (New-StandInError -Message "Error while querying REST service. HttpStatusCode=$($response.Status) ErrorMessage=The response could not be read as JSON." -ErrorId "RestClientException,$CmdletName" -Category InvalidResult)
+    }
+    # The admin API returns the cmdlet's warnings next to its output; the module writes them to the warning stream.
+    if ($result.PSObject.Properties['@adminapi.warnings']) {
+        foreach ($warning in $result.'@adminapi.warnings') { Write-Warning ([string]$warning) }
+    }
+    if ($result.PSObject.Properties['value']) {
+        foreach ($item in $result.value) { $item }
+    }
+}
+
+function Connect-ExchangeOnline {
+    [CmdletBinding()]
+    param(
+        [Parameter(Position = 0)] [string] $ConnectionUri,
+        [Parameter(Position = 1)] [string] $AzureADAuthorizationEndpointUri,
+        [Parameter(Position = 2)]
+        [ValidateSet('O365Default', 'O365GermanyCloud', 'O365China', 'O365USGovGCCHigh', 'O365USGovDoD')]
+        [string] $ExchangeEnvironmentName = 'O365Default',
+        [Parameter(Position = 3)] [System.Management.Automation.Remoting.PSSessionOption] $PSSessionOption,
+        [Parameter(Position = 4)] [string] $DelegatedOrganization,
+        [Parameter(Position = 5)] [string] $Prefix,
+        [Parameter(Position = 6)] [string[]] $CommandName,
+        [Parameter(Position = 7)] [string[]] $FormatTypeName,
+        [string] $AccessToken,
+        [string] $AppId,
+        [switch] $BypassMailboxAnchoring,
+        [System.Security.Cryptography.X509Certificates.X509Certificate2] $Certificate,
+        [string] $CertificateFilePath,
+        [securestring] $CertificatePassword,
+        [string] $CertificateThumbprint,
+        [pscredential] $Credential,
+        [switch] $Device,
+        [switch] $DisableWAM,
+        [switch] $EnableErrorReporting,
+        [switch] $InlineCredential,
+        [switch] $LoadCmdletHelp,
+        [string] $LogDirectoryPath,
+        [ValidateSet('Default', 'All')] [string] $LogLevel,
+        [switch] $ManagedIdentity,
+        [string] $ManagedIdentityAccountId,
+        [string] $Organization,
+        [uint32] $PageSize,
+        [switch] $ShowBanner = $true,
+        [bool] $ShowProgress = $true,
+        [System.Security.Cryptography.X509Certificates.X509Certificate2] $SigningCertificate,
+        [switch] $SkipLoadingCmdletHelp,
+        [switch] $SkipLoadingFormatData,
+        [bool] $TrackPerformance,
+        [bool] $UseMultithreading = $true,
+        [string] $UserPrincipalName,
+        [switch] $UseRPSSession
+    )
+    if ($CertificateThumbprint -and -not $IsWindows) {
+        throw (New-StandInError -Message 'CertificateThumbprint is supported only on Windows. Use the Certificate or CertificateFilePath parameter.' -ErrorId 'CertificateThumbprintNotSupported' -Category InvalidArgument)
+    }
+    if ($CertificateFilePath) {
+        $Certificate = [System.Security.Cryptography.X509Certificates.X509Certificate2]::new($CertificateFilePath, $CertificatePassword)
+    }
+    if (-not $Certificate) {
+        throw (New-StandInError -Message 'This test tenant accepts app-only certificate authentication only: use -AppId, -Organization and -Certificate or -CertificateFilePath.' -ErrorId 'UnsupportedAuthentication' -Category InvalidArgument)
+    }
+    if (-not $AppId -or -not $Organization) {
+        throw (New-StandInError -Message 'Certificate based authentication needs the AppId and Organization parameters.' -ErrorId 'MissingAppIdOrOrganization' -Category InvalidArgument)
+    }
+    if (-not $Certificate.HasPrivateKey) {
+        throw (New-StandInError -Message 'The certificate does not contain a private key.' -ErrorId 'CertificateWithoutPrivateKey' -Category InvalidArgument)
+    }
+    if ($ShowBanner) {
+        Write-Host '----------------------------------------------------------------------------------------'
+        Write-Host 'This V3 EXO PowerShell module contains new REST API backed Exchange Online cmdlets which'
+        Write-Host "doesn't require WinRM for Client-Server communication. (Stand-in for the test stack.)"
+        Write-Host '----------------------------------------------------------------------------------------'
+    }
+    $token = Get-SimulatorToken -Tenant $Organization -ClientId $AppId -Certificate $Certificate -Scope "$script:ExchangeResource/.default"
+    $connection = [pscustomobject]@{
+        ConnectionId = [guid]::NewGuid().ToString()
+        Organization = $Organization
+        AppId        = $AppId
+        Certificate  = $Certificate
+        AccessToken  = $token.AccessToken
+        ExpiresOn    = $token.ExpiresOn
+        Environment  = $ExchangeEnvironmentName
+    }
+    $response = Send-SimulatorJson -Path '/_sim/exo/connect' -Body @{ organization = $Organization; appId = $AppId; connectionId = $connection.ConnectionId } -Token $token.AccessToken
+    if ($response.Status -lt 200 -or $response.Status -gt 299) {
+        throw (ConvertTo-ExchangeError -CmdletName 'Connect-ExchangeOnline' -Response $response -Target $Organization)
+    }
+    $script:Connection = $connection
+}
+
+function Disconnect-ExchangeOnline {
+    [CmdletBinding(DefaultParameterSetName = 'DefaultParameterSet', SupportsShouldProcess = $true, ConfirmImpact = 'High')]
+    param(
+        [Parameter(ParameterSetName = 'ConnectionId', Mandatory = $true)] [string[]] $ConnectionId,
+        [Parameter(ParameterSetName = 'ModulePrefix', Mandatory = $true)] [string[]] $ModulePrefix
+    )
+    if ($PSCmdlet.ShouldProcess('Exchange Online', 'Disconnect')) {
+        $script:Connection = $null
+    }
+}
+
+function Get-ConnectionInformation {
+    [CmdletBinding()]
+    param([string[]] $ConnectionId)
+    if ($script:Connection) {
+        [pscustomobject]@{
+            ConnectionId        = $script:Connection.ConnectionId
+            State               = 'Connected'
+            Organization        = $script:Connection.Organization
+            AppId               = $script:Connection.AppId
+            TokenStatus         = 'Active'
+            ConnectionUsedForInbuiltCmdlets = $true
+            IsEopSession        = $false
+        }
+    }
+}
+
+function Get-EXOMailbox {
+    [CmdletBinding(DefaultParameterSetName = 'Identity')]
+    param(
+        [Parameter(ParameterSetName = 'Identity', Position = 0, ValueFromPipeline = $true, ValueFromPipelineByPropertyName = $true)]
+        [string] $Identity,
+        [Parameter(ParameterSetName = 'Anr')] [string] $Anr,
+        [Parameter(ParameterSetName = 'Identity', ValueFromPipelineByPropertyName = $true)] [guid] $ExternalDirectoryObjectId,
+        [Parameter(ParameterSetName = 'Identity', ValueFromPipelineByPropertyName = $true)] [string] $PrimarySmtpAddress,
+        [Parameter(ParameterSetName = 'Identity', ValueFromPipelineByPropertyName = $true)] [string] $UserPrincipalName,
+        [switch] $Archive,
+        [switch] $Async,
+        [string] $Filter,
+        [switch] $GroupMailbox,
+        [switch] $InactiveMailboxOnly,
+        [switch] $IncludeInactiveMailbox,
+        [string] $MailboxPlan,
+        [switch] $Migration,
+        [string] $OrganizationalUnit,
+        [string[]] $Properties,
+        [ValidateSet('All', 'Minimum', 'AddressList', 'Archive', 'Audit', 'Custom', 'Delivery', 'Hold', 'Moderation', 'Move', 'Policy', 'PublicFolder', 'Quota', 'Resource', 'Retention', 'SCL', 'SoftDelete', 'StatisticsSeed')]
+        [string[]] $PropertySets,
+        [switch] $PublicFolder,
+        [string[]] $RecipientTypeDetails,
+        [string] $ResultSize,
+        [switch] $SoftDeletedMailbox
+    )
+    process {
+        Invoke-ExchangeCmdlet -CmdletName 'Get-EXOMailbox' -Parameters (Get-CmdletParameters $PSBoundParameters)
+    }
+}
+
+function Get-MailboxPermission {
+    [CmdletBinding(DefaultParameterSetName = 'AccessRights')]
+    param(
+        [Parameter(ParameterSetName = 'AccessRights', Mandatory = $true, Position = 0, ValueFromPipeline = $true)]
+        [Parameter(ParameterSetName = 'Owner', Mandatory = $true, Position = 0, ValueFromPipeline = $true)]
+        [string] $Identity,
+        [Parameter(ParameterSetName = 'Owner')] [switch] $Owner,
+        [Parameter(ParameterSetName = 'AccessRights')] [string] $User,
+        [Parameter(ParameterSetName = 'AccessRights')] [switch] $SoftDeletedMailbox,
+        [Parameter(ParameterSetName = 'AccessRights')] [switch] $IncludeSoftDeletedUserPermissions,
+        [Parameter(ParameterSetName = 'AccessRights')] [switch] $IncludeUnresolvedPermissions,
+        [pscredential] $Credential,
+        [string] $DomainController,
+        [switch] $GroupMailbox,
+        [switch] $IncludeUserWithDisplayName,
+        [switch] $ReadFromDomainController,
+        [string] $ResultSize,
+        [switch] $UseCustomRouting
+    )
+    process {
+        Invoke-ExchangeCmdlet -CmdletName 'Get-MailboxPermission' -Parameters (Get-CmdletParameters $PSBoundParameters)
+    }
+}
+
+function Add-MailboxPermission {
+    [CmdletBinding(DefaultParameterSetName = 'AccessRights', SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
+    param(
+        [Parameter(ParameterSetName = 'AccessRights', Mandatory = $true, Position = 0, ValueFromPipeline = $true)]
+        [Parameter(ParameterSetName = 'Owner', Mandatory = $true, Position = 0, ValueFromPipeline = $true)]
+        [Parameter(ParameterSetName = 'Instance', Position = 0, ValueFromPipeline = $true)]
+        [string] $Identity,
+        [Parameter(ParameterSetName = 'AccessRights', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'Instance')]
+        [ValidateSet('ChangeOwner', 'ChangePermission', 'DeleteItem', 'ExternalAccount', 'FullAccess', 'ReadPermission')]
+        [string[]] $AccessRights,
+        [Parameter(ParameterSetName = 'AccessRights', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'Instance')]
+        [string] $User,
+        [Parameter(ParameterSetName = 'Owner', Mandatory = $true)] [string] $Owner,
+        [Parameter(ParameterSetName = 'Instance', Mandatory = $true, ValueFromPipeline = $true)] [psobject] $Instance,
+        [Parameter(ParameterSetName = 'AccessRights')]
+        [Parameter(ParameterSetName = 'Instance')]
+        [bool] $AutoMapping,
+        [Parameter(ParameterSetName = 'AccessRights')]
+        [Parameter(ParameterSetName = 'Instance')]
+        [switch] $Deny,
+        [Parameter(ParameterSetName = 'AccessRights')]
+        [Parameter(ParameterSetName = 'Instance')]
+        [ValidateSet('None', 'All', 'Children', 'Descendents', 'SelfAndChildren')]
+        [string] $InheritanceType,
+        [string] $DomainController,
+        [switch] $GroupMailbox,
+        [switch] $IgnoreDefaultScope
+    )
+    process {
+        if ($PSCmdlet.ShouldProcess($Identity, 'Add mailbox permission')) {
+            Invoke-ExchangeCmdlet -CmdletName 'Add-MailboxPermission' -Parameters (Get-CmdletParameters $PSBoundParameters)
+        }
+    }
+}
+
+function Set-Mailbox {
+    [CmdletBinding(DefaultParameterSetName = 'Identity', SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
+    param(
+        [Parameter(Mandatory = $true, Position = 0, ValueFromPipeline = $true)] [string] $Identity,
+        [ValidateSet('Regular', 'Room', 'Equipment', 'Shared', 'Workspace')] [string] $Type,
+        [bool] $HiddenFromAddressListsEnabled,
+        [bool] $AccountDisabled,
+        [string] $DisplayName,
+        [string] $CustomAttribute1,
+        [string] $ForwardingSmtpAddress,
+        [bool] $DeliverToMailboxAndForward,
+        [bool] $LitigationHoldEnabled,
+        [switch] $Force
+    )
+    process {
+        if ($PSCmdlet.ShouldProcess($Identity, 'Set mailbox')) {
+            Invoke-ExchangeCmdlet -CmdletName 'Set-Mailbox' -Parameters (Get-CmdletParameters $PSBoundParameters)
+        }
+    }
+}
+
+Export-ModuleMember -Function 'Connect-ExchangeOnline', 'Disconnect-ExchangeOnline', 'Get-ConnectionInformation', 'Get-EXOMailbox', 'Get-MailboxPermission', 'Add-MailboxPermission', 'Set-Mailbox'

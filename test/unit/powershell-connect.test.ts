@@ -1,0 +1,117 @@
+// How the action connects to Exchange Online and SharePoint per cloud, and what it hands to pwsh: pure mappings.
+import { describe, expect, it } from 'vitest';
+import { exchangeConnectParameters, powershellEnv, sharepointConnectParameters } from '../../src/connectors/powershell.js';
+import type { Cloud, EntraInputs } from '../../src/inputs-types.js';
+import { oneDriveSiteUrl } from '../../src/steps/onedrive-access.js';
+
+const certificate = { certPem: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----', keyPem: '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----' };
+
+function entra(cloud: Cloud, extra: Partial<EntraInputs> = {}): EntraInputs {
+  return {
+    tenantId: '8f3c1c2e-5a4b-4c7e-9d1f-2b6a7e9c0d11',
+    clientId: '3c0a7e21-6a0b-4e55-9d1e-0f4b8a2c6d71',
+    certificate: 'pem',
+    organization: 'contoso.onmicrosoft.com',
+    sharepointAdminUrl: 'https://contoso-admin.sharepoint.com',
+    cloud,
+    ...extra,
+  };
+}
+
+describe('exchangeConnectParameters', () => {
+  it.each([
+    ['global', 'O365Default'],
+    ['usgov', 'O365Default'],
+    ['usgovhigh', 'O365USGovGCCHigh'],
+    ['usgovdod', 'O365USGovDoD'],
+    ['china', 'O365China'],
+  ] as const)('connects %s to -ExchangeEnvironmentName %s', (cloud, environment) => {
+    expect(exchangeConnectParameters({ entra: entra(cloud) }, certificate).parameters.ExchangeEnvironmentName).toBe(environment);
+  });
+
+  it('connects app-only with the app id and organization, quietly, and hands the certificate to the worker, not to the parameters', () => {
+    const connect = exchangeConnectParameters({ entra: entra('global') }, { ...certificate });
+    expect(connect).toEqual({
+      cmdlet: 'Connect-ExchangeOnline',
+      parameters: {
+        AppId: '3c0a7e21-6a0b-4e55-9d1e-0f4b8a2c6d71',
+        Organization: 'contoso.onmicrosoft.com',
+        ExchangeEnvironmentName: 'O365Default',
+        CommandName: ['Get-MailboxPermission', 'Add-MailboxPermission', 'Set-Mailbox'],
+        ShowBanner: false,
+        ShowProgress: false,
+        SkipLoadingFormatData: true,
+      },
+      certificate,
+    });
+  });
+
+  it('says which input is missing without an organization', () => {
+    expect(() => exchangeConnectParameters({ entra: entra('global', { organization: undefined }) }, certificate)).toThrow(/organization/);
+  });
+});
+
+describe('sharepointConnectParameters', () => {
+  it.each([
+    ['global', 'Production'],
+    ['usgov', 'USGovernment'],
+    ['usgovhigh', 'USGovernmentHigh'],
+    ['usgovdod', 'USGovernmentDoD'],
+    ['china', 'China'],
+  ] as const)('connects %s to -AzureEnvironment %s', (cloud, environment) => {
+    expect(sharepointConnectParameters({ entra: entra(cloud) }, certificate).parameters.AzureEnvironment).toBe(environment);
+  });
+
+  it('connects to the SharePoint admin site of the tenant', () => {
+    expect(sharepointConnectParameters({ entra: entra('global') }, certificate)).toEqual({
+      cmdlet: 'Connect-PnPOnline',
+      parameters: {
+        Url: 'https://contoso-admin.sharepoint.com',
+        ClientId: '3c0a7e21-6a0b-4e55-9d1e-0f4b8a2c6d71',
+        Tenant: 'contoso.onmicrosoft.com',
+        AzureEnvironment: 'Production',
+      },
+      certificate,
+    });
+  });
+
+  it('says which input is missing without an admin URL', () => {
+    expect(() => sharepointConnectParameters({ entra: entra('global', { sharepointAdminUrl: undefined }) }, certificate)).toThrow(/sharepoint-admin-url/);
+  });
+});
+
+describe('powershellEnv', () => {
+  it('keeps what pwsh needs and drops everything else, secrets included', () => {
+    const env = powershellEnv({
+      PATH: '/usr/bin',
+      HOME: '/home/runner',
+      PSModulePath: '/opt/modules',
+      DOTNET_ROOT: '/usr/share/dotnet',
+      INPUT_CERTIFICATE: '-----BEGIN PRIVATE KEY-----',
+      INPUT_LDAP_PASSWORD: 'hunter2',
+      GITHUB_TOKEN: 'ghs_x',
+      ACTIONS_RUNTIME_TOKEN: 'x',
+    });
+    expect(env).toEqual({
+      PATH: '/usr/bin',
+      HOME: '/home/runner',
+      PSModulePath: '/opt/modules',
+      DOTNET_ROOT: '/usr/share/dotnet',
+      POWERSHELL_TELEMETRY_OPTOUT: '1',
+      POWERSHELL_UPDATECHECK: 'Off',
+      PNPPOWERSHELL_UPDATECHECK: 'Off',
+      PNPPOWERSHELL_DISABLETELEMETRY: 'true',
+    });
+  });
+});
+
+describe('oneDriveSiteUrl', () => {
+  it('turns the drive’s webUrl into its site collection', () => {
+    expect(oneDriveSiteUrl('https://contoso-my.sharepoint.com/personal/jdoe_contoso_com/Documents')).toBe(
+      'https://contoso-my.sharepoint.com/personal/jdoe_contoso_com',
+    );
+    expect(oneDriveSiteUrl('https://contoso-my.sharepoint.com/personal/jdoe_contoso_com/Documents/')).toBe(
+      'https://contoso-my.sharepoint.com/personal/jdoe_contoso_com',
+    );
+  });
+});
