@@ -50,14 +50,16 @@ describe('the bundled action with no directory configured', () => {
     });
     expect(run.stderr).toBe('');
     expect(run.exitCode).toBe(0);
-    expect(run.outputs).toMatchObject({ selected: '3', changed: '0', unchanged: '3', failed: '0' });
+    expect(run.outputs).toMatchObject({ selected: '2', changed: '0', unchanged: '2', failed: '0' });
     expect(run.outputs['results-file']).toBe(run.resultsPath);
     expect(run.results?.outcome).toBe('completed');
     expect(run.results?.selection?.mode).toBe('changed');
+    // The row dated 2099 is new too, but waits for the scheduled due run.
+    expect(run.results?.selection?.note).toContain('3 of 3 rows added or changed');
+    expect(run.results?.selection?.note).toContain('1 row effective later (from 2099-01-31T00:00:00Z) wait for the scheduled due run');
     expect(run.results?.users.map((u) => [u.source.line, u.request.userPrincipalName])).toEqual([
       [2, 'jdoe@contoso.test'],
       [3, 'zangstrom@contoso.test'],
-      [4, 'future@contoso.test'],
     ]);
     const jdoe = run.results?.users[0];
     expect(jdoe?.steps.map((s) => [s.step, s.status, s.reason])).toEqual([
@@ -128,7 +130,7 @@ describe('the bundled action with no directory configured', () => {
       payload: { inputs: {}, repository },
     });
     expect(run.exitCode).toBe(1);
-    expect(run.stdout).toMatch(/::error file=offboarding\/leavers\.csv,line=3,[^:]*::.*03\/04\/2026/);
+    expect(run.stdout).toMatch(/::error [^:]*file=offboarding\/leavers\.csv,line=3[^:]*::.*03\/04\/2026/);
     expect(run.results?.outcome).toBe('failed');
     expect(run.results?.users).toEqual([]);
     expect(run.results?.inputErrors).toEqual([expect.objectContaining({ file: 'offboarding/leavers.csv', line: 3 })]);

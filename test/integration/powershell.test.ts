@@ -316,8 +316,9 @@ describe('SharePoint sessions', () => {
       `i:0#.f|membership|${SALESVP}`,
     ]);
     const log = await control.log();
-    // One connect for the admin site, one for the OneDrive (reused for the second read).
-    expect(log.counts['spo.connect']).toBe(2);
+    // One full connect for the admin site; one site connection for the OneDrive, reused for the second read.
+    expect(log.counts['spo.connect']).toBe(1);
+    expect(log.counts['spo.site-connect']).toBe(1);
   });
 
   it('reports a missing site as PnP does: "Cannot get site <url>."', async () => {
