@@ -1,0 +1,237 @@
+# A long-lived PowerShell session for the connector: one JSON request per line on stdin, one JSON answer per line on stdout.
+# Values arrive as JSON data and reach the cmdlets by splatting; nothing received is ever run as code, and only the
+# cmdlets listed below can be called.
+
+Set-StrictMode -Version 3.0
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+$InformationPreference = 'SilentlyContinue'
+$VerbosePreference = 'SilentlyContinue'
+$DebugPreference = 'SilentlyContinue'
+# A session without a console must never wait for a confirmation.
+$ConfirmPreference = 'None'
+
+$Utf8 = [System.Text.UTF8Encoding]::new($false)
+$ProtocolOut = [System.IO.StreamWriter]::new([Console]::OpenStandardOutput(), $Utf8)
+$ProtocolOut.AutoFlush = $true
+$ProtocolIn = [System.IO.StreamReader]::new([Console]::OpenStandardInput(), $Utf8)
+# Banners, warnings and anything else the modules write to the host must not reach the protocol stream.
+[Console]::SetOut([System.IO.TextWriter]::Null)
+
+$Services = @{
+    'ExchangeOnlineManagement' = @{
+        Connect    = 'Connect-ExchangeOnline'
+        Disconnect = 'Disconnect-ExchangeOnline'
+        Cmdlets    = @('Get-EXOMailbox', 'Get-MailboxPermission', 'Add-MailboxPermission', 'Set-Mailbox')
+        # Connect-ExchangeOnline puts the REST cmdlets (all but Get-EXO*) in a generated module named tmpEXO_<random>.
+        Origins    = @('ExchangeOnlineManagement', 'tmpEXO_*')
+    }
+    'PnP.PowerShell'           = @{
+        Connect    = 'Connect-PnPOnline'
+        Disconnect = 'Disconnect-PnPOnline'
+        Cmdlets    = @('Get-PnPSiteCollectionAdmin', 'Set-PnPTenantSite')
+        Origins    = @('PnP.PowerShell')
+    }
+}
+
+# The worker alone supplies the certificate and the error, warning and output handling.
+$ReservedParameters = @(
+    'Certificate', 'CertificateFilePath', 'CertificatePath', 'CertificateBase64Encoded', 'CertificatePassword',
+    'CertificateThumbprint', 'Thumbprint', 'PEMCertificate', 'PEMPrivateKey', 'Connection', 'ReturnConnection'
+) + [System.Management.Automation.PSCmdlet]::CommonParameters
+
+$Session = @{
+    Module            = $null
+    ConnectParameters = $null
+    SiteConnections   = @{}
+}
+$MaxSiteConnections = 32
+
+$JsonOptions = @{ AsHashtable = $true; Depth = 32 }
+if ($PSVersionTable.PSVersion -ge [version]'7.5') {
+    # Keeps date-like strings as the strings they are.
+    $JsonOptions['DateKind'] = 'String'
+}
+
+function ConvertTo-Parameters {
+    param([object]$Value)
+    $parameters = @{}
+    if ($null -eq $Value) { return $parameters }
+    if ($Value -isnot [System.Collections.IDictionary]) { throw 'parameters must be a JSON object.' }
+    foreach ($name in $Value.Keys) {
+        if ($name -notmatch '^[A-Za-z][A-Za-z0-9]*$') { throw "'$name' is not a parameter name." }
+        if ($ReservedParameters -contains $name) { throw "The parameter '$name' is set by the worker, not by the request." }
+        $parameters[$name] = $Value[$name]
+    }
+    $parameters
+}
+
+# Output objects become plain data: scalars, strings, and lists or maps of them. Nested objects (a CSOM context,
+# a certificate) are reduced to their text so that serialising them can neither explode nor touch the network.
+function ConvertTo-PlainValue {
+    param([object]$Value, [int]$Depth)
+    if ($null -eq $Value) { return $null }
+    if ($Value -is [string] -or $Value -is [bool]) { return $Value }
+    if ($Value -is [char] -or $Value -is [enum] -or $Value -is [guid] -or $Value -is [timespan] -or $Value -is [uri]) { return $Value.ToString() }
+    if ($Value -is [datetime]) { return $Value.ToUniversalTime().ToString('o') }
+    if ($Value -is [datetimeoffset]) { return $Value.ToString('o') }
+    if ($Value -is [System.ValueType]) { return $Value }
+    if ($Value -is [System.Management.Automation.SwitchParameter]) { return $Value.IsPresent }
+    if ($Depth -ge 3) { return $Value.ToString() }
+    if ($Value -is [System.Collections.IDictionary]) {
+        $map = [ordered]@{}
+        foreach ($key in $Value.Keys) { $map[[string]$key] = ConvertTo-PlainValue -Value $Value[$key] -Depth ($Depth + 1) }
+        return $map
+    }
+    if ($Value -is [System.Collections.IEnumerable]) {
+        $list = [System.Collections.Generic.List[object]]::new()
+        foreach ($item in $Value) { $list.Add((ConvertTo-PlainValue -Value $item -Depth ($Depth + 1))) }
+        return , $list.ToArray()
+    }
+    if ($Depth -ge 2) { return $Value.ToString() }
+    $map = [ordered]@{}
+    foreach ($property in $Value.PSObject.Properties) {
+        if ($property.MemberType -notin 'NoteProperty', 'Property', 'AliasProperty', 'ScriptProperty', 'CodeProperty') { continue }
+        try {
+            $map[$property.Name] = ConvertTo-PlainValue -Value $property.Value -Depth ($Depth + 1)
+        } catch {
+            # A property that cannot be read (an unloaded CSOM field) is left out.
+            continue
+        }
+    }
+    $map
+}
+
+function ConvertTo-ErrorInfo {
+    param([System.Management.Automation.ErrorRecord]$Record)
+    $exception = $Record.Exception
+    while ($exception -is [System.Management.Automation.MethodInvocationException] -and $exception.InnerException) {
+        $exception = $exception.InnerException
+    }
+    $message = if ($Record.ErrorDetails -and $Record.ErrorDetails.Message) { $Record.ErrorDetails.Message } else { $exception.Message }
+    [ordered]@{
+        type     = $exception.GetType().FullName
+        errorId  = [string]$Record.FullyQualifiedErrorId
+        category = $Record.CategoryInfo.Category.ToString()
+        reason   = [string]$Record.CategoryInfo.Reason
+        message  = [string]$message
+    }
+}
+
+# The one place a command runs: an allowlisted command of the connected module, parameters splatted as data.
+function Invoke-Splatted {
+    param([string]$Module, [string]$Name, [hashtable]$Parameters)
+    $origins = $Services[$Module].Origins
+    $command = Get-Command -Name $Name -CommandType Cmdlet, Function -All -ErrorAction SilentlyContinue |
+        Where-Object { $moduleName = $_.ModuleName; @($origins | Where-Object { $moduleName -like $_ }).Count -gt 0 } |
+        Select-Object -First 1
+    if (-not $command) { throw "The command '$Name' of $Module was not found." }
+    $warnings = $null
+    $output = @(& $command @Parameters -ErrorAction Stop -WarningAction SilentlyContinue -WarningVariable warnings)
+    [pscustomobject]@{
+        Output   = $output
+        Warnings = @(foreach ($warning in @($warnings)) { if ($null -ne $warning) { [string]$warning.Message } })
+    }
+}
+
+function Connect-Service {
+    param([System.Collections.IDictionary]$Request)
+    $module = [string]$Request['module']
+    if (-not $Services.ContainsKey($module)) { throw "'$module' is not a module this worker connects to." }
+    if ($Session.Module) { throw 'This session is connected already.' }
+    $service = $Services[$module]
+    if ([string]$Request['cmdlet'] -ne $service.Connect) { throw "$module connects with $($service.Connect)." }
+    $certificate = $Request['certificate']
+    if ($certificate -isnot [System.Collections.IDictionary]) { throw 'connect needs a certificate {certPem, keyPem}.' }
+
+    Import-Module -Name $module -ErrorAction Stop -WarningAction SilentlyContinue -DisableNameChecking
+    $parameters = ConvertTo-Parameters $Request['parameters']
+    # The certificate exists in this process's memory only; it is never written to disk.
+    $x509 = [System.Security.Cryptography.X509Certificates.X509Certificate2]::CreateFromPem([string]$certificate['certPem'], [string]$certificate['keyPem'])
+    if ($module -eq 'ExchangeOnlineManagement') {
+        $parameters['Certificate'] = $x509
+    } else {
+        $pfx = $x509.Export([System.Security.Cryptography.X509Certificates.X509ContentType]::Pkcs12)
+        $parameters['CertificateBase64Encoded'] = [Convert]::ToBase64String($pfx)
+    }
+    $result = Invoke-Splatted -Module $module -Name $service.Connect -Parameters $parameters
+    $Session.Module = $module
+    $Session.ConnectParameters = $parameters
+    [ordered]@{ ok = $true; output = @(); warnings = $result.Warnings }
+}
+
+# SharePoint cmdlets that act on one site (not the admin site) need a connection to that site.
+function Get-SiteConnection {
+    param([string]$Site)
+    if ($Session.SiteConnections.ContainsKey($Site)) { return $Session.SiteConnections[$Site] }
+    if ($Session.SiteConnections.Count -ge $MaxSiteConnections) { $Session.SiteConnections.Clear() }
+    $parameters = $Session.ConnectParameters.Clone()
+    $parameters['Url'] = $Site
+    $parameters['ReturnConnection'] = $true
+    $result = Invoke-Splatted -Module $Session.Module -Name $Services[$Session.Module].Connect -Parameters $parameters
+    $connection = $result.Output | Select-Object -First 1
+    $Session.SiteConnections[$Site] = $connection
+    $connection
+}
+
+function Invoke-Allowed {
+    param([System.Collections.IDictionary]$Request)
+    if (-not $Session.Module) { throw 'Not connected: send connect first.' }
+    $name = [string]$Request['cmdlet']
+    if ($Services[$Session.Module].Cmdlets -notcontains $name) { throw "The cmdlet '$name' is not allowed in this session." }
+    $parameters = ConvertTo-Parameters $Request['parameters']
+    $site = $Request['site']
+    if ($null -ne $site) {
+        if ($Session.Module -ne 'PnP.PowerShell') { throw 'Only SharePoint cmdlets run on a site connection.' }
+        if ([string]$site -notmatch '^https://[^\s/]+/\S*$') { throw "'$site' is not a site URL." }
+        $parameters['Connection'] = Get-SiteConnection -Site ([string]$site)
+    }
+    $result = Invoke-Splatted -Module $Session.Module -Name $name -Parameters $parameters
+    [ordered]@{
+        ok       = $true
+        output   = @(foreach ($item in $result.Output) { ConvertTo-PlainValue -Value $item -Depth 0 })
+        warnings = $result.Warnings
+    }
+}
+
+function Disconnect-Service {
+    if (-not $Session.Module) { return [ordered]@{ ok = $true; output = @(); warnings = @() } }
+    $parameters = @{}
+    if ($Session.Module -eq 'ExchangeOnlineManagement') { $parameters['Confirm'] = $false }
+    $result = Invoke-Splatted -Module $Session.Module -Name $Services[$Session.Module].Disconnect -Parameters $parameters
+    $Session.Module = $null
+    $Session.SiteConnections.Clear()
+    [ordered]@{ ok = $true; output = @(); warnings = $result.Warnings }
+}
+
+function Write-Answer {
+    param([System.Collections.IDictionary]$Answer)
+    $ProtocolOut.WriteLine((ConvertTo-Json -InputObject $Answer -Depth 8 -Compress -EscapeHandling EscapeNonAscii))
+}
+
+while ($true) {
+    $line = $ProtocolIn.ReadLine()
+    if ($null -eq $line) { break }
+    if ($line.Trim().Length -eq 0) { continue }
+    $id = $null
+    $type = $null
+    try {
+        $request = ConvertFrom-Json -InputObject $line @JsonOptions
+        if ($request -isnot [System.Collections.IDictionary]) { throw 'A request must be a JSON object.' }
+        $id = $request['id']
+        $type = [string]$request['type']
+        $answer = switch ($type) {
+            'connect' { Connect-Service $request }
+            'invoke' { Invoke-Allowed $request }
+            'disconnect' { Disconnect-Service }
+            default { throw "Unknown request type '$type'." }
+        }
+    } catch {
+        $answer = [ordered]@{ ok = $false; output = @(); warnings = @(); errors = @(ConvertTo-ErrorInfo $_) }
+    }
+    $answer['id'] = $id
+    if (-not $answer.Contains('errors')) { $answer['errors'] = @() }
+    Write-Answer $answer
+    if ($type -eq 'disconnect') { break }
+}
+exit 0
