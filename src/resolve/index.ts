@@ -27,34 +27,70 @@ export function entraLookupIdentity(identity: Identity, ad?: AdUser): Identity |
 
 const same = (a: string | undefined, b: string | undefined): boolean =>
   a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
+/** `CORP\jdoe` → `jdoe`: the form people copy from a logon prompt. */
+const bareSam = (sam: string): string => sam.slice(sam.lastIndexOf('\\') + 1);
 
 /**
  * Every identity column of the request must fit the account that was found: a row that names one person by UPN
- * and another by employeeId must not act on either.
+ * and another by employeeId must not act on either. When the Entra user is proven to be the AD account (its
+ * onPremisesSecurityIdentifier is the AD objectSid), a column needs to fit one of the two, since a cloud UPN may
+ * differ from the on-premises one. Without that proof, the two accounts are linked only by the row, so each must
+ * fit every column it carries a value for: otherwise one person's AD account and another's Entra account are acted on.
  */
-export function identityConflict(identity: Identity, ad?: AdUser, entra?: EntraUser): Stop | undefined {
-  const checks: [keyof Identity, (string | undefined)[]][] = [
-    ['userPrincipalName', [ad?.userPrincipalName, entra?.userPrincipalName]],
-    ['mail', [ad?.mail, entra?.mail]],
-    ['employeeId', [ad?.employeeId, entra?.employeeId]],
-    ['samAccountName', [ad?.samAccountName, entra?.onPremisesSamAccountName]],
-    ['distinguishedName', [ad?.dn]],
-    ['objectId', [entra?.id]],
+export function identityConflict(identity: Identity, ad?: AdUser, entra?: EntraUser, sameSid = false): Stop | undefined {
+  const checks: [keyof Identity, [string, string | undefined][], (a: string, b: string) => boolean][] = [
+    ['userPrincipalName', [['AD', ad?.userPrincipalName], ['Entra', entra?.userPrincipalName]], same],
+    ['mail', [['AD', ad?.mail], ['Entra', entra?.mail]], same],
+    ['employeeId', [['AD', ad?.employeeId], ['Entra', entra?.employeeId]], same],
+    ['samAccountName', [['AD', ad?.samAccountName], ['Entra', entra?.onPremisesSamAccountName]], (a, b) => same(a, bareSam(b))],
+    ['distinguishedName', [['AD', ad?.dn]], sameDn],
+    ['objectId', [['Entra', entra?.id]], same],
   ];
-  for (const [column, found] of checks) {
+  for (const [column, found, fits] of checks) {
     const wanted = identity[column];
     if (!wanted) continue;
-    const known = found.filter((v): v is string => Boolean(v));
-    const matches = column === 'distinguishedName' ? (v: string) => sameDn(v, wanted) : (v: string) => same(v, wanted);
-    if (known.length > 0 && !known.some(matches)) {
+    const known = found.filter((entry): entry is [string, string] => Boolean(entry[1]));
+    const fitting = known.filter(([, value]) => fits(value, wanted));
+    const conflict = sameSid ? known.length > 0 && fitting.length === 0 : fitting.length < known.length;
+    if (conflict) {
+      const other = known.filter((entry) => !fitting.includes(entry));
       return {
         status: 'failed',
         code: 'identity-conflict',
-        reason: `the account found has ${column} ${known.join(' / ')}, but the request says ${wanted}`,
+        reason: `the account found has ${column} ${other.map(([where, v]) => `${v} in ${where}`).join(' / ')}, but the request says ${wanted}: the row names more than one person`,
       };
     }
   }
   return undefined;
+}
+
+/**
+ * Several AD accounts match one row. When each of the row's columns names a single account but the columns name
+ * different ones, the row is self-contradictory (identity-conflict), which is what the administrator must fix;
+ * otherwise one value matches several accounts (ambiguous).
+ */
+function adMatchesStop(identity: Identity, users: AdUser[]): Stop {
+  const columns: [keyof Identity, (user: AdUser, wanted: string) => boolean][] = [
+    ['userPrincipalName', (user, wanted) => same(user.userPrincipalName, wanted)],
+    ['mail', (user, wanted) => same(user.mail, wanted)],
+    ['employeeId', (user, wanted) => same(user.employeeId, wanted)],
+    ['samAccountName', (user, wanted) => same(user.samAccountName, bareSam(wanted))],
+    ['distinguishedName', (user, wanted) => sameDn(user.dn, wanted)],
+  ];
+  const named = columns.flatMap(([column, fits]) => {
+    const wanted = identity[column];
+    const hits = wanted ? users.filter((user) => fits(user, wanted)) : [];
+    return hits.length === 1 ? [{ column, wanted, dn: hits[0].dn }] : [];
+  });
+  const [first, other] = named.filter((n, i) => i === 0 || n.dn.toLowerCase() !== named[0].dn.toLowerCase());
+  if (first && other) {
+    return {
+      status: 'failed',
+      code: 'identity-conflict',
+      reason: `the account found has ${first.column} ${first.wanted} (${first.dn}), but the request says ${other.column} ${other.wanted}, which is ${other.dn}: the row names more than one person`,
+    };
+  }
+  return { status: 'failed', code: 'ambiguous', reason: `${users.length} AD accounts match: ${users.map((u) => u.dn).join('; ')}` };
 }
 
 export async function resolvePeople(options: ResolveOptions): Promise<Person[]> {
@@ -90,11 +126,7 @@ export async function resolvePeople(options: ResolveOptions): Promise<Person[]> 
     else if (entraUsers.length === 0) person.entraMissing = 'no Entra account';
 
     if (adUsers.length > 1) {
-      person.stop = {
-        status: 'failed',
-        code: 'ambiguous',
-        reason: `${adUsers.length} AD accounts match: ${adUsers.map((u) => u.dn).join('; ')}`,
-      };
+      person.stop = adMatchesStop(request.identity, adUsers);
       return person;
     }
     if (entraUsers.length > 1) {
@@ -111,9 +143,12 @@ export async function resolvePeople(options: ResolveOptions): Promise<Person[]> 
       person.stop = { status: 'failed', code: 'not-found', reason: 'found in none of the configured directories' };
       return person;
     }
+    const sameSid = Boolean(
+      person.ad && person.entra?.onPremisesSecurityIdentifier && person.entra.onPremisesSecurityIdentifier.toUpperCase() === person.ad.objectSid.toUpperCase(),
+    );
     person.stop =
       (person.ad && person.entra ? identityCheck(person.ad.objectSid, person.entra) : undefined) ??
-      identityConflict(request.identity, person.ad, person.entra) ??
+      identityConflict(request.identity, person.ad, person.entra, sameSid) ??
       (person.ad
         ? adGuard(person.ad, { bindAccount, protectedIdentities: protectedNames, protectedGroups: protectedNames })
         : undefined) ??
