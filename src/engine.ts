@@ -1,7 +1,7 @@
 // Plan and apply: the same path for every user — observe, decide, and (in apply mode) act — step by step, in order.
 import type { Connectors } from './connectors/types.js';
 import type { Inputs, Mode } from './inputs-types.js';
-import type { Person, RunInfo, StepName, StepResult, UserResult, UserStatus } from './model.js';
+import type { Person, Request, RunInfo, StepName, StepResult, UserResult, UserStatus } from './model.js';
 import type { Decision, RunShared, Step, StepContext } from './steps/types.js';
 
 export interface EngineOptions {
@@ -45,7 +45,7 @@ export async function runEngine(options: EngineOptions): Promise<UserResult[]> {
 export function initialResult(person: Person, steps: Step[]): UserResult {
   return {
     source: person.request.source,
-    request: requestRecord(person),
+    request: requestRecord(person.request),
     ad: person.ad ? { dn: person.ad.dn, samAccountName: person.ad.samAccountName } : undefined,
     entra: person.entra
       ? { id: person.entra.id, userPrincipalName: person.entra.userPrincipalName, synced: person.entra.onPremisesSyncEnabled }
@@ -57,8 +57,9 @@ export function initialResult(person: Person, steps: Step[]): UserResult {
   };
 }
 
-function requestRecord(person: Person): Record<string, unknown> {
-  const { identity, effective, delegate, reason } = person.request;
+/** The request as the results file records it: its identity columns, effective time, delegate and reason. */
+export function requestRecord(request: Request): Record<string, unknown> {
+  const { identity, effective, delegate, reason } = request;
   return { ...identity, effective, delegate, reason };
 }
 

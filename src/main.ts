@@ -5,10 +5,10 @@ import path from 'node:path';
 import * as core from '@actions/core';
 import * as github from '@actions/github';
 import { openConnectors, type OpenedConnectors } from './connectors/index.js';
-import { runEngine } from './engine.js';
+import { requestRecord, runEngine } from './engine.js';
 import { OUTPUT, readInputs } from './inputs.js';
 import type { Inputs } from './inputs-types.js';
-import type { InputError, PreflightLine, Request, RosterEntry, RunInfo, UserResult } from './model.js';
+import { STEP_ORDER, type InputError, type PreflightLine, type Request, type RosterEntry, type RunInfo, type StepName, type UserResult } from './model.js';
 import { postPlanComment } from './report/comment.js';
 import { ResultsRecorder } from './report/results.js';
 import { countUsers, renderSummary, userLabel } from './report/summary.js';
@@ -88,6 +88,19 @@ async function readSources(inputs: Inputs, workspace: string): Promise<Sources> 
   return { requests, roster, errors, notices, fromUsersInput };
 }
 
+const NOT_REACHED = 'not attempted: the run stopped before it reached this user';
+
+/** A selected user's record before it was resolved: every enabled step not attempted. */
+function notReached(request: Request, steps: StepName[]): UserResult {
+  return {
+    source: request.source,
+    request: requestRecord(request),
+    status: 'blocked',
+    reason: NOT_REACHED,
+    steps: STEP_ORDER.filter((step) => steps.includes(step)).map((step) => ({ step, status: 'blocked', reason: NOT_REACHED })),
+  };
+}
+
 export async function run(): Promise<void> {
   const startedAt = new Date();
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
@@ -106,14 +119,16 @@ export async function run(): Promise<void> {
   const abort = new AbortController();
 
   let cancelTimer: NodeJS.Timeout | undefined;
+  let finalized = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (abort.signal.aborted) return;
     abort.abort();
     core.warning(`Received ${signal}: no new step starts; the record is written.`);
     recorder.finish('cancelled', `cancelled by ${signal}`);
     cancelTimer = setTimeout(() => {
-      recorder.finish('cancelled', `cancelled by ${signal}; steps still running were left as interrupted`);
-      process.exit(1);
+      // Steps still running did not end in the grace time: record them as interrupted, report, and leave.
+      const reason = `cancelled by ${signal}; steps still running were left as interrupted`;
+      finalize('cancelled', reason).finally(() => process.exit(1));
     }, CANCEL_GRACE_MS);
   };
   process.on('SIGTERM', onSignal);
@@ -152,6 +167,11 @@ export async function run(): Promise<void> {
           'Split the change, or raise max-users for this run if the count is expected.',
       );
     }
+
+    // Until the engine takes over, every selected user is on record as not attempted: a run stopped in preflight or
+    // while resolving (a failure, a cancellation) still lists everyone it selected.
+    document.users = selected.map((request) => notReached(request, inputs.steps));
+    recorder.touch();
 
     opened = await openConnectors(inputs, (message) => core.warning(message));
     preflight = opened.preflight;
@@ -196,9 +216,15 @@ export async function run(): Promise<void> {
     process.off('SIGINT', onSignal);
   }
 
-  const outcome = abort.signal.aborted ? 'cancelled' : failure ? 'failed' : 'completed';
-  recorder.finish(outcome, failure);
-  await report({ inputs, document: recorder.document, preflight, selection, notices, failure, outcome, resultsFile, info });
+  await finalize(abort.signal.aborted ? 'cancelled' : failure ? 'failed' : 'completed', failure);
+
+  /** Ends the record and reports, once: at the end of the run, or when a cancelled run's grace time is over. */
+  async function finalize(outcome: 'completed' | 'failed' | 'cancelled', error?: string): Promise<void> {
+    if (finalized) return;
+    finalized = true;
+    recorder.finish(outcome, error);
+    await report({ inputs, document: recorder.document, preflight, selection, notices, failure: error, outcome, resultsFile, info });
+  }
 }
 
 async function report(options: {

@@ -194,18 +194,35 @@ function msalConfiguration(entra: EntraInputs, certificate: AppCertificate): { c
   return { config, authority };
 }
 
+/** Waits before each new sign-in attempt after the token endpoint was busy (429) or failing (5xx). */
+const SIGN_IN_RETRY_DELAYS_MS = [1_000, 2_000, 4_000];
+
+/** The token endpoint was busy or briefly down (429, 5xx, AADSTS90033), as opposed to a configuration mistake. */
+function isTransientSignInError(error: unknown): boolean {
+  const e = (error ?? {}) as MsalLikeError;
+  if (typeof e.status === 'number' && (e.status === 429 || e.status >= 500)) return true;
+  return /temporarily_unavailable|AADSTS90033\b/.test(`${e.errorCode ?? ''} ${e.errorMessage ?? e.message ?? ''}`);
+}
+
 /** A token provider for the app; one msal instance per run, so tokens are cached across services and calls. */
 export function createTokenProvider(entra: EntraInputs, certificate: AppCertificate): TokenProvider {
   const { config, authority } = msalConfiguration(entra, certificate);
-  const app = new ConfidentialClientApplication(config);
+  let app = new ConfidentialClientApplication(config);
   const context = { tenant: entra.tenantId, clientId: entra.clientId, thumbprint: certificate.thumbprintSha256, authority };
   return {
     async getToken(scope: string): Promise<string> {
       let result;
-      try {
-        result = await app.acquireTokenByClientCredential({ scopes: [scope] });
-      } catch (error) {
-        throw describeSignInError(error, context);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          result = await app.acquireTokenByClientCredential({ scopes: [scope] });
+          break;
+        } catch (error) {
+          const delay = SIGN_IN_RETRY_DELAYS_MS[attempt];
+          if (delay === undefined || !isTransientSignInError(error)) throw describeSignInError(error, context);
+          // After a 429/5xx msal refuses the same request locally for Retry-After (60 s by default): a new instance asks again.
+          app = new ConfidentialClientApplication(config);
+          await new Promise((resolve) => setTimeout(resolve, delay));
+        }
       }
       if (!result?.accessToken) {
         throw describeSignInError(new Error('no access token in the answer'), context);

@@ -21,6 +21,16 @@ export interface OpenedConnectors {
 const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /**
+ * How long one Exchange or SharePoint command may run before its session is stopped: OFFBOARD_POWERSHELL_TIMEOUT_SECONDS
+ * in the step's environment (a runner-level setting, as actions/cache reads SEGMENT_DOWNLOAD_TIMEOUT_MINS), else the
+ * connector's default of 120 s.
+ */
+function commandTimeoutMs(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const seconds = Number(env.OFFBOARD_POWERSHELL_TIMEOUT_SECONDS);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+}
+
+/**
  * Creates the connectors for the configured directories and checks them: LDAP bound, token with its permissions,
  * pwsh and modules. A directory that is not configured is absent, and said so in the checklist.
  */
@@ -85,7 +95,7 @@ export async function openConnectors(inputs: Inputs, warn: (message: string) => 
         const lines = await checkPowerShell({ pwsh: inputs.pwsh, services });
         preflight.push(...lines);
         const ready = lines.every((line) => line.ok);
-        const common = { pwsh: inputs.pwsh, sessions: inputs.powershellSessions };
+        const common = { pwsh: inputs.pwsh, sessions: inputs.powershellSessions, commandTimeoutMs: commandTimeoutMs() };
         if (ready && services.includes('exchange') && entra.organization) {
           const exchange = createPowerShellService({
             ...common,

@@ -79,6 +79,10 @@ const CERTIFICATE_ERRORS = new Set([
 ]);
 const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EAI_AGAIN']);
 const DROP_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_DESTROYED', 'ERR_SOCKET_CLOSED']);
+/** Waits between attempts to reach the DC again once it answered in this run (about 30 s in all): a restarting DC service or a failover. */
+const RECONNECT_DELAYS_MS = [250, 500, 1_000, 2_000, 4_000, 8_000, 15_000];
+/** Connect failures that a DC restart or a network blip causes (as opposed to a wrong URL, certificate or password). */
+const TRANSIENT_CONNECT = new Set(['ldap-unreachable', 'ldap-connection-lost', 'ldap-tls']);
 
 const errorCode = (error: unknown): string | undefined => {
   const code = (error as { code?: unknown } | undefined)?.code;
@@ -439,9 +443,27 @@ export function createAdDirectory(
     }
   }
 
+  let connectedOnce = false;
+
+  /** Opens a session; after the DC has answered once in this run, a transient connect failure is tried again. */
+  async function reopen(): Promise<Client> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const fresh = await open();
+        connectedOnce = true;
+        return fresh;
+      } catch (error) {
+        const delay = RECONNECT_DELAYS_MS[attempt];
+        const transient = error instanceof LdapError && TRANSIENT_CONNECT.has(error.code);
+        if (!connectedOnce || !transient || delay === undefined) throw error;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
   async function session(): Promise<Client> {
     if (client?.isBound) return client;
-    opening ??= open().finally(() => {
+    opening ??= reopen().finally(() => {
       opening = undefined;
     });
     return opening;
@@ -634,22 +656,41 @@ export function createAdDirectory(
   async function move(dn: string, newParentDn: string): Promise<string> {
     const [rdn] = parseDn(dn);
     const newDn = `${rdn.type}=${escapeDnValue(rdn.value)},${normalizeDn(newParentDn)}`;
-    // Not sent again after a drop: once the first request landed, the old DN is gone and a second one fails.
-    await withSession(
-      {
-        what: `moving ${dn} to ${newParentDn}`,
-        retry: false,
-        write: { dn, attributes: ['distinguishedName'] },
-        denied:
-          `${bindName} may not move ${dn} to ${newParentDn}: delegate "Delete User objects" on its OU and ` +
-          `"Create User objects" on ${newParentDn} to ${bindName}`,
-      },
-      async (bound) => {
-        stats.modifies++;
-        await bound.modifyDN(dn, newDn);
-      },
-    );
+    const send = () =>
+      withSession(
+        {
+          what: `moving ${dn} to ${newParentDn}`,
+          retry: false,
+          write: { dn, attributes: ['distinguishedName'] },
+          denied:
+            `${bindName} may not move ${dn} to ${newParentDn}: delegate "Delete User objects" on its OU and ` +
+            `"Create User objects" on ${newParentDn} to ${bindName}`,
+        },
+        async (bound) => {
+          stats.modifies++;
+          await bound.modifyDN(dn, newDn);
+        },
+      );
+    try {
+      await send();
+    } catch (error) {
+      // Not sent again blindly after a drop: once the first request landed, the old DN is gone and a second one fails.
+      // Where the entry is now says whether it landed.
+      if (!(error instanceof LdapError && error.code === 'ldap-connection-lost')) throw error;
+      if (await exists(newDn)) return newDn;
+      if (!(await exists(dn))) throw error;
+      await send();
+    }
     return newDn;
+  }
+
+  async function exists(dn: string): Promise<boolean> {
+    try {
+      return (await search(dn, 'base', '(objectClass=*)', ['objectClass'])).length > 0;
+    } catch (error) {
+      if (error instanceof LdapError && error.code === 'ldap-no-such-object') return false;
+      throw error;
+    }
   }
 
   async function removeGroupMember(groupDn: string, memberDn: string): Promise<void> {

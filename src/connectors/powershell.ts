@@ -131,6 +131,8 @@ export function defaultWorkerPath(): string {
 // Sessions run in their own process group: a kill takes pwsh and anything it started. Whatever is still running when
 // this process exits (a cancelled run) is killed too.
 const liveGroups = new Set<number>();
+/** How often a session checks that the process it started is still there. */
+const LEADER_WATCH_MS = 500;
 let exitHookInstalled = false;
 
 function killGroup(pid: number): void {
@@ -170,6 +172,7 @@ class Session {
   private nextId = 1;
   private stderrTail = '';
   private exitDescription = '';
+  private leaderWatch: NodeJS.Timeout | undefined;
   private readonly exitedPromise: Promise<void>;
 
   constructor(pwsh: string, workerPath: string, env: Record<string, string>, onExit: (session: Session) => void) {
@@ -190,6 +193,21 @@ class Session {
     this.child.stdin?.on('error', () => {
       // The process died; its exit is reported below.
     });
+    // `pwsh` may be a launcher (a .NET global tool starts `dotnet pwsh.dll` as its child): when the process we started
+    // is gone, the session is over, so end whatever it left in its group, which would otherwise hold the pipes open.
+    // execa settles only once the pipes close, so the leader is watched directly.
+    if (this.pid !== undefined) {
+      const pid = this.pid;
+      this.leaderWatch = setInterval(() => {
+        try {
+          process.kill(pid, 0);
+        } catch {
+          if (this.leaderWatch) clearInterval(this.leaderWatch);
+          if (liveGroups.has(pid)) killGroup(pid);
+        }
+      }, LEADER_WATCH_MS);
+      this.leaderWatch.unref();
+    }
     this.child.stderr?.on('data', (chunk: Buffer | string) => {
       this.stderrTail = (this.stderrTail + chunk.toString()).slice(-2000);
     });
@@ -212,6 +230,7 @@ class Session {
   }
 
   private onExited(onExit: (session: Session) => void): void {
+    if (this.leaderWatch) clearInterval(this.leaderWatch);
     if (this.pid !== undefined) liveGroups.delete(this.pid);
     const wasClosing = this.state === 'closing';
     this.state = 'dead';

@@ -234,6 +234,22 @@ describe('Exchange Online sessions', () => {
     expect(workerProcesses(facts.psModulePath).map((p) => p.pid)).not.toContain(victims[0].pid);
   });
 
+  it('treats the end of the started process as the end of its session, even when a child of it lives on', async () => {
+    // The command timeout is far away: without noticing the exit, the read would wait for it and this test time out.
+    const exchange = service(facts, 'exchange', { sessions: 1, commandTimeoutMs: 600_000 });
+    await control.latency({ 'exo.cmdlet': 1500 }, 1);
+    const read = exchange.invoke('Get-EXOMailbox', { Identity: JDOE }, { retry: 'read' });
+    await waitFor('the connected session', () => exchange.stats.connects === 1);
+    await sleep(300);
+    const [leader] = workerProcesses(facts.psModulePath);
+    process.kill(leader.pid, 'SIGKILL'); // the process itself, not its group
+    const result = await read;
+    expect(result.retried).toBe(true);
+    expect((result.output[0] as { UserPrincipalName: string }).UserPrincipalName).toBe(JDOE);
+    await exchange.close();
+    expect(workerProcesses(facts.psModulePath)).toEqual([]);
+  }, 60_000);
+
   it('does not rerun a write after a lost session when a fresh read shows it took effect', async () => {
     // The simulator holds the write 3 s, then makes it: the session dies (after 1 s) before it hears back.
     await control.faults({ hang: { ops: ['exo.cmdlet.Set-Mailbox'], ms: 3000 } });
