@@ -61113,6 +61113,8 @@ function defaultWorkerPath() {
 // Sessions run in their own process group: a kill takes pwsh and anything it started. Whatever is still running when
 // this process exits (a cancelled run) is killed too.
 const liveGroups = new Set();
+/** How often a session checks that the process it started is still there. */
+const LEADER_WATCH_MS = 500;
 let exitHookInstalled = false;
 function killGroup(pid) {
     try {
@@ -61144,6 +61146,7 @@ class Session {
     nextId = 1;
     stderrTail = '';
     exitDescription = '';
+    leaderWatch;
     exitedPromise;
     constructor(pwsh, workerPath, env, onExit) {
         this.child = execa(pwsh, ['-NoLogo', '-NoProfile', '-NonInteractive', '-File', workerPath], {
@@ -61164,6 +61167,24 @@ class Session {
         this.child.stdin?.on('error', () => {
             // The process died; its exit is reported below.
         });
+        // `pwsh` may be a launcher (a .NET global tool starts `dotnet pwsh.dll` as its child): when the process we started
+        // is gone, the session is over, so end whatever it left in its group, which would otherwise hold the pipes open.
+        // execa settles only once the pipes close, so the leader is watched directly.
+        if (this.pid !== undefined) {
+            const pid = this.pid;
+            this.leaderWatch = setInterval(() => {
+                try {
+                    process.kill(pid, 0);
+                }
+                catch {
+                    if (this.leaderWatch)
+                        clearInterval(this.leaderWatch);
+                    if (liveGroups.has(pid))
+                        killGroup(pid);
+                }
+            }, LEADER_WATCH_MS);
+            this.leaderWatch.unref();
+        }
         this.child.stderr?.on('data', (chunk) => {
             this.stderrTail = (this.stderrTail + chunk.toString()).slice(-2000);
         });
@@ -61182,6 +61203,8 @@ class Session {
         });
     }
     onExited(onExit) {
+        if (this.leaderWatch)
+            clearInterval(this.leaderWatch);
         if (this.pid !== undefined)
             liveGroups.delete(this.pid);
         const wasClosing = this.state === 'closing';
@@ -77179,19 +77202,36 @@ function msalConfiguration(entra, certificate) {
     }
     return { config, authority };
 }
+/** Waits before each new sign-in attempt after the token endpoint was busy (429) or failing (5xx). */
+const SIGN_IN_RETRY_DELAYS_MS = [1_000, 2_000, 4_000];
+/** The token endpoint was busy or briefly down (429, 5xx, AADSTS90033), as opposed to a configuration mistake. */
+function isTransientSignInError(error) {
+    const e = (error ?? {});
+    if (typeof e.status === 'number' && (e.status === 429 || e.status >= 500))
+        return true;
+    return /temporarily_unavailable|AADSTS90033\b/.test(`${e.errorCode ?? ''} ${e.errorMessage ?? e.message ?? ''}`);
+}
 /** A token provider for the app; one msal instance per run, so tokens are cached across services and calls. */
 function createTokenProvider(entra, certificate) {
     const { config, authority } = msalConfiguration(entra, certificate);
-    const app = new ConfidentialClientApplication(config);
+    let app = new ConfidentialClientApplication(config);
     const context = { tenant: entra.tenantId, clientId: entra.clientId, thumbprint: certificate.thumbprintSha256, authority };
     return {
         async getToken(scope) {
             let result;
-            try {
-                result = await app.acquireTokenByClientCredential({ scopes: [scope] });
-            }
-            catch (error) {
-                throw describeSignInError(error, context);
+            for (let attempt = 0;; attempt++) {
+                try {
+                    result = await app.acquireTokenByClientCredential({ scopes: [scope] });
+                    break;
+                }
+                catch (error) {
+                    const delay = SIGN_IN_RETRY_DELAYS_MS[attempt];
+                    if (delay === undefined || !isTransientSignInError(error))
+                        throw describeSignInError(error, context);
+                    // After a 429/5xx msal refuses the same request locally for Retry-After (60 s by default): a new instance asks again.
+                    app = new ConfidentialClientApplication(config);
+                    await new Promise((resolve) => setTimeout(resolve, delay));
+                }
             }
             if (!result?.accessToken) {
                 throw describeSignInError(new Error('no access token in the answer'), context);
@@ -81242,6 +81282,10 @@ const CERTIFICATE_ERRORS = new Set([
 ]);
 const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EAI_AGAIN']);
 const DROP_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_DESTROYED', 'ERR_SOCKET_CLOSED']);
+/** Waits between attempts to reach the DC again once it answered in this run (about 30 s in all): a restarting DC service or a failover. */
+const RECONNECT_DELAYS_MS = [250, 500, 1_000, 2_000, 4_000, 8_000, 15_000];
+/** Connect failures that a DC restart or a network blip causes (as opposed to a wrong URL, certificate or password). */
+const TRANSIENT_CONNECT = new Set(['ldap-unreachable', 'ldap-connection-lost', 'ldap-tls']);
 const errorCode = (error) => {
     const code = error?.code;
     return typeof code === 'string' ? code : undefined;
@@ -81546,10 +81590,28 @@ function createAdDirectory(options) {
                 `Use ldaps://${target.host}:636, or enable LDAP over TLS on the DC (give it a certificate)`, 'ldap-starttls', { cause: error });
         }
     }
+    let connectedOnce = false;
+    /** Opens a session; after the DC has answered once in this run, a transient connect failure is tried again. */
+    async function reopen() {
+        for (let attempt = 0;; attempt++) {
+            try {
+                const fresh = await open();
+                connectedOnce = true;
+                return fresh;
+            }
+            catch (error) {
+                const delay = RECONNECT_DELAYS_MS[attempt];
+                const transient = error instanceof LdapError && TRANSIENT_CONNECT.has(error.code);
+                if (!connectedOnce || !transient || delay === undefined)
+                    throw error;
+                await new Promise((resolve) => setTimeout(resolve, delay));
+            }
+        }
+    }
     async function session() {
         if (client?.isBound)
             return client;
-        opening ??= open().finally(() => {
+        opening ??= reopen().finally(() => {
             opening = undefined;
         });
         return opening;
@@ -81729,8 +81791,7 @@ function createAdDirectory(options) {
     async function move(dn, newParentDn) {
         const [rdn] = parseDn(dn);
         const newDn = `${rdn.type}=${escapeDnValue(rdn.value)},${normalizeDn(newParentDn)}`;
-        // Not sent again after a drop: once the first request landed, the old DN is gone and a second one fails.
-        await withSession({
+        const send = () => withSession({
             what: `moving ${dn} to ${newParentDn}`,
             retry: false,
             write: { dn, attributes: ['distinguishedName'] },
@@ -81740,7 +81801,31 @@ function createAdDirectory(options) {
             stats.modifies++;
             await bound.modifyDN(dn, newDn);
         });
+        try {
+            await send();
+        }
+        catch (error) {
+            // Not sent again blindly after a drop: once the first request landed, the old DN is gone and a second one fails.
+            // Where the entry is now says whether it landed.
+            if (!(error instanceof LdapError && error.code === 'ldap-connection-lost'))
+                throw error;
+            if (await exists(newDn))
+                return newDn;
+            if (!(await exists(dn)))
+                throw error;
+            await send();
+        }
         return newDn;
+    }
+    async function exists(dn) {
+        try {
+            return (await search(dn, 'base', '(objectClass=*)', ['objectClass'])).length > 0;
+        }
+        catch (error) {
+            if (error instanceof LdapError && error.code === 'ldap-no-such-object')
+                return false;
+            throw error;
+        }
     }
     async function removeGroupMember(groupDn, memberDn) {
         const change = new Change({ operation: 'delete', modification: new Attribute({ type: 'member', values: [memberDn] }) });
@@ -81803,6 +81888,15 @@ function createAdDirectory(options) {
 const EXCHANGE_STEPS = ['mailbox-access', 'mailbox-shared', 'mailbox-hide', 'licenses'];
 const SHAREPOINT_STEPS = ['onedrive-access'];
 const message = (error) => (error instanceof Error ? error.message : String(error));
+/**
+ * How long one Exchange or SharePoint command may run before its session is stopped: OFFBOARD_POWERSHELL_TIMEOUT_SECONDS
+ * in the step's environment (a runner-level setting, as actions/cache reads SEGMENT_DOWNLOAD_TIMEOUT_MINS), else the
+ * connector's default of 120 s.
+ */
+function commandTimeoutMs(env = process.env) {
+    const seconds = Number(env.OFFBOARD_POWERSHELL_TIMEOUT_SECONDS);
+    return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+}
 /**
  * Creates the connectors for the configured directories and checks them: LDAP bound, token with its permissions,
  * pwsh and modules. A directory that is not configured is absent, and said so in the checklist.
@@ -81872,7 +81966,7 @@ async function openConnectors(inputs, warn) {
                 const lines = await checkPowerShell({ pwsh: inputs.pwsh, services });
                 preflight.push(...lines);
                 const ready = lines.every((line) => line.ok);
-                const common = { pwsh: inputs.pwsh, sessions: inputs.powershellSessions };
+                const common = { pwsh: inputs.pwsh, sessions: inputs.powershellSessions, commandTimeoutMs: commandTimeoutMs() };
                 if (ready && services.includes('exchange') && entra.organization) {
                     const exchange = createPowerShellService({
                         ...common,
@@ -81936,7 +82030,7 @@ async function runEngine(options) {
 function initialResult(person, steps) {
     return {
         source: person.request.source,
-        request: requestRecord(person),
+        request: requestRecord(person.request),
         ad: person.ad ? { dn: person.ad.dn, samAccountName: person.ad.samAccountName } : undefined,
         entra: person.entra
             ? { id: person.entra.id, userPrincipalName: person.entra.userPrincipalName, synced: person.entra.onPremisesSyncEnabled }
@@ -81947,8 +82041,9 @@ function initialResult(person, steps) {
         steps: steps.map((step) => ({ step: step.name, status: 'blocked', reason: CANCELLED })),
     };
 }
-function requestRecord(person) {
-    const { identity, effective, delegate, reason } = person.request;
+/** The request as the results file records it: its identity columns, effective time, delegate and reason. */
+function requestRecord(request) {
+    const { identity, effective, delegate, reason } = request;
     return { ...identity, effective, delegate, reason };
 }
 async function runUser(options, shared, person, result, progress) {
@@ -100973,34 +101068,69 @@ function entraLookupIdentity(identity, ad) {
     return undefined;
 }
 const resolve_same = (a, b) => a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
+/** `CORP\jdoe` → `jdoe`: the form people copy from a logon prompt. */
+const resolve_bareSam = (sam) => sam.slice(sam.lastIndexOf('\\') + 1);
 /**
  * Every identity column of the request must fit the account that was found: a row that names one person by UPN
- * and another by employeeId must not act on either.
+ * and another by employeeId must not act on either. When the Entra user is proven to be the AD account (its
+ * onPremisesSecurityIdentifier is the AD objectSid), a column needs to fit one of the two, since a cloud UPN may
+ * differ from the on-premises one. Without that proof, the two accounts are linked only by the row, so each must
+ * fit every column it carries a value for: otherwise one person's AD account and another's Entra account are acted on.
  */
-function identityConflict(identity, ad, entra) {
+function identityConflict(identity, ad, entra, sameSid = false) {
     const checks = [
-        ['userPrincipalName', [ad?.userPrincipalName, entra?.userPrincipalName]],
-        ['mail', [ad?.mail, entra?.mail]],
-        ['employeeId', [ad?.employeeId, entra?.employeeId]],
-        ['samAccountName', [ad?.samAccountName, entra?.onPremisesSamAccountName]],
-        ['distinguishedName', [ad?.dn]],
-        ['objectId', [entra?.id]],
+        ['userPrincipalName', [['AD', ad?.userPrincipalName], ['Entra', entra?.userPrincipalName]], resolve_same],
+        ['mail', [['AD', ad?.mail], ['Entra', entra?.mail]], resolve_same],
+        ['employeeId', [['AD', ad?.employeeId], ['Entra', entra?.employeeId]], resolve_same],
+        ['samAccountName', [['AD', ad?.samAccountName], ['Entra', entra?.onPremisesSamAccountName]], (a, b) => resolve_same(a, resolve_bareSam(b))],
+        ['distinguishedName', [['AD', ad?.dn]], sameDn],
+        ['objectId', [['Entra', entra?.id]], resolve_same],
     ];
-    for (const [column, found] of checks) {
+    for (const [column, found, fits] of checks) {
         const wanted = identity[column];
         if (!wanted)
             continue;
-        const known = found.filter((v) => Boolean(v));
-        const matches = column === 'distinguishedName' ? (v) => sameDn(v, wanted) : (v) => resolve_same(v, wanted);
-        if (known.length > 0 && !known.some(matches)) {
+        const known = found.filter((entry) => Boolean(entry[1]));
+        const fitting = known.filter(([, value]) => fits(value, wanted));
+        const conflict = sameSid ? known.length > 0 && fitting.length === 0 : fitting.length < known.length;
+        if (conflict) {
+            const other = known.filter((entry) => !fitting.includes(entry));
             return {
                 status: 'failed',
                 code: 'identity-conflict',
-                reason: `the account found has ${column} ${known.join(' / ')}, but the request says ${wanted}`,
+                reason: `the account found has ${column} ${other.map(([where, v]) => `${v} in ${where}`).join(' / ')}, but the request says ${wanted}: the row names more than one person`,
             };
         }
     }
     return undefined;
+}
+/**
+ * Several AD accounts match one row. When each of the row's columns names a single account but the columns name
+ * different ones, the row is self-contradictory (identity-conflict), which is what the administrator must fix;
+ * otherwise one value matches several accounts (ambiguous).
+ */
+function adMatchesStop(identity, users) {
+    const columns = [
+        ['userPrincipalName', (user, wanted) => resolve_same(user.userPrincipalName, wanted)],
+        ['mail', (user, wanted) => resolve_same(user.mail, wanted)],
+        ['employeeId', (user, wanted) => resolve_same(user.employeeId, wanted)],
+        ['samAccountName', (user, wanted) => resolve_same(user.samAccountName, resolve_bareSam(wanted))],
+        ['distinguishedName', (user, wanted) => sameDn(user.dn, wanted)],
+    ];
+    const named = columns.flatMap(([column, fits]) => {
+        const wanted = identity[column];
+        const hits = wanted ? users.filter((user) => fits(user, wanted)) : [];
+        return hits.length === 1 ? [{ column, wanted, dn: hits[0].dn }] : [];
+    });
+    const [first, other] = named.filter((n, i) => i === 0 || n.dn.toLowerCase() !== named[0].dn.toLowerCase());
+    if (first && other) {
+        return {
+            status: 'failed',
+            code: 'identity-conflict',
+            reason: `the account found has ${first.column} ${first.wanted} (${first.dn}), but the request says ${other.column} ${other.wanted}, which is ${other.dn}: the row names more than one person`,
+        };
+    }
+    return { status: 'failed', code: 'ambiguous', reason: `${users.length} AD accounts match: ${users.map((u) => u.dn).join('; ')}` };
 }
 async function resolvePeople(options) {
     const { requests, inputs, connectors } = options;
@@ -101035,11 +101165,7 @@ async function resolvePeople(options) {
         else if (entraUsers.length === 0)
             person.entraMissing = 'no Entra account';
         if (adUsers.length > 1) {
-            person.stop = {
-                status: 'failed',
-                code: 'ambiguous',
-                reason: `${adUsers.length} AD accounts match: ${adUsers.map((u) => u.dn).join('; ')}`,
-            };
+            person.stop = adMatchesStop(request.identity, adUsers);
             return person;
         }
         if (entraUsers.length > 1) {
@@ -101056,9 +101182,10 @@ async function resolvePeople(options) {
             person.stop = { status: 'failed', code: 'not-found', reason: 'found in none of the configured directories' };
             return person;
         }
+        const sameSid = Boolean(person.ad && person.entra?.onPremisesSecurityIdentifier && person.entra.onPremisesSecurityIdentifier.toUpperCase() === person.ad.objectSid.toUpperCase());
         person.stop =
             (person.ad && person.entra ? identityCheck(person.ad.objectSid, person.entra) : undefined) ??
-                identityConflict(request.identity, person.ad, person.entra) ??
+                identityConflict(request.identity, person.ad, person.entra, sameSid) ??
                 (person.ad
                     ? adGuard(person.ad, { bindAccount, protectedIdentities: protectedNames, protectedGroups: protectedNames })
                     : undefined) ??
@@ -104572,6 +104699,7 @@ function stepsFor(names) {
 
 
 
+
 /** Users in flight at once: enough to fill Graph batches and keep every PowerShell session busy. */
 const CONCURRENCY = 40;
 /** How long a cancelled run waits for the steps in flight before it exits. */
@@ -104629,6 +104757,17 @@ async function readSources(inputs, workspace) {
     }
     return { requests, roster, errors, notices, fromUsersInput };
 }
+const NOT_REACHED = 'not attempted: the run stopped before it reached this user';
+/** A selected user's record before it was resolved: every enabled step not attempted. */
+function notReached(request, steps) {
+    return {
+        source: request.source,
+        request: requestRecord(request),
+        status: 'blocked',
+        reason: NOT_REACHED,
+        steps: STEP_ORDER.filter((step) => steps.includes(step)).map((step) => ({ step, status: 'blocked', reason: NOT_REACHED })),
+    };
+}
 async function main_run() {
     const startedAt = new Date();
     const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
@@ -104645,6 +104784,7 @@ async function main_run() {
     let failure;
     const abort = new AbortController();
     let cancelTimer;
+    let finalized = false;
     const onSignal = (signal) => {
         if (abort.signal.aborted)
             return;
@@ -104652,8 +104792,9 @@ async function main_run() {
         warning(`Received ${signal}: no new step starts; the record is written.`);
         recorder.finish('cancelled', `cancelled by ${signal}`);
         cancelTimer = setTimeout(() => {
-            recorder.finish('cancelled', `cancelled by ${signal}; steps still running were left as interrupted`);
-            process.exit(1);
+            // Steps still running did not end in the grace time: record them as interrupted, report, and leave.
+            const reason = `cancelled by ${signal}; steps still running were left as interrupted`;
+            finalize('cancelled', reason).finally(() => process.exit(1));
         }, CANCEL_GRACE_MS);
     };
     process.on('SIGTERM', onSignal);
@@ -104690,6 +104831,10 @@ async function main_run() {
             throw new Error(`This run selects ${selected.length} users, more than max-users (${inputs.maxUsers}). Nothing was changed. ` +
                 'Split the change, or raise max-users for this run if the count is expected.');
         }
+        // Until the engine takes over, every selected user is on record as not attempted: a run stopped in preflight or
+        // while resolving (a failure, a cancellation) still lists everyone it selected.
+        document.users = selected.map((request) => notReached(request, inputs.steps));
+        recorder.touch();
         opened = await openConnectors(inputs, (message) => warning(message));
         preflight = opened.preflight;
         for (const line of preflight)
@@ -104737,9 +104882,15 @@ async function main_run() {
         process.off('SIGTERM', onSignal);
         process.off('SIGINT', onSignal);
     }
-    const outcome = abort.signal.aborted ? 'cancelled' : failure ? 'failed' : 'completed';
-    recorder.finish(outcome, failure);
-    await report({ inputs, document: recorder.document, preflight, selection, notices, failure, outcome, resultsFile, info });
+    await finalize(abort.signal.aborted ? 'cancelled' : failure ? 'failed' : 'completed', failure);
+    /** Ends the record and reports, once: at the end of the run, or when a cancelled run's grace time is over. */
+    async function finalize(outcome, error) {
+        if (finalized)
+            return;
+        finalized = true;
+        recorder.finish(outcome, error);
+        await report({ inputs, document: recorder.document, preflight, selection, notices, failure: error, outcome, resultsFile, info });
+    }
 }
 async function report(options) {
     const { inputs, document, failure } = options;
