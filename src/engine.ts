@@ -29,6 +29,10 @@ export async function runEngine(options: EngineOptions): Promise<UserResult[]> {
   const results = options.people.map((person) => initialResult(person, options.steps));
   const shared = createRunShared();
   results.forEach((result, index) => options.onProgress?.(index, result));
+  const active = options.people.filter((person) => !person.stop);
+  for (const step of options.steps) {
+    step.prepare?.({ people: active, inputs: options.inputs, connectors: options.connectors, shared });
+  }
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < options.people.length) {

@@ -20,8 +20,12 @@ import { loadRoster } from './sources/roster.js';
 import { selectRequests, type Selection } from './sources/select.js';
 import { stepsFor } from './steps/index.js';
 
-/** Users in flight at once: enough to fill Graph batches and keep every PowerShell session busy. */
-const CONCURRENCY = 40;
+/**
+ * Users in flight at once. Large on purpose: every user's Graph calls then go out together in full batches, and
+ * users wait in the PowerShell sessions' queues (which bound the real concurrency) instead of trickling into Graph
+ * one at a time at the pace of the sessions.
+ */
+const CONCURRENCY = 1000;
 /** How long a cancelled run waits for the steps in flight before it exits. */
 const CANCEL_GRACE_MS = 5_000;
 const OUTPUT_RESULTS_LIMIT = 512 * 1024;

@@ -164,7 +164,7 @@ export interface GraphApiOptions {
   maxRetries?: number;
   /** Longest Retry-After honoured, in seconds; longer waits are cut to it. Default 60. */
   maxRetryAfterSeconds?: number;
-  /** Quiet time before a partly filled $batch is sent, in ms. Default 5. */
+  /** How long a partly filled $batch waits for more requests after the first one, in ms. Default 200 (a Graph batch itself takes about 300 ms). */
   batchDelayMs?: number;
   /** $batch requests on the wire at once. Default 4. */
   maxConcurrentBatches?: number;
@@ -189,7 +189,7 @@ export function createGraphApi(options: GraphApiOptions): GraphApi {
   const tokens = options.tokens ?? createTokenProvider(options.entra, options.certificate);
   const maxRetries = options.maxRetries ?? 5;
   const maxRetryAfter = options.maxRetryAfterSeconds ?? 60;
-  const batchDelayMs = options.batchDelayMs ?? 5;
+  const batchDelayMs = options.batchDelayMs ?? 200;
   const maxConcurrent = options.maxConcurrentBatches ?? 4;
   const requestTimeoutMs = options.requestTimeoutMs ?? 120_000;
   const baseUrl = `${env.graphEndpoint}/v1.0`;
@@ -248,9 +248,13 @@ export function createGraphApi(options: GraphApiOptions): GraphApi {
       queue = queue.slice(MAX_BATCH);
       void sendBatch(items);
     }
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    if (queue.length > 0) {
+    if (queue.length === 0 && timer) {
+      clearTimeout(timer);
+      timer = undefined;
+    }
+    // A window that opens with the first request queued and is not pushed back by later ones: calls that trickle in
+    // (at the pace of LDAP writes or PowerShell sessions) still share a batch, and none waits longer than the window.
+    if (queue.length > 0 && !timer) {
       timer = setTimeout(() => {
         timer = undefined;
         const items = queue;

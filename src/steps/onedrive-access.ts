@@ -1,5 +1,6 @@
 // onedrive-access: the delegate becomes a site collection admin of the leaver's OneDrive (existing admins stay).
 import { GraphError, pathSegment } from '../connectors/graph.js';
+import type { GraphApi } from '../connectors/types.js';
 import { CommandLog } from './ps-commands.js';
 import type { Step } from './types.js';
 
@@ -17,6 +18,19 @@ function adminNames(output: unknown[]): string[] {
   });
 }
 
+const driveKey = (userId: string): string => `onedrive-access:drive:${userId}`;
+
+/** The user's drive URL (undefined: no OneDrive), or the error to fail that user with; never rejects. */
+async function readDrive(graph: GraphApi, userId: string): Promise<{ webUrl?: string } | { error: unknown }> {
+  try {
+    const { webUrl } = await graph.call<{ webUrl?: string }>({ method: 'GET', url: `/users/${pathSegment(userId)}/drive?$select=webUrl` });
+    return { webUrl };
+  } catch (error) {
+    if (error instanceof GraphError && error.status === 404) return { webUrl: undefined };
+    return { error };
+  }
+}
+
 async function siteAdmins(commands: CommandLog, site: string): Promise<string[]> {
   // The cmdlet reads the site of its connection: the worker opens one to the OneDrive.
   const { output } = await commands.invoke('Get-PnPSiteCollectionAdmin', {}, { site, retry: 'read' });
@@ -26,7 +40,15 @@ async function siteAdmins(commands: CommandLog, site: string): Promise<string[]>
 export const onedriveAccess: Step = {
   name: 'onedrive-access',
   needs: ['entra', 'sharepoint'],
-  async observe({ person, connectors }) {
+  prepare({ people, connectors, shared }) {
+    const { graph } = connectors;
+    if (!graph || !connectors.sharepoint) return;
+    for (const person of people) {
+      const id = person.entra?.id;
+      if (id && person.delegate.userPrincipalName) void shared.once(driveKey(id), () => readDrive(graph, id));
+    }
+  },
+  async observe({ person, connectors, shared }) {
     const user = person.entra;
     const graph = connectors.graph;
     const sharepoint = connectors.sharepoint;
@@ -35,13 +57,9 @@ export const onedriveAccess: Step = {
     const delegate = person.delegate.userPrincipalName;
     if (person.delegate.source === 'none' || !delegate) return { kind: 'skipped', reason: 'no delegate found' };
 
-    let webUrl: string | undefined;
-    try {
-      ({ webUrl } = await graph.call<{ webUrl?: string }>({ method: 'GET', url: `/users/${pathSegment(user.id)}/drive?$select=webUrl` }));
-    } catch (error) {
-      if (error instanceof GraphError && error.status === 404) return { kind: 'skipped', reason: 'no OneDrive' };
-      throw error;
-    }
+    const drive = await shared.once(driveKey(user.id), () => readDrive(graph, user.id));
+    if ('error' in drive) throw drive.error;
+    const { webUrl } = drive;
     if (!webUrl) return { kind: 'skipped', reason: 'no OneDrive' };
     const site = oneDriveSiteUrl(webUrl);
 

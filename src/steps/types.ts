@@ -46,6 +46,14 @@ export interface ApplyOutcome {
 /** Which account and connector a step needs; the engine skips the step with the reason when it is missing. */
 export type StepNeeds = 'ad' | 'entra' | 'exchange' | 'sharepoint';
 
+/** What `Step.prepare` sees: every user of the run who is not stopped by a guard. */
+export interface PrepareContext {
+  people: readonly Person[];
+  inputs: Inputs;
+  connectors: Connectors;
+  shared: RunShared;
+}
+
 export interface Step {
   name: StepName;
   /** What must be there for the step to apply; checked by the engine before `observe`. */
@@ -53,4 +61,10 @@ export interface Step {
   /** Earlier steps whose failure (or block) blocks this one. */
   dependsOn?: StepName[];
   observe(context: StepContext): Promise<Decision>;
+  /**
+   * Starts, once and before any user, the reads that `observe` needs for every user, so that they go out together
+   * (e.g. in full Graph batches) instead of one at a time at the pace of slower steps. Results go into `shared`, as
+   * promises that never reject: `observe` turns a failed read into that user's failure.
+   */
+  prepare?(context: PrepareContext): void;
 }

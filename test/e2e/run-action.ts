@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { StackFacts } from '../stack/stack.js';
 
 export const ACTION_ENTRY = path.resolve(import.meta.dirname, '../../dist/index.js');
 
@@ -121,4 +122,30 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
     resultsPath,
     runnerTemp,
   };
+}
+
+/** The inputs that point the action at the test stack (AD, Entra, Exchange, SharePoint, pwsh). */
+export function stackInputs(facts: StackFacts): Record<string, string> {
+  return {
+    'github-token': '',
+    'ldap-url': facts.ldap.url,
+    'ldap-bind-dn': facts.ldap.bindDn,
+    'ldap-password': facts.ldap.bindPassword,
+    'ldap-base-dn': facts.ldap.baseDn,
+    'ldap-ca': facts.caPem,
+    'ldap-disabled-ou': facts.ldap.disabledOu,
+    'tenant-id': facts.simulator.tenantId,
+    'client-id': facts.simulator.clientId,
+    certificate: facts.simulator.certificatePem,
+    organization: facts.simulator.organization,
+    'sharepoint-admin-url': facts.simulator.sharepointAdminUrl,
+    'authority-host': facts.simulator.url,
+    'graph-endpoint': facts.simulator.url,
+    pwsh: facts.pwsh,
+  };
+}
+
+/** The environment the runner of a real tenant would have, here: the stack's CA trusted, its modules found. */
+export function stackEnv(facts: StackFacts): Record<string, string> {
+  return { NODE_EXTRA_CA_CERTS: facts.caPath, PSModulePath: facts.psModulePath };
 }

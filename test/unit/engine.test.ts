@@ -152,6 +152,19 @@ describe('engine', () => {
     expect(result.steps[0]).toMatchObject({ status: 'skipped', reason: 'AD not configured (ldap-url)' });
   });
 
+  it('lets a step prepare once for every user not stopped, before any user is observed', async () => {
+    const log: string[] = [];
+    const preparing: Step = {
+      ...fakeStep('onedrive-access', () => 'unchanged', log),
+      prepare({ people }) {
+        log.push(`prepare ${people.map((p) => p.ad?.samAccountName).join(',')}`);
+      },
+    };
+    const guarded = person('admin', { stop: { status: 'blocked', code: 'admin-count', reason: 'adminCount=1' } });
+    await runEngine(options([person('a'), guarded, person('b')], [preparing], { concurrency: 3 }));
+    expect(log).toEqual(['prepare a,b', 'observe a onedrive-access', 'observe b onedrive-access']);
+  });
+
   it('keeps at most `concurrency` users in flight', async () => {
     let inFlight = 0;
     let most = 0;
