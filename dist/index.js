@@ -77393,7 +77393,7 @@ function createGraphApi(options) {
     const tokens = options.tokens ?? createTokenProvider(options.entra, options.certificate);
     const maxRetries = options.maxRetries ?? 5;
     const maxRetryAfter = options.maxRetryAfterSeconds ?? 60;
-    const batchDelayMs = options.batchDelayMs ?? 5;
+    const batchDelayMs = options.batchDelayMs ?? 200;
     const maxConcurrent = options.maxConcurrentBatches ?? 4;
     const requestTimeoutMs = options.requestTimeoutMs ?? 120_000;
     const baseUrl = `${env.graphEndpoint}/v1.0`;
@@ -77448,10 +77448,13 @@ function createGraphApi(options) {
             queue = queue.slice(MAX_BATCH);
             void sendBatch(items);
         }
-        if (timer)
+        if (queue.length === 0 && timer) {
             clearTimeout(timer);
-        timer = undefined;
-        if (queue.length > 0) {
+            timer = undefined;
+        }
+        // A window that opens with the first request queued and is not pushed back by later ones: calls that trickle in
+        // (at the pace of LDAP writes or PowerShell sessions) still share a batch, and none waits longer than the window.
+        if (queue.length > 0 && !timer) {
             timer = setTimeout(() => {
                 timer = undefined;
                 const items = queue;
@@ -82015,6 +82018,10 @@ async function runEngine(options) {
     const results = options.people.map((person) => initialResult(person, options.steps));
     const shared = createRunShared();
     results.forEach((result, index) => options.onProgress?.(index, result));
+    const active = options.people.filter((person) => !person.stop);
+    for (const step of options.steps) {
+        step.prepare?.({ people: active, inputs: options.inputs, connectors: options.connectors, shared });
+    }
     let next = 0;
     const worker = async () => {
         while (next < options.people.length) {
@@ -104596,6 +104603,19 @@ function adminNames(output) {
         return [login, user.Email, user.UserPrincipalName].filter((v) => typeof v === 'string' && v !== '');
     });
 }
+const driveKey = (userId) => `onedrive-access:drive:${userId}`;
+/** The user's drive URL (undefined: no OneDrive), or the error to fail that user with; never rejects. */
+async function readDrive(graph, userId) {
+    try {
+        const { webUrl } = await graph.call({ method: 'GET', url: `/users/${graph_pathSegment(userId)}/drive?$select=webUrl` });
+        return { webUrl };
+    }
+    catch (error) {
+        if (error instanceof GraphError && error.status === 404)
+            return { webUrl: undefined };
+        return { error };
+    }
+}
 async function siteAdmins(commands, site) {
     // The cmdlet reads the site of its connection: the worker opens one to the OneDrive.
     const { output } = await commands.invoke('Get-PnPSiteCollectionAdmin', {}, { site, retry: 'read' });
@@ -104604,7 +104624,17 @@ async function siteAdmins(commands, site) {
 const onedriveAccess = {
     name: 'onedrive-access',
     needs: ['entra', 'sharepoint'],
-    async observe({ person, connectors }) {
+    prepare({ people, connectors, shared }) {
+        const { graph } = connectors;
+        if (!graph || !connectors.sharepoint)
+            return;
+        for (const person of people) {
+            const id = person.entra?.id;
+            if (id && person.delegate.userPrincipalName)
+                void shared.once(driveKey(id), () => readDrive(graph, id));
+        }
+    },
+    async observe({ person, connectors, shared }) {
         const user = person.entra;
         const graph = connectors.graph;
         const sharepoint = connectors.sharepoint;
@@ -104615,15 +104645,10 @@ const onedriveAccess = {
         const delegate = person.delegate.userPrincipalName;
         if (person.delegate.source === 'none' || !delegate)
             return { kind: 'skipped', reason: 'no delegate found' };
-        let webUrl;
-        try {
-            ({ webUrl } = await graph.call({ method: 'GET', url: `/users/${graph_pathSegment(user.id)}/drive?$select=webUrl` }));
-        }
-        catch (error) {
-            if (error instanceof GraphError && error.status === 404)
-                return { kind: 'skipped', reason: 'no OneDrive' };
-            throw error;
-        }
+        const drive = await shared.once(driveKey(user.id), () => readDrive(graph, user.id));
+        if ('error' in drive)
+            throw drive.error;
+        const { webUrl } = drive;
         if (!webUrl)
             return { kind: 'skipped', reason: 'no OneDrive' };
         const site = oneDriveSiteUrl(webUrl);
@@ -104700,8 +104725,12 @@ function stepsFor(names) {
 
 
 
-/** Users in flight at once: enough to fill Graph batches and keep every PowerShell session busy. */
-const CONCURRENCY = 40;
+/**
+ * Users in flight at once. Large on purpose: every user's Graph calls then go out together in full batches, and
+ * users wait in the PowerShell sessions' queues (which bound the real concurrency) instead of trickling into Graph
+ * one at a time at the pace of the sessions.
+ */
+const CONCURRENCY = 1000;
 /** How long a cancelled run waits for the steps in flight before it exits. */
 const CANCEL_GRACE_MS = 5_000;
 const OUTPUT_RESULTS_LIMIT = 512 * 1024;
