@@ -9,7 +9,7 @@ import { makeTenant } from '../test/stack/fixture.js';
 import { installStandInModules } from '../test/stack/modules.js';
 import { SimulatorControl } from '../test/stack/simulator/control-client.js';
 import { loadStackTenant, type StackFacts } from '../test/stack/stack.js';
-import { runAction, type ResultsFile } from '../test/e2e/run-action.js';
+import { runAction, stackActionInputs, type ResultsFile } from '../test/e2e/run-action.js';
 import { runBaseline, type BaselineLeaver, type BaselineResult } from './baseline.js';
 import { moduleImportMs, simulatorLatency } from './profile.js';
 
@@ -292,19 +292,7 @@ export function actionInputs(setup: BenchSetup, tenant: BenchTenant, sessions: n
     select: 'all',
     'max-users': String(Math.max(25, tenant.n)),
     'powershell-sessions': String(sessions),
-    'github-token': '',
-    'ldap-url': facts.ldap.url,
-    'ldap-bind-dn': facts.ldap.bindDn,
-    'ldap-password': facts.ldap.bindPassword,
-    'ldap-base-dn': facts.ldap.baseDn,
-    'ldap-ca': facts.caPem,
-    'tenant-id': facts.simulator.tenantId,
-    'client-id': facts.simulator.clientId,
-    certificate: facts.simulator.certificatePem,
-    organization: facts.simulator.organization,
-    'sharepoint-admin-url': facts.simulator.sharepointAdminUrl,
-    'authority-host': facts.simulator.url,
-    'graph-endpoint': facts.simulator.url,
+    ...stackActionInputs(facts),
     pwsh: setup.pwsh,
   };
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'ldapts';
 import type { StepName } from '../../src/model.js';
-import { ACTION_ENTRY, runAction, type ActionRun } from '../e2e/run-action.js';
+import { ACTION_ENTRY, runAction, stackActionInputs, type ActionRun } from '../e2e/run-action.js';
 import { makeTenant, type Fixture } from '../stack/fixture.js';
 import { SimulatorControl } from '../stack/simulator/control-client.js';
 import type { FaultConfig, LatencyProfile, LogEntry, SimState } from '../stack/simulator/types.js';
@@ -348,21 +348,7 @@ function commonInputs(facts: StackFacts, resultsPath: string): Record<string, st
     steps: STEPS.join(', '),
     'max-users': '100',
     'results-file': resultsPath,
-    'github-token': '',
-    'ldap-url': facts.ldap.url,
-    'ldap-bind-dn': facts.ldap.bindDn,
-    'ldap-password': facts.ldap.bindPassword,
-    'ldap-base-dn': facts.ldap.baseDn,
-    'ldap-ca': facts.caPem,
-    'ldap-disabled-ou': facts.ldap.disabledOu,
-    'tenant-id': facts.simulator.tenantId,
-    'client-id': facts.simulator.clientId,
-    certificate: facts.simulator.certificatePem,
-    organization: facts.simulator.organization,
-    'sharepoint-admin-url': facts.simulator.sharepointAdminUrl,
-    'authority-host': facts.simulator.url,
-    'graph-endpoint': facts.simulator.url,
-    pwsh: facts.pwsh,
+    ...stackActionInputs(facts),
   };
 }
 

@@ -125,7 +125,7 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
 }
 
 /** The inputs that point the action at the test stack (AD, Entra, Exchange, SharePoint, pwsh). */
-export function stackInputs(facts: StackFacts): Record<string, string> {
+export function stackActionInputs(facts: StackFacts): Record<string, string> {
   return {
     'github-token': '',
     'ldap-url': facts.ldap.url,
@@ -146,6 +146,6 @@ export function stackInputs(facts: StackFacts): Record<string, string> {
 }
 
 /** The environment the runner of a real tenant would have, here: the stack's CA trusted, its modules found. */
-export function stackEnv(facts: StackFacts): Record<string, string> {
+export function stackActionEnv(facts: StackFacts): Record<string, string> {
   return { NODE_EXTRA_CA_CERTS: facts.caPath, PSModulePath: facts.psModulePath };
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadStackTenant, SimulatorControl, stackFacts } from '../helpers/stack.js';
 import { baseFixture, makeTenant } from '../stack/fixture.js';
-import { runAction, stackEnv, stackInputs } from './run-action.js';
+import { runAction, stackActionEnv, stackActionInputs } from './run-action.js';
 
 const LEAVERS = 200;
 const facts = stackFacts();
@@ -31,10 +31,10 @@ describe('offboarding 200 leavers with the default steps', () => {
     await control.clearLog();
     const run = await runAction({
       workspace,
-      inputs: { ...stackInputs(facts), mode: 'apply', select: 'all', 'max-users': String(LEAVERS) },
+      inputs: { ...stackActionInputs(facts), mode: 'apply', select: 'all', 'max-users': String(LEAVERS) },
       eventName: 'workflow_dispatch',
       payload: { inputs: {}, repository: { name: 'identity-offboarding', owner: { login: 'contoso' } } },
-      env: stackEnv(facts),
+      env: stackActionEnv(facts),
       timeoutMs: 600_000,
     });
     expect(run.exitCode, run.stdout.slice(-3000)).toBe(0);

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimState, SimUserState } from '../stack/simulator/types.js';
-import { runAction, type ActionRun } from '../e2e/run-action.js';
+import { runAction, stackActionEnv, stackActionInputs, type ActionRun } from '../e2e/run-action.js';
 import { loadStackTenant, SimulatorControl, snapshotDirectory, stackFacts } from '../helpers/stack.js';
 import { CASES, DEFAULT_STEPS, fixtureFor, type CorpusCase, type Effect, type FixtureVariant } from './corpus-cases.js';
 
@@ -17,25 +17,8 @@ const repository = { name: 'identity-offboarding', owner: { login: 'contoso' }, 
 const RUN_URL = 'https://github.com/contoso/identity-offboarding/actions/runs/4242';
 
 /** The inputs that point the action at the whole stack. */
-const stackInputs: Record<string, string> = {
-  mode: 'apply',
-  select: 'all',
-  'ldap-url': facts.ldap.url,
-  'ldap-bind-dn': facts.ldap.bindDn,
-  'ldap-password': facts.ldap.bindPassword,
-  'ldap-base-dn': facts.ldap.baseDn,
-  'ldap-ca': facts.caPem,
-  'ldap-disabled-ou': facts.ldap.disabledOu,
-  'tenant-id': facts.simulator.tenantId,
-  'client-id': facts.simulator.clientId,
-  certificate: facts.simulator.certificatePem,
-  organization: facts.simulator.organization,
-  'sharepoint-admin-url': facts.simulator.sharepointAdminUrl,
-  'authority-host': facts.simulator.url,
-  'graph-endpoint': facts.simulator.url,
-  pwsh: facts.pwsh,
-};
-const stackEnv = { NODE_EXTRA_CA_CERTS: facts.caPath, PSModulePath: facts.psModulePath };
+const stackInputs: Record<string, string> = { mode: 'apply', select: 'all', ...stackActionInputs(facts) };
+const stackEnv = stackActionEnv(facts);
 
 type Directory = Record<string, Record<string, string[]>>;
 

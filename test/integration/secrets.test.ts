@@ -5,7 +5,7 @@ import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkS
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTION_ENTRY, runAction, type ActionRun } from '../e2e/run-action.js';
+import { ACTION_ENTRY, runAction, stackActionInputs, type ActionRun } from '../e2e/run-action.js';
 import { loadStackTenant, stackFacts } from '../helpers/stack.js';
 import { baseFixture } from '../stack/fixture.js';
 
@@ -257,24 +257,7 @@ class RunWatcher {
 
 // ---- runs ----------------------------------------------------------------------------------------------------------
 
-const stackInputs = (): Record<string, string> => ({
-  mode: 'apply',
-  select: 'all',
-  'github-token': GITHUB_TOKEN,
-  'ldap-url': facts.ldap.url,
-  'ldap-bind-dn': facts.ldap.bindDn,
-  'ldap-password': facts.ldap.bindPassword,
-  'ldap-base-dn': facts.ldap.baseDn,
-  'ldap-ca': facts.caPem,
-  'tenant-id': facts.simulator.tenantId,
-  'client-id': facts.simulator.clientId,
-  certificate: facts.simulator.certificatePem,
-  organization: facts.simulator.organization,
-  'sharepoint-admin-url': facts.simulator.sharepointAdminUrl,
-  'authority-host': facts.simulator.url,
-  'graph-endpoint': facts.simulator.url,
-  pwsh: facts.pwsh,
-});
+const stackInputs = (): Record<string, string> => ({ mode: 'apply', select: 'all', ...stackActionInputs(facts), 'github-token': GITHUB_TOKEN });
 
 interface WatchedRun {
   run: ActionRun;
