@@ -7,6 +7,9 @@ import type { AdUser, Identity } from '../model.js';
 import { escapeDnValue, escapeFilterValue, formatDn, isValidDn, normalizeDn, parseDn } from './ldap-escape.js';
 import type { AdDirectory, LdapChange } from './types.js';
 
+/** LDAP operations on the wire at once on the run's one connection. */
+const MAX_IN_FLIGHT = 8;
+
 export interface AdDirectoryOptions extends LdapInputs {
   /** Per-operation and connect timeout. Default 30 s. */
   timeoutMs?: number;
@@ -266,7 +269,11 @@ function oneConnection<F extends (...args: never[]) => net.Socket>(connect: F): 
 }
 
 /** The counts of AdDirectory plus the entries the DC returned, which shows how much a filter matched on the server. */
-export type AdDirectoryStats = AdDirectory['stats'] & { entries: number };
+export type AdDirectoryStats = AdDirectory['stats'] & {
+  entries: number;
+  /** The most operations that were on the wire at once. */
+  peakInFlight: number;
+};
 
 export function createAdDirectory(
   options: AdDirectoryOptions,
@@ -276,7 +283,7 @@ export function createAdDirectory(
   const pageSize = options.pageSize ?? 500;
   const termsPerFilter = options.termsPerFilter ?? 200;
   const bindName = options.bindDn;
-  const stats: AdDirectoryStats = { connects: 0, binds: 0, searches: 0, modifies: 0, entries: 0 };
+  const stats: AdDirectoryStats = { connects: 0, binds: 0, searches: 0, modifies: 0, entries: 0, peakInFlight: 0 };
 
   if (!options.tlsVerify) {
     options.onWarning?.(
@@ -469,8 +476,29 @@ export function createAdDirectory(
     return opening;
   }
 
+  // A DC answers one connection's requests in turn: more than a few on the wire only wait there, against their
+  // timeout (a run with a thousand leavers would time its last writes out). The rest wait here, before the clock.
+  let inFlight = 0;
+  const waiting: (() => void)[] = [];
+  async function slot<T>(work: () => Promise<T>): Promise<T> {
+    if (inFlight >= MAX_IN_FLIGHT) await new Promise<void>((resolve) => waiting.push(resolve));
+    else inFlight++;
+    stats.peakInFlight = Math.max(stats.peakInFlight, inFlight);
+    try {
+      return await work();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else inFlight--;
+    }
+  }
+
   /** Runs an operation on the session; after a dropped connection, reconnects once and, when safe, sends it again. */
-  async function withSession<T>(operation: Operation, run: (bound: Client) => Promise<T>): Promise<T> {
+  function withSession<T>(operation: Operation, run: (bound: Client) => Promise<T>): Promise<T> {
+    return slot(() => onSession(operation, run));
+  }
+
+  async function onSession<T>(operation: Operation, run: (bound: Client) => Promise<T>): Promise<T> {
     const first = await session();
     try {
       return await run(first);

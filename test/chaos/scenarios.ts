@@ -286,15 +286,12 @@ export const SCENARIOS: Scenario[] = [
     id: 'graph-malformed',
     title: 'retries a Graph answer whose JSON is cut off',
     fault: 'Graph answers 200 with truncated JSON (the $batch was carried out)',
-    injected: 'first $batch of the apply',
+    injected: 'first $batch of the run',
     expect: { kind: 'transient' },
     latency: SLOW_CMDLETS,
     async during(context) {
-      // Armed once the leavers are resolved, so that a batch of changes (revocations) is what gets garbled.
-      await until(context.signal, 'the apply started', () => {
-        const doc = readResults(context.resultsPath);
-        return doc?.users.some((u) => u.steps.some((s) => s.status !== 'blocked')) ? doc : undefined;
-      });
+      // Armed at once: the action's Graph calls go out in a few full batches early in the run (lookups, then every
+      // user's drive and revocation together), so the first $batch, the lookups, is what gets garbled.
       await context.control.faults({ malformed: { next: 1, ops: ['graph.batch'] } });
       return 'armed';
     },

@@ -19,7 +19,7 @@ const { ldap } = facts;
 const staff = `OU=Staff,${ldap.baseDn}`;
 
 const opened: AdDirectory[] = [];
-function directory(overrides: Partial<AdDirectoryOptions> = {}): AdDirectory & { connect(): Promise<void> } {
+function directory(overrides: Partial<AdDirectoryOptions> = {}): ReturnType<typeof createAdDirectory> {
   const ad = createAdDirectory({
     url: ldap.url,
     bindDn: ldap.bindDn,
@@ -461,6 +461,18 @@ describe('scale', () => {
     expect(matches.map((m) => m.map((u) => u.samAccountName))).toEqual(leaverKeys.map((key) => [key]));
     expect(ad.stats.searches).toBeLessThanOrEqual(10);
     expect(ad.stats.connects).toBe(1);
+  });
+
+  it('keeps at most 8 operations on the wire when hundreds of writes come at once, and every one lands', async () => {
+    const ad = directory();
+    const [matches] = await ad.findUsers([{ samAccountName: leaverKeys[0] }]);
+    const dn = matches[0].dn;
+    // Every write replaces the same value: as many concurrent writes as a large run's users make at its start.
+    await Promise.all(
+      Array.from({ length: 300 }, () => ad.modify(dn, [{ operation: 'replace', attribute: 'description', values: ['offboarding'] }])),
+    );
+    expect(ad.stats.modifies).toBe(300);
+    expect(ad.stats.peakInFlight).toBe(8);
   });
 
   it('pages through more matches than one page holds', async () => {
