@@ -81241,6 +81241,8 @@ function sameDn(a, b) {
 
 
 
+/** LDAP operations on the wire at once on the run's one connection. */
+const MAX_IN_FLIGHT = 8;
 /** An LDAP failure with a message an administrator can act on and a stable `code`. */
 class LdapError extends Error {
     code;
@@ -81468,7 +81470,7 @@ function createAdDirectory(options) {
     const pageSize = options.pageSize ?? 500;
     const termsPerFilter = options.termsPerFilter ?? 200;
     const bindName = options.bindDn;
-    const stats = { connects: 0, binds: 0, searches: 0, modifies: 0, entries: 0 };
+    const stats = { connects: 0, binds: 0, searches: 0, modifies: 0, entries: 0, peakInFlight: 0 };
     if (!options.tlsVerify) {
         options.onWarning?.(`ldap-tls-verify is false: the certificate of the DC at ${target.url} is not verified, so anyone on the path ` +
             'could read the bind password. Set ldap-ca to the PEM of the CA that signed it and remove ldap-tls-verify.');
@@ -81619,8 +81621,32 @@ function createAdDirectory(options) {
         });
         return opening;
     }
+    // A DC answers one connection's requests in turn: more than a few on the wire only wait there, against their
+    // timeout (a run with a thousand leavers would time its last writes out). The rest wait here, before the clock.
+    let inFlight = 0;
+    const waiting = [];
+    async function slot(work) {
+        if (inFlight >= MAX_IN_FLIGHT)
+            await new Promise((resolve) => waiting.push(resolve));
+        else
+            inFlight++;
+        stats.peakInFlight = Math.max(stats.peakInFlight, inFlight);
+        try {
+            return await work();
+        }
+        finally {
+            const next = waiting.shift();
+            if (next)
+                next();
+            else
+                inFlight--;
+        }
+    }
     /** Runs an operation on the session; after a dropped connection, reconnects once and, when safe, sends it again. */
-    async function withSession(operation, run) {
+    function withSession(operation, run) {
+        return slot(() => onSession(operation, run));
+    }
+    async function onSession(operation, run) {
         const first = await session();
         try {
             return await run(first);
