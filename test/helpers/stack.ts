@@ -1,5 +1,6 @@
 // What tests use to reach the shared test stack: its facts (provided by test/global-setup.ts) and state helpers.
 import { inject } from 'vitest';
+import type { LdapInputs } from '../../src/inputs-types.js';
 import { snapshotDirectory as snapshotLdap, type LdapAdminFacts } from '../stack/samba.js';
 import { ldapAdmin, type StackFacts } from '../stack/stack.js';
 
@@ -17,6 +18,20 @@ export function stackFacts(): StackFacts {
 /** Every object in the stack's directory (or any directory's) with stable attributes, for before/after comparisons. */
 export function snapshotDirectory(target: StackFacts | LdapAdminFacts = stackFacts()): Promise<Record<string, Record<string, string[]>>> {
   return snapshotLdap('ldap' in target ? ldapAdmin(target) : target);
+}
+
+/** The action's AD inputs for the stack's DC, bound as the delegated service account with the stack CA trusted. */
+export function stackLdapInputs(facts: StackFacts = stackFacts()): LdapInputs {
+  const { ldap } = facts;
+  return {
+    url: ldap.url,
+    bindDn: ldap.bindDn,
+    password: ldap.bindPassword,
+    baseDn: ldap.baseDn,
+    ca: facts.caPem,
+    tlsVerify: true,
+    disabledOu: ldap.disabledOu,
+  };
 }
 
 export type { StackFacts } from '../stack/stack.js';

@@ -12,7 +12,7 @@ import type { AdDirectory } from '../../src/connectors/types.js';
 import type { Identity } from '../../src/model.js';
 import { baseFixture, makeTenant } from '../stack/fixture.js';
 import { createTestCa, issueServerCertificate, type ServerCertificate, type TestCa } from '../stack/tls.js';
-import { loadStackTenant, stackFacts } from '../helpers/stack.js';
+import { loadStackTenant, stackFacts, stackLdapInputs } from '../helpers/stack.js';
 
 const facts = stackFacts();
 const { ldap } = facts;
@@ -20,16 +20,7 @@ const staff = `OU=Staff,${ldap.baseDn}`;
 
 const opened: AdDirectory[] = [];
 function directory(overrides: Partial<AdDirectoryOptions> = {}): ReturnType<typeof createAdDirectory> {
-  const ad = createAdDirectory({
-    url: ldap.url,
-    bindDn: ldap.bindDn,
-    password: ldap.bindPassword,
-    baseDn: ldap.baseDn,
-    ca: facts.caPem,
-    tlsVerify: true,
-    timeoutMs: 10_000,
-    ...overrides,
-  });
+  const ad = createAdDirectory({ ...stackLdapInputs(facts), disabledOu: undefined, timeoutMs: 10_000, ...overrides });
   opened.push(ad);
   return ad;
 }

@@ -13,7 +13,7 @@ import { adMove } from '../../src/steps/ad-move.js';
 import { adStamp } from '../../src/steps/ad-stamp.js';
 import type { ApplyOutcome, Decision, Step, StepContext } from '../../src/steps/types.js';
 import { baseFixture, type Fixture } from '../stack/fixture.js';
-import { loadStackTenant, stackFacts } from '../helpers/stack.js';
+import { loadStackTenant, stackFacts, stackLdapInputs } from '../helpers/stack.js';
 
 const facts = stackFacts();
 const { ldap } = facts;
@@ -63,16 +63,7 @@ async function snapshot(): Promise<string> {
 type Directory = AdDirectory & { connect(): Promise<void>; readonly stats: AdDirectoryStats };
 
 function directory(overrides: Partial<AdDirectoryOptions> = {}): Directory {
-  return createAdDirectory({
-    url: ldap.url,
-    bindDn: ldap.bindDn,
-    password: ldap.bindPassword,
-    baseDn: ldap.baseDn,
-    ca: facts.caPem,
-    tlsVerify: true,
-    disabledOu: ldap.disabledOu,
-    ...overrides,
-  });
+  return createAdDirectory({ ...stackLdapInputs(facts), ...overrides });
 }
 
 function inputs(): Inputs {
@@ -88,15 +79,7 @@ function inputs(): Inputs {
     failOn: 'error',
     summary: 'full',
     resultsFile: '/tmp/offboarding-results.json',
-    ldap: {
-      url: ldap.url,
-      bindDn: ldap.bindDn,
-      password: ldap.bindPassword,
-      baseDn: ldap.baseDn,
-      ca: facts.caPem,
-      tlsVerify: true,
-      disabledOu: ldap.disabledOu,
-    },
+    ldap: stackLdapInputs(facts),
     pwsh: 'pwsh',
     powershellSessions: 2,
     mailboxAutomapping: true,

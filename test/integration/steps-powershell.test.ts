@@ -15,6 +15,7 @@ import { baseFixture } from '../stack/fixture.js';
 import { SimulatorControl } from '../stack/simulator/control-client.js';
 import type { SimUserState } from '../stack/simulator/types.js';
 import { loadStackTenant } from '../stack/stack.js';
+import { stackLdapInputs } from '../helpers/stack.js';
 import { entraInputs, INJECTION_CORPUS, psService, sleep, workerProcesses } from './powershell-helpers.js';
 
 const facts = inject('stack');
@@ -223,15 +224,7 @@ describe('mailbox-shared and mailbox-hide', () => {
   });
 
   it('hide a synced user’s mailbox in AD: skipped when the AD schema has no Exchange attributes', async () => {
-    const { ldap } = facts;
-    const ad = createAdDirectory({
-      url: ldap.url,
-      bindDn: ldap.bindDn,
-      password: ldap.bindPassword,
-      baseDn: ldap.baseDn,
-      ca: facts.caPem,
-      tlsVerify: true,
-    });
+    const ad = createAdDirectory(stackLdapInputs(facts));
     try {
       const [[account]] = await ad.findUsers([{ samAccountName: 'jsmith' }]);
       expect(account).toBeDefined();
