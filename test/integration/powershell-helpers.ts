@@ -10,21 +10,12 @@ import {
 } from '../../src/connectors/powershell.js';
 import type { PowerShellService, PsService } from '../../src/connectors/types.js';
 import type { EntraInputs } from '../../src/inputs-types.js';
+import type { StackFacts } from '../stack/stack.js';
 
 /** The part of the stack's facts these tests use. */
-export interface PsStackFacts {
-  pwsh: string;
-  psModulePath: string;
-  simulator: {
-    url: string;
-    tenantId: string;
-    organization: string;
-    sharepointAdminUrl: string;
-    clientId: string;
-    /** Certificate and key, as in the action's `certificate` input. */
-    certificatePem: string;
-  };
-}
+export type PsStackFacts = Pick<StackFacts, 'pwsh' | 'psModulePath'> & {
+  simulator: Pick<StackFacts['simulator'], 'url' | 'tenantId' | 'organization' | 'sharepointAdminUrl' | 'clientId' | 'certificatePem'>;
+};
 
 /** The action's Entra inputs pointed at the simulator. */
 export function entraInputs(facts: PsStackFacts): EntraInputs {
