@@ -48,13 +48,17 @@ function compareVersions(a: string, b: string): number {
 
 /** One short pwsh run: its version and the modules the services need, each failure with its fix. */
 export async function checkPowerShell(options: { pwsh: string; services: PsService[]; env?: NodeJS.ProcessEnv }): Promise<PreflightLine[]> {
-  const result = await execa(options.pwsh, ['-NoLogo', '-NoProfile', '-NonInteractive', '-Command', PROBE], {
-    extendEnv: false,
-    env: powershellEnv(options.env),
-    reject: false,
-    timeout: 60_000,
-    stdin: 'ignore',
-  });
+  const probeOnce = () =>
+    execa(options.pwsh, ['-NoLogo', '-NoProfile', '-NonInteractive', '-Command', PROBE], {
+      extendEnv: false,
+      env: powershellEnv(options.env),
+      reject: false,
+      timeout: 60_000,
+      stdin: 'ignore',
+    });
+  let result = await probeOnce();
+  // A pwsh that exists but failed to start once (a busy runner) gets a second chance before the run is stopped.
+  if (result.failed && !/ENOENT/.test(result.message ?? '')) result = await probeOnce();
   if (result.failed) {
     const notFound = /ENOENT/.test(result.message ?? '');
     return [
