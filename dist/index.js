@@ -61529,13 +61529,17 @@ function compareVersions(a, b) {
 }
 /** One short pwsh run: its version and the modules the services need, each failure with its fix. */
 async function checkPowerShell(options) {
-    const result = await execa(options.pwsh, ['-NoLogo', '-NoProfile', '-NonInteractive', '-Command', PROBE], {
+    const probeOnce = () => execa(options.pwsh, ['-NoLogo', '-NoProfile', '-NonInteractive', '-Command', PROBE], {
         extendEnv: false,
         env: powershellEnv(options.env),
         reject: false,
         timeout: 60_000,
         stdin: 'ignore',
     });
+    let result = await probeOnce();
+    // A pwsh that exists but failed to start once (a busy runner) gets a second chance before the run is stopped.
+    if (result.failed && !/ENOENT/.test(result.message ?? ''))
+        result = await probeOnce();
     if (result.failed) {
         const notFound = /ENOENT/.test(result.message ?? '');
         return [
