@@ -1,5 +1,5 @@
 // Built-in and configured protection for AD accounts: who must never be offboarded by this action.
-import { rdnValue, sameDn } from '../connectors/ldap-escape.js';
+import { rdnValue, sameDn } from '../connectors/ldap/dn.js';
 import type { AdUser, Stop } from '../model.js';
 
 export interface AdGuardContext {

@@ -1,5 +1,5 @@
 // Resolve: find each requested person in AD and in Entra ID, check both are the same person, guard, find the delegate.
-import { sameDn } from '../connectors/ldap-escape.js';
+import { sameDn } from '../connectors/ldap/dn.js';
 import type { Connectors } from '../connectors/types.js';
 import type { Inputs } from '../inputs-types.js';
 import type { AdUser, EntraUser, Identity, Person, Request, RosterEntry, Stop } from '../model.js';

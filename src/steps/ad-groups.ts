@@ -1,5 +1,5 @@
 // The ad-groups step: removes the account from every AD group it is a direct member of, except its primary group.
-import { rdnValue } from '../connectors/ldap-escape.js';
+import { rdnValue } from '../connectors/ldap/dn.js';
 import type { Step } from './types.js';
 
 const groupName = (dn: string): string => {

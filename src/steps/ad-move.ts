@@ -1,5 +1,5 @@
 // The ad-move step: moves the account into ldap-disabled-ou; the engine runs it after every other AD change.
-import { escapeDnValue, normalizeDn, parentDn, parseDn, sameDn } from '../connectors/ldap-escape.js';
+import { isChildOf, movedDn } from '../connectors/ldap/dn.js';
 import type { Step } from './types.js';
 
 export const adMove: Step = {
@@ -14,13 +14,11 @@ export const adMove: Step = {
     const target = inputs.ldap?.disabledOu;
     if (!target) return { kind: 'skipped', reason: 'ldap-disabled-ou is not set' };
     const before = { dn: user.dn };
-    if (sameDn(parentDn(user.dn), target)) return { kind: 'unchanged', before };
-    const [rdn] = parseDn(user.dn);
-    const newDn = `${rdn.type}=${escapeDnValue(rdn.value)},${normalizeDn(target)}`;
+    if (isChildOf(user.dn, target)) return { kind: 'unchanged', before };
     return {
       kind: 'change',
       before,
-      after: { dn: newDn },
+      after: { dn: movedDn(user.dn, target) },
       apply: async () => ({ after: { dn: await ad.move(user.dn, target) } }),
     };
   },

@@ -7,7 +7,7 @@ import tls from 'node:tls';
 import { Client } from 'ldapts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAdDirectory, type AdDirectoryOptions } from '../../src/connectors/ldap.js';
-import { escapeDnValue, sameDn } from '../../src/connectors/ldap-escape.js';
+import { escapeDnValue, sameDn } from '../../src/connectors/ldap/dn.js';
 import type { AdDirectory } from '../../src/connectors/types.js';
 import type { Identity } from '../../src/model.js';
 import { baseFixture, makeTenant } from '../stack/fixture.js';
@@ -146,15 +146,24 @@ interface Proxy {
   dropAll(): void;
   /** Closes the connection that sends the next request, before the DC sees it. */
   dropNextRequest(): void;
+  /** Closes the next `count` connections as soon as they are accepted, as a DC that is restarting does. */
+  refuseNext(count: number): void;
   close(): Promise<void>;
 }
 
 async function startProxy(): Promise<Proxy> {
   const pairs = new Set<[net.Socket, net.Socket]>();
   let dropNext = false;
+  let refuse = 0;
   const state = { connections: 0 };
   const server = net.createServer((client) => {
     state.connections++;
+    if (refuse > 0) {
+      refuse--;
+      client.on('error', () => undefined);
+      client.destroy();
+      return;
+    }
     const upstream = net.connect(636, ldap.address);
     const pair: [net.Socket, net.Socket] = [client, upstream];
     pairs.add(pair);
@@ -194,6 +203,9 @@ async function startProxy(): Promise<Proxy> {
     },
     dropNextRequest: () => {
       dropNext = true;
+    },
+    refuseNext: (count) => {
+      refuse = count;
     },
     close: async () => {
       for (const [client, upstream] of pairs) {
@@ -357,6 +369,8 @@ describe('errors', () => {
       code: 'ldap-unreachable',
       message: expect.stringMatching(new RegExp(`^Cannot reach the DC at ldaps://127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`)),
     });
+    // A DC that has not answered once in this run is a configuration to fix, not a restart to wait out.
+    expect(ad.stats.connects).toBe(1);
   });
 
   it('refuses a URL that is not LDAP', () => {
@@ -383,6 +397,19 @@ describe('reconnects', () => {
 
     expect(matches.map((u) => u.samAccountName)).toEqual(['jsmith']);
     expect(ad.stats).toMatchObject({ connects: 2, binds: 2 });
+  });
+
+  it('keeps trying to reach a DC that answered earlier in the run while it restarts', async () => {
+    const ad = directory({ url: proxy.url });
+    await ad.connect();
+    proxy.dropAll();
+    proxy.refuseNext(3);
+
+    const [matches] = await ad.findUsers([{ samAccountName: 'jsmith' }]);
+
+    expect(matches.map((u) => u.samAccountName)).toEqual(['jsmith']);
+    // The first session, three connections closed during the TLS handshake, and the fourth that binds.
+    expect(ad.stats.connects).toBe(5);
   });
 
   it('sends a search again when the connection drops while it is in flight', async () => {

@@ -2,7 +2,7 @@
 import { Attribute, Change, Client, type Entry } from 'ldapts';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAdDirectory, type AdDirectoryOptions, type AdDirectoryStats } from '../../src/connectors/ldap.js';
-import { escapeDnValue, sameDn } from '../../src/connectors/ldap-escape.js';
+import { escapeDnValue, sameDn } from '../../src/connectors/ldap/dn.js';
 import type { AdDirectory } from '../../src/connectors/types.js';
 import type { Inputs } from '../../src/inputs-types.js';
 import type { AdUser, Identity, Person } from '../../src/model.js';

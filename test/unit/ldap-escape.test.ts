@@ -1,17 +1,18 @@
-// RFC 4515 filter escaping, RFC 4514 DN escaping and DN parsing, with the names real directories hold.
-import { AndFilter, EqualityFilter, FilterParser } from 'ldapts';
+// RFC 4515 filter escaping (ldapts' escapeFilter, as the connector uses it) and the connector's RFC 4514 DN API.
+import { AndFilter, EqualityFilter, escapeFilter, FilterParser } from 'ldapts';
 import { describe, expect, it } from 'vitest';
 import {
+  domainRoot,
   escapeDnValue,
-  escapeFilterValue,
   formatDn,
+  isChildOf,
   isValidDn,
+  movedDn,
   normalizeDn,
-  parentDn,
   parseDn,
   rdnValue,
   sameDn,
-} from '../../src/connectors/ldap-escape.js';
+} from '../../src/connectors/ldap/dn.js';
 
 /** What the server receives for `(attr=<escaped>)`: the value ldapts puts on the wire. */
 function wireValue(escaped: string): string {
@@ -20,17 +21,17 @@ function wireValue(escaped: string): string {
   return filter.value;
 }
 
-describe('escapeFilterValue', () => {
+describe('escapeFilter', () => {
   it('escapes the filter metacharacters star, parentheses, backslash and NUL', () => {
-    expect(escapeFilterValue('*')).toBe('\\2a');
-    expect(escapeFilterValue('a(b)c')).toBe('a\\28b\\29c');
-    expect(escapeFilterValue('C:\\temp')).toBe('C:\\5ctemp');
-    expect(escapeFilterValue('nul\0byte')).toBe('nul\\00byte');
+    expect(escapeFilter`${'*'}`).toBe('\\2a');
+    expect(escapeFilter`${'a(b)c'}`).toBe('a\\28b\\29c');
+    expect(escapeFilter`${'C:\\temp'}`).toBe('C:\\5ctemp');
+    expect(escapeFilter`${'nul\0byte'}`).toBe('nul\\00byte');
   });
 
   it('turns injection attempts into one literal equality value', () => {
     for (const attack of ['*', 'x)(cn=*', 'jdoe)(|(sAMAccountName=*', '*)(objectClass=*))(|(cn=*', '\\2a']) {
-      const filter = FilterParser.parseString(`(&(objectClass=user)(sAMAccountName=${escapeFilterValue(attack)}))`);
+      const filter = FilterParser.parseString(escapeFilter`(&(objectClass=user)(sAMAccountName=${attack}))`);
       expect(filter).toBeInstanceOf(AndFilter);
       const [, assertion] = (filter as AndFilter).filters;
       expect((filter as AndFilter).filters).toHaveLength(2);
@@ -40,14 +41,14 @@ describe('escapeFilterValue', () => {
   });
 
   it('leaves apostrophes, commas and accented letters as they are so they reach the server as UTF-8', () => {
-    expect(escapeFilterValue("sean.o'brien@contoso.test")).toBe("sean.o'brien@contoso.test");
-    expect(escapeFilterValue('Smith, John')).toBe('Smith, John');
-    expect(escapeFilterValue('Zoë Ångström-Müller')).toBe('Zoë Ångström-Müller');
-    expect(wireValue(escapeFilterValue('Zoë Ångström-Müller (Ops)'))).toBe('Zoë Ångström-Müller (Ops)');
+    expect(escapeFilter`${"sean.o'brien@contoso.test"}`).toBe("sean.o'brien@contoso.test");
+    expect(escapeFilter`${'Smith, John'}`).toBe('Smith, John');
+    expect(escapeFilter`${'Zoë Ångström-Müller'}`).toBe('Zoë Ångström-Müller');
+    expect(wireValue(escapeFilter`${'Zoë Ångström-Müller (Ops)'}`)).toBe('Zoë Ångström-Müller (Ops)');
   });
 
   it('keeps characters outside the Basic Multilingual Plane whole', () => {
-    expect(wireValue(escapeFilterValue('Ana 😀 *'))).toBe('Ana 😀 *');
+    expect(wireValue(escapeFilter`${'Ana 😀 *'}`)).toBe('Ana 😀 *');
   });
 });
 
@@ -82,7 +83,8 @@ describe('escapeDnValue', () => {
     for (const name of ['Smith, John', "O'Brien", 'Zoë Ångström-Müller', ' #lead+trail\\ ', 'a"b<c>d;e=f', 'x\0y', '😀,']) {
       const dn = `CN=${escapeDnValue(name)},OU=Staff,DC=corp,DC=contoso,DC=test`;
       expect(rdnValue(dn)).toBe(name);
-      expect(parentDn(dn)).toBe('OU=Staff,DC=corp,DC=contoso,DC=test');
+      expect(isChildOf(dn, 'OU=Staff,DC=corp,DC=contoso,DC=test')).toBe(true);
+      expect(parseDn(dn)).toHaveLength(5);
     }
   });
 });
@@ -138,5 +140,36 @@ describe('sameDn', () => {
     expect(sameDn('CN=Jane,OU=Staff,DC=corp', 'CN=Jane,OU=Disabled Users,DC=corp')).toBe(false);
     expect(sameDn('CN=Jane,DC=corp', 'CN=Jane,OU=Staff,DC=corp')).toBe(false);
     expect(sameDn('not a dn', 'not a dn')).toBe(false);
+  });
+});
+
+describe('isChildOf', () => {
+  it('finds an entry whose name holds a comma directly in its container, however the container is spelled', () => {
+    expect(isChildOf('CN=Smith\\, John,OU=Disabled Users,DC=corp', 'ou=disabled users, dc=CORP')).toBe(true);
+  });
+
+  it('does not count an entry in a sub-container or elsewhere as a child', () => {
+    expect(isChildOf('CN=Jane,OU=Old,OU=Disabled Users,DC=corp', 'OU=Disabled Users,DC=corp')).toBe(false);
+    expect(isChildOf('CN=Jane,OU=Staff,DC=corp', 'OU=Disabled Users,DC=corp')).toBe(false);
+    expect(isChildOf('DC=corp', 'DC=corp')).toBe(false);
+  });
+});
+
+describe('movedDn', () => {
+  it('keeps the escaped RDN and puts the container after it in its canonical spelling', () => {
+    expect(movedDn('CN=Smith\\, John,OU=Staff,DC=corp', 'OU=Disabled Users, DC=corp')).toBe('CN=Smith\\, John,OU=Disabled Users,DC=corp');
+    expect(movedDn('CN=Zo\\C3\\AB \\#1,OU=Staff,DC=corp', 'OU=Gone,DC=corp')).toBe('CN=Zoë #1,OU=Gone,DC=corp');
+  });
+});
+
+describe('domainRoot', () => {
+  it('keeps the DC= tail of a search base', () => {
+    expect(domainRoot('OU=Staff,OU=Users,DC=corp,DC=contoso,DC=test')).toBe('DC=corp,DC=contoso,DC=test');
+    expect(domainRoot('DC=corp,DC=contoso,DC=test')).toBe('DC=corp,DC=contoso,DC=test');
+  });
+
+  it('leaves a base with no DC= part, or one that is not a DN, as it is', () => {
+    expect(domainRoot('OU=Staff,O=Contoso')).toBe('OU=Staff,O=Contoso');
+    expect(domainRoot('not a dn')).toBe('not a dn');
   });
 });

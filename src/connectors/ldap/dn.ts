@@ -1,36 +1,4 @@
-// LDAP value escaping (RFC 4515 filters, RFC 4514 DNs) and a small DN parser, so that no user value becomes LDAP syntax.
-
-/**
- * Escapes a value for use inside an LDAP filter assertion (RFC 4515): `*`, `(`, `)`, `\` and NUL become `\2a`,
- * `\28`, `\29`, `\5c`, `\00`. Other characters, non-ASCII included, stay as they are: RFC 4515 allows UTF-8 in a
- * filter, and ldapts decodes each `\XX` escape as one character rather than as a UTF-8 byte, so hex-escaping
- * `é` would search for `Ã©`.
- */
-export function escapeFilterValue(value: string): string {
-  let escaped = '';
-  for (const char of value) {
-    switch (char) {
-      case '*':
-        escaped += '\\2a';
-        break;
-      case '(':
-        escaped += '\\28';
-        break;
-      case ')':
-        escaped += '\\29';
-        break;
-      case '\\':
-        escaped += '\\5c';
-        break;
-      case '\0':
-        escaped += '\\00';
-        break;
-      default:
-        escaped += char;
-    }
-  }
-  return escaped;
-}
+// The AD connector's DN API: RFC 4514 parsing, escaping and comparison, so that no user value becomes DN syntax.
 
 /**
  * Escapes an attribute value for use in a DN (RFC 4514): `,` `+` `"` `<` `>` `;` `=` get a backslash, as do a
@@ -148,10 +116,6 @@ export function rdnValue(dn: string): string {
   return first.value;
 }
 
-/** The DN of the entry's parent: `OU=Staff,DC=corp,…` for `CN=Smith\, John,OU=Staff,DC=corp,…`. */
-export function parentDn(dn: string): string {
-  return formatDn(parseDn(dn).slice(1));
-}
 
 /** Whether two DNs name the same entry (AD compares types and values without regard to case). */
 export function sameDn(a: string, b: string): boolean {
@@ -168,5 +132,28 @@ export function sameDn(a: string, b: string): boolean {
     );
   } catch {
     return false;
+  }
+}
+
+/** Whether the entry sits directly in the container: `CN=Smith\, John,OU=Staff,…` is a child of `ou=staff, …`. */
+export function isChildOf(dn: string, containerDn: string): boolean {
+  return sameDn(formatDn(parseDn(dn).slice(1)), containerDn);
+}
+
+/** The DN an entry gets when moved into another container: its own RDN, then the container. */
+export function movedDn(dn: string, containerDn: string): string {
+  const [rdn] = parseDn(dn);
+  return `${formatDn([rdn])},${normalizeDn(containerDn)}`;
+}
+
+/** The DC= tail of a DN: the domain's naming context, where managers and the bind account live. */
+export function domainRoot(baseDn: string): string {
+  try {
+    const rdns = parseDn(baseDn);
+    let start = rdns.length;
+    while (start > 0 && rdns[start - 1].type.toLowerCase() === 'dc') start--;
+    return start < rdns.length ? formatDn(rdns.slice(start)) : baseDn;
+  } catch {
+    return baseDn;
   }
 }

@@ -1,0 +1,202 @@
+// Directory reads: users by identity or DN in few paged searches with batched OR filters, the schema, the bound account.
+import { escapeFilter, type Entry } from 'ldapts';
+import type { AdUser, Identity } from '../../model.js';
+import { attributeReader, BINARY_ATTRIBUTES, EXCHANGE_HIDE, sidToString, toFoundUser, USER_ATTRIBUTES, type FoundUser } from './decode.js';
+import { domainRoot, isValidDn, normalizeDn } from './dn.js';
+import { isLdapError } from './errors.js';
+import type { LdapSession } from './session.js';
+
+const USER_FILTER = '(objectCategory=person)(objectClass=user)';
+
+export interface ReadOptions {
+  baseDn: string;
+  bindDn: string;
+  /** Entries per page of a search. */
+  pageSize: number;
+  /** Assertions per OR filter. */
+  termsPerFilter: number;
+  stats: { searches: number; entries: number };
+}
+
+/** `CORP\jdoe` → `jdoe`: the form people copy from a logon prompt. */
+const bareSam = (sam: string): string => sam.slice(sam.lastIndexOf('\\') + 1);
+const lower = (value: string): string => value.toLowerCase();
+
+/** The assertions that find one identity. objectId is an Entra id: AD has nothing to match it against. */
+function identityTerms(identity: Identity): string[] {
+  const { userPrincipalName, employeeId, mail, distinguishedName } = identity;
+  const sam = identity.samAccountName ? bareSam(identity.samAccountName) : undefined;
+  const dn = distinguishedName && isValidDn(distinguishedName) ? normalizeDn(distinguishedName) : undefined;
+  const terms = [
+    sam && escapeFilter`(sAMAccountName=${sam})`,
+    userPrincipalName && escapeFilter`(userPrincipalName=${userPrincipalName})`,
+    employeeId && escapeFilter`(employeeID=${employeeId})`,
+    mail && escapeFilter`(mail=${mail})`,
+    // proxyAddresses matching ignores case, so `smtp:` also finds the primary `SMTP:` address.
+    mail && escapeFilter`(proxyAddresses=smtp:${mail})`,
+    dn && escapeFilter`(distinguishedName=${dn})`,
+  ];
+  return terms.filter((term): term is string => Boolean(term));
+}
+
+const chunk = <T>(items: T[], size: number): T[][] => {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+};
+
+export function createReads(session: LdapSession, options: ReadOptions) {
+  const { stats, bindDn } = options;
+
+  async function search(base: string, scope: 'base' | 'one' | 'sub', filter: string, attributes: string[]): Promise<Entry[]> {
+    const what = `searching ${base} for ${filter.length > 200 ? `${filter.slice(0, 200)}…` : filter}`;
+    return session.run({ what, retry: true }, async (bound) => {
+      const entries: Entry[] = [];
+      const pages = bound.searchPaginated(base, {
+        scope,
+        filter,
+        attributes,
+        explicitBufferAttributes: BINARY_ATTRIBUTES,
+        paged: { pageSize: options.pageSize },
+      });
+      try {
+        for await (const page of pages) {
+          stats.searches++;
+          stats.entries += page.searchEntries.length;
+          entries.push(...page.searchEntries);
+        }
+      } catch (error) {
+        // The request that failed was sent too.
+        stats.searches++;
+        throw error;
+      }
+      return entries;
+    });
+  }
+
+  let rootDse: Promise<Entry | undefined> | undefined;
+  const readRootDse = (): Promise<Entry | undefined> =>
+    (rootDse ??= search('', 'base', '(objectClass=*)', ['schemaNamingContext', 'defaultNamingContext']).then(
+      ([entry]) => entry,
+    ));
+
+  const attributeCache = new Map<string, Promise<boolean>>();
+  function hasAttribute(name: string): Promise<boolean> {
+    const key = name.toLowerCase();
+    let known = attributeCache.get(key);
+    if (!known) {
+      known = (async () => {
+        const root = await readRootDse();
+        const schema = root ? attributeReader(root).text('schemaNamingContext') : undefined;
+        if (!schema) return false;
+        const filter = escapeFilter`(&(objectClass=attributeSchema)(lDAPDisplayName=${name}))`;
+        const found = await search(schema, 'one', filter, ['lDAPDisplayName']);
+        return found.length > 0;
+      })();
+      attributeCache.set(key, known);
+      known.catch(() => attributeCache.delete(key));
+    }
+    return known;
+  }
+
+  /** Searches users for many assertions, a chunk at a time; returns each user once. */
+  async function searchUsers(base: string, terms: string[]): Promise<FoundUser[]> {
+    const unique = [...new Set(terms)];
+    if (unique.length === 0) return [];
+    const withExchange = await hasAttribute(EXCHANGE_HIDE);
+    const attributes = withExchange ? [...USER_ATTRIBUTES, EXCHANGE_HIDE] : USER_ATTRIBUTES;
+    const byDn = new Map<string, FoundUser>();
+    for (const terms of chunk(unique, options.termsPerFilter)) {
+      const entries = await search(base, 'sub', `(&${USER_FILTER}(|${terms.join('')}))`, attributes);
+      for (const entry of entries) {
+        const found = toFoundUser(entry, withExchange);
+        byDn.set(found.user.dn.toLowerCase(), found);
+      }
+    }
+    return [...byDn.values()];
+  }
+
+  async function findUsers(identities: Identity[]): Promise<AdUser[][]> {
+    const found = await searchUsers(options.baseDn, identities.flatMap(identityTerms));
+    const index = new Map<string, Set<FoundUser>>();
+    const put = (key: string, value: string | undefined, user: FoundUser): void => {
+      if (!value) return;
+      const k = `${key}:${lower(value)}`;
+      const set = index.get(k) ?? new Set<FoundUser>();
+      set.add(user);
+      index.set(k, set);
+    };
+    for (const user of found) {
+      put('sam', user.user.samAccountName, user);
+      put('upn', user.user.userPrincipalName, user);
+      put('employeeId', user.user.employeeId, user);
+      put('mail', user.user.mail, user);
+      for (const address of user.proxyAddresses) {
+        if (/^smtp:/i.test(address)) put('mail', address.slice(5), user);
+      }
+      put('dn', normalizeDn(user.user.dn), user);
+    }
+    // A user matches an identity when any of its columns matches: columns that point at different accounts make
+    // the lookup ambiguous, which the caller refuses, rather than silently picking one.
+    return identities.map((identity) => {
+      const matches = new Set<FoundUser>();
+      const take = (key: string, value: string | undefined): void => {
+        if (!value) return;
+        for (const user of index.get(`${key}:${lower(value)}`) ?? []) matches.add(user);
+      };
+      take('sam', identity.samAccountName ? bareSam(identity.samAccountName) : undefined);
+      take('upn', identity.userPrincipalName);
+      take('employeeId', identity.employeeId);
+      take('mail', identity.mail);
+      if (identity.distinguishedName && isValidDn(identity.distinguishedName)) {
+        take('dn', normalizeDn(identity.distinguishedName));
+      }
+      return [...matches].map((match) => match.user);
+    });
+  }
+
+  async function readUsers(dns: string[]): Promise<(AdUser | undefined)[]> {
+    const valid = dns.map((dn) => (isValidDn(dn) ? normalizeDn(dn) : undefined));
+    const terms = valid.flatMap((dn) => (dn ? [escapeFilter`(distinguishedName=${dn})`] : []));
+    // Managers may sit outside the leavers' search base, so the whole domain is searched.
+    const found = await searchUsers(domainRoot(options.baseDn), terms);
+    const byDn = new Map(found.map((f) => [lower(normalizeDn(f.user.dn)), f.user]));
+    return valid.map((dn) => (dn ? byDn.get(lower(dn)) : undefined));
+  }
+
+  let self: Promise<{ dn?: string; objectSid?: string }> | undefined;
+  function whoami(): Promise<{ dn?: string; objectSid?: string }> {
+    self ??= (async () => {
+      const attributes = ['objectSid'];
+      let entries: Entry[];
+      if (isValidDn(bindDn)) {
+        entries = await search(normalizeDn(bindDn), 'base', '(objectClass=*)', attributes);
+      } else {
+        const filter = bindDn.includes('@')
+          ? escapeFilter`(userPrincipalName=${bindDn})`
+          : escapeFilter`(sAMAccountName=${bareSam(bindDn)})`;
+        entries = await search(domainRoot(options.baseDn), 'sub', filter, attributes);
+      }
+      const [entry] = entries;
+      if (!entry) return isValidDn(bindDn) ? { dn: bindDn } : {};
+      const sid = attributeReader(entry).binary('objectSid');
+      return { dn: entry.dn, objectSid: sid ? sidToString(sid) : undefined };
+    })();
+    self.catch(() => {
+      self = undefined;
+    });
+    return self;
+  }
+
+  /** Whether an entry is at this DN now. */
+  async function exists(dn: string): Promise<boolean> {
+    try {
+      return (await search(dn, 'base', '(objectClass=*)', ['objectClass'])).length > 0;
+    } catch (error) {
+      if (isLdapError(error, 'ldap-no-such-object')) return false;
+      throw error;
+    }
+  }
+
+  return { findUsers, readUsers, hasAttribute, whoami, exists };
+}
