@@ -1,7 +1,7 @@
 // Plan and apply: the same path for every user — observe, decide, and (in apply mode) act — step by step, in order.
 import type { Connectors } from './connectors/types.js';
 import type { Inputs, Mode } from './inputs-types.js';
-import type { Person, Request, RunInfo, StepName, StepResult, UserResult, UserStatus } from './model.js';
+import { STEP_ORDER, type Person, type Request, type RunInfo, type StepName, type StepResult, type UserResult, type UserStatus } from './model.js';
 import type { Decision, RunShared, Step, StepContext } from './steps/types.js';
 
 export interface EngineOptions {
@@ -17,11 +17,12 @@ export interface EngineOptions {
   concurrency: number;
   /** Called whenever a user's record changes (a step started or finished), for the results file. */
   onProgress?: (index: number, result: UserResult) => void;
-  /** Once aborted, no new step starts; steps not started are recorded as not attempted. */
+  /** Once aborted, no new step starts; steps not started stay so. */
   signal?: AbortSignal;
 }
 
-const CANCELLED = 'not attempted: the run was cancelled';
+/** A step or user the run has not come to yet; the finished record of a run cut short says why it never did. */
+export const NOT_STARTED = 'not started';
 const INTERRUPTED = 'interrupted while running: the change may or may not have been made; a re-run checks and completes it';
 
 /** Runs every user through the enabled steps; one user's failure never stops another. */
@@ -45,7 +46,7 @@ export async function runEngine(options: EngineOptions): Promise<UserResult[]> {
   return results;
 }
 
-/** A user's record before anything ran: every step not attempted, so that a record cut short is still complete. */
+/** A user's record before anything ran: every step not started, so that a record cut short is still complete. */
 export function initialResult(person: Person, steps: Step[]): UserResult {
   return {
     source: person.request.source,
@@ -56,8 +57,19 @@ export function initialResult(person: Person, steps: Step[]): UserResult {
       : undefined,
     delegate: person.delegate,
     status: person.stop?.status ?? 'blocked',
-    reason: person.stop ? `${person.stop.code}: ${person.stop.reason}` : CANCELLED,
-    steps: steps.map((step) => ({ step: step.name, status: 'blocked', reason: CANCELLED })),
+    reason: person.stop ? `${person.stop.code}: ${person.stop.reason}` : NOT_STARTED,
+    steps: steps.map((step) => ({ step: step.name, status: 'blocked', reason: NOT_STARTED })),
+  };
+}
+
+/** A selected user's record before it was resolved: every enabled step not started. */
+export function unresolvedResult(request: Request, steps: StepName[]): UserResult {
+  return {
+    source: request.source,
+    request: requestRecord(request),
+    status: 'blocked',
+    reason: NOT_STARTED,
+    steps: STEP_ORDER.filter((step) => steps.includes(step)).map((step) => ({ step, status: 'blocked', reason: NOT_STARTED })),
   };
 }
 
