@@ -1,4 +1,5 @@
 // Plan and apply: the same path for every user — observe, decide, and (in apply mode) act — step by step, in order.
+import pLimit from 'p-limit';
 import type { Connectors } from './connectors/types.js';
 import type { Inputs, Mode } from './inputs-types.js';
 import { STEP_ORDER, type Person, type Request, type RunInfo, type StepName, type StepResult, type UserResult, type UserStatus } from './model.js';
@@ -34,15 +35,12 @@ export async function runEngine(options: EngineOptions): Promise<UserResult[]> {
   for (const step of options.steps) {
     step.prepare?.({ people: active, inputs: options.inputs, connectors: options.connectors, shared });
   }
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < options.people.length) {
-      const index = next++;
-      await runUser(options, shared, options.people[index], results[index], (r) => options.onProgress?.(index, r));
-    }
-  };
-  const workers = Array.from({ length: Math.max(1, Math.min(options.concurrency, options.people.length)) }, worker);
-  await Promise.all(workers);
+  const limit = pLimit(Math.max(1, options.concurrency));
+  await Promise.all(
+    options.people.map((person, index) =>
+      limit(() => runUser(options, shared, person, results[index], (r) => options.onProgress?.(index, r))),
+    ),
+  );
   return results;
 }
 
