@@ -265,9 +265,9 @@ export function unknownColumnsNotice(file: string, unknownColumns: string[]): st
   return `${file}: ignored columns ${unknownColumns.map((name) => `"${name}"`).join(', ')}`;
 }
 
-/** Whether a first line reads as a header row: every cell a known column, at least one an identity. */
-export function looksLikeHeader(firstLine: string): boolean {
-  const columns = firstLine.split(',').map((cell) => columnOf(cell.replace(/^\s*"|"\s*$/g, '')));
+/** Whether the cells of a first line read as a header row: every cell a known column, at least one an identity. */
+export function looksLikeHeader(cells: string[]): boolean {
+  const columns = cells.map((cell) => columnOf(cell.replace(/^\s*"|"\s*$/g, '')));
   return (
     columns.every((column) => column !== undefined) &&
     columns.some((column) => column !== undefined && isIdentityColumn(column))
