@@ -45,7 +45,7 @@ export async function runEngine(options: EngineOptions): Promise<UserResult[]> {
 }
 
 /** A user's record before anything ran: every step not started, so that a record cut short is still complete. */
-export function initialResult(person: Person, steps: Step[]): UserResult {
+function initialResult(person: Person, steps: Step[]): UserResult {
   return {
     source: person.request.source,
     request: requestRecord(person.request),
@@ -72,7 +72,7 @@ export function unresolvedResult(request: Request, steps: StepName[]): UserResul
 }
 
 /** The request as the results file records it: its identity columns, effective time, delegate and reason. */
-export function requestRecord(request: Request): Record<string, unknown> {
+function requestRecord(request: Request): Record<string, unknown> {
   const { identity, effective, delegate, reason } = request;
   return { ...identity, effective, delegate, reason };
 }
@@ -209,7 +209,7 @@ export function aggregateStatus(steps: StepResult[]): UserStatus {
   return status === 'skipped' ? 'unchanged' : status;
 }
 
-export function errorRecord(error: unknown): StepResult['error'] {
+function errorRecord(error: unknown): StepResult['error'] {
   if (error instanceof Error) {
     const extra = error as Error & { code?: unknown; requestId?: unknown };
     return {
@@ -221,7 +221,7 @@ export function errorRecord(error: unknown): StepResult['error'] {
   return { message: String(error) };
 }
 
-export function createRunShared(): RunShared {
+function createRunShared(): RunShared {
   const values = new Map<string, Promise<unknown>>();
   return {
     once<T>(key: string, compute: () => Promise<T>): Promise<T> {

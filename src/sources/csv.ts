@@ -27,7 +27,7 @@ const COLUMN_BY_HEADER = new Map<string, Column>(
 );
 
 const IDENTITY_SET: ReadonlySet<string> = new Set(IDENTITY_KEYS);
-export const isIdentityColumn = (column: Column): column is keyof Identity => IDENTITY_SET.has(column);
+const isIdentityColumn = (column: Column): column is keyof Identity => IDENTITY_SET.has(column);
 
 // Zero-width characters come with text copied from web pages and chat; they are invisible but break every lookup.
 const EDGE_JUNK = /^[\s\u200B-\u200D\u2060\uFEFF]+|[\s\u200B-\u200D\u2060\uFEFF]+$/g;

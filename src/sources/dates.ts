@@ -8,7 +8,7 @@ const DATE_TIME =
   /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d)(?:\.(\d{1,9}))?)?(?:(Z)|([+-])([01]\d|2[0-3]):?([0-5]\d))$/i;
 const DATE_TIME_WITHOUT_OFFSET = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/i;
 
-export const EFFECTIVE_FORMATS =
+const EFFECTIVE_FORMATS =
   'YYYY-MM-DD (midnight in the time-zone input) or an ISO 8601 date-time with Z or an offset ' +
   '(2026-03-04T17:00:00Z, 2026-03-04T17:00:00+01:00)';
 

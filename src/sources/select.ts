@@ -6,7 +6,7 @@ import { toIso } from '../util/time.js';
 import type { BaseReader } from './base.js';
 import { loadRequests } from './requests.js';
 
-export type SelectionMode = 'changed' | 'due' | 'all';
+type SelectionMode = 'changed' | 'due' | 'all';
 
 export interface SelectOptions {
   requests: Request[];
