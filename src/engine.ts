@@ -1,7 +1,8 @@
 // Plan and apply: the same path for every user — observe, decide, and (in apply mode) act — step by step, in order.
+import pLimit from 'p-limit';
 import type { Connectors } from './connectors/types.js';
 import type { Inputs, Mode } from './inputs-types.js';
-import type { Person, Request, RunInfo, StepName, StepResult, UserResult, UserStatus } from './model.js';
+import { STEP_ORDER, type Person, type Request, type RunInfo, type StepName, type StepResult, type UserResult, type UserStatus } from './model.js';
 import type { Decision, RunShared, Step, StepContext } from './steps/types.js';
 
 export interface EngineOptions {
@@ -17,11 +18,12 @@ export interface EngineOptions {
   concurrency: number;
   /** Called whenever a user's record changes (a step started or finished), for the results file. */
   onProgress?: (index: number, result: UserResult) => void;
-  /** Once aborted, no new step starts; steps not started are recorded as not attempted. */
+  /** Once aborted, no new step starts; steps not started stay so. */
   signal?: AbortSignal;
 }
 
-const CANCELLED = 'not attempted: the run was cancelled';
+/** A step or user the run has not come to yet; the finished record of a run cut short says why it never did. */
+export const NOT_STARTED = 'not started';
 const INTERRUPTED = 'interrupted while running: the change may or may not have been made; a re-run checks and completes it';
 
 /** Runs every user through the enabled steps; one user's failure never stops another. */
@@ -33,20 +35,17 @@ export async function runEngine(options: EngineOptions): Promise<UserResult[]> {
   for (const step of options.steps) {
     step.prepare?.({ people: active, inputs: options.inputs, connectors: options.connectors, shared });
   }
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < options.people.length) {
-      const index = next++;
-      await runUser(options, shared, options.people[index], results[index], (r) => options.onProgress?.(index, r));
-    }
-  };
-  const workers = Array.from({ length: Math.max(1, Math.min(options.concurrency, options.people.length)) }, worker);
-  await Promise.all(workers);
+  const limit = pLimit(Math.max(1, options.concurrency));
+  await Promise.all(
+    options.people.map((person, index) =>
+      limit(() => runUser(options, shared, person, results[index], (r) => options.onProgress?.(index, r))),
+    ),
+  );
   return results;
 }
 
-/** A user's record before anything ran: every step not attempted, so that a record cut short is still complete. */
-export function initialResult(person: Person, steps: Step[]): UserResult {
+/** A user's record before anything ran: every step not started, so that a record cut short is still complete. */
+function initialResult(person: Person, steps: Step[]): UserResult {
   return {
     source: person.request.source,
     request: requestRecord(person.request),
@@ -56,13 +55,24 @@ export function initialResult(person: Person, steps: Step[]): UserResult {
       : undefined,
     delegate: person.delegate,
     status: person.stop?.status ?? 'blocked',
-    reason: person.stop ? `${person.stop.code}: ${person.stop.reason}` : CANCELLED,
-    steps: steps.map((step) => ({ step: step.name, status: 'blocked', reason: CANCELLED })),
+    reason: person.stop ? `${person.stop.code}: ${person.stop.reason}` : NOT_STARTED,
+    steps: steps.map((step) => ({ step: step.name, status: 'blocked', reason: NOT_STARTED })),
+  };
+}
+
+/** A selected user's record before it was resolved: every enabled step not started. */
+export function unresolvedResult(request: Request, steps: StepName[]): UserResult {
+  return {
+    source: request.source,
+    request: requestRecord(request),
+    status: 'blocked',
+    reason: NOT_STARTED,
+    steps: STEP_ORDER.filter((step) => steps.includes(step)).map((step) => ({ step, status: 'blocked', reason: NOT_STARTED })),
   };
 }
 
 /** The request as the results file records it: its identity columns, effective time, delegate and reason. */
-export function requestRecord(request: Request): Record<string, unknown> {
+function requestRecord(request: Request): Record<string, unknown> {
   const { identity, effective, delegate, reason } = request;
   return { ...identity, effective, delegate, reason };
 }
@@ -199,7 +209,7 @@ export function aggregateStatus(steps: StepResult[]): UserStatus {
   return status === 'skipped' ? 'unchanged' : status;
 }
 
-export function errorRecord(error: unknown): StepResult['error'] {
+function errorRecord(error: unknown): StepResult['error'] {
   if (error instanceof Error) {
     const extra = error as Error & { code?: unknown; requestId?: unknown };
     return {
@@ -211,7 +221,7 @@ export function errorRecord(error: unknown): StepResult['error'] {
   return { message: String(error) };
 }
 
-export function createRunShared(): RunShared {
+function createRunShared(): RunShared {
   const values = new Map<string, Promise<unknown>>();
   return {
     once<T>(key: string, compute: () => Promise<T>): Promise<T> {

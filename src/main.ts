@@ -5,11 +5,13 @@ import path from 'node:path';
 import * as core from '@actions/core';
 import * as github from '@actions/github';
 import { openConnectors, type OpenedConnectors } from './connectors/index.js';
-import { requestRecord, runEngine } from './engine.js';
-import { OUTPUT, readInputs } from './inputs.js';
+import { runEngine, unresolvedResult } from './engine.js';
+import { readInputs } from './inputs.js';
+import { OUTPUT } from './inputs/names.js';
 import type { Inputs } from './inputs-types.js';
-import { STEP_ORDER, type InputError, type PreflightLine, type Request, type RosterEntry, type RunInfo, type StepName, type UserResult } from './model.js';
+import type { InputError, PreflightLine, Request, RosterEntry, RunInfo, UserResult } from './model.js';
 import { postPlanComment } from './report/comment.js';
+import { startRunLifecycle, type Outcome } from './report/lifecycle.js';
 import { ResultsRecorder } from './report/results.js';
 import { countUsers, renderSummary, userLabel } from './report/summary.js';
 import { resolvePeople } from './resolve/index.js';
@@ -26,8 +28,6 @@ import { stepsFor } from './steps/index.js';
  * one at a time at the pace of the sessions.
  */
 const CONCURRENCY = 1000;
-/** How long a cancelled run waits for the steps in flight before it exits. */
-const CANCEL_GRACE_MS = 5_000;
 const OUTPUT_RESULTS_LIMIT = 512 * 1024;
 
 function runInfo(): RunInfo {
@@ -92,19 +92,6 @@ async function readSources(inputs: Inputs, workspace: string): Promise<Sources> 
   return { requests, roster, errors, notices, fromUsersInput };
 }
 
-const NOT_REACHED = 'not attempted: the run stopped before it reached this user';
-
-/** A selected user's record before it was resolved: every enabled step not attempted. */
-function notReached(request: Request, steps: StepName[]): UserResult {
-  return {
-    source: request.source,
-    request: requestRecord(request),
-    status: 'blocked',
-    reason: NOT_REACHED,
-    steps: STEP_ORDER.filter((step) => steps.includes(step)).map((step) => ({ step, status: 'blocked', reason: NOT_REACHED })),
-  };
-}
-
 export async function run(): Promise<void> {
   const startedAt = new Date();
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
@@ -120,23 +107,12 @@ export async function run(): Promise<void> {
   let notices: string[] = [];
   let opened: OpenedConnectors | undefined;
   let failure: string | undefined;
-  const abort = new AbortController();
-
-  let cancelTimer: NodeJS.Timeout | undefined;
-  let finalized = false;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (abort.signal.aborted) return;
-    abort.abort();
-    core.warning(`Received ${signal}: no new step starts; the record is written.`);
-    recorder.finish('cancelled', `cancelled by ${signal}`);
-    cancelTimer = setTimeout(() => {
-      // Steps still running did not end in the grace time: record them as interrupted, report, and leave.
-      const reason = `cancelled by ${signal}; steps still running were left as interrupted`;
-      finalize('cancelled', reason).finally(() => process.exit(1));
-    }, CANCEL_GRACE_MS);
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  const lifecycle = startRunLifecycle({
+    recorder,
+    warn: (message) => core.warning(message),
+    report: (outcome, error) =>
+      report({ inputs, document, preflight, selection, notices, failure: error, outcome, resultsFile, info }),
+  });
 
   try {
     if (!inputs) {
@@ -172,9 +148,9 @@ export async function run(): Promise<void> {
       );
     }
 
-    // Until the engine takes over, every selected user is on record as not attempted: a run stopped in preflight or
+    // Until the engine takes over, every selected user is on record as not started: a run stopped in preflight or
     // while resolving (a failure, a cancellation) still lists everyone it selected.
-    document.users = selected.map((request) => notReached(request, inputs.steps));
+    document.users = selected.map((request) => unresolvedResult(request, inputs.steps));
     recorder.touch();
 
     opened = await openConnectors(inputs, (message) => core.warning(message));
@@ -204,7 +180,7 @@ export async function run(): Promise<void> {
       run: info,
       now: startedAt,
       concurrency: CONCURRENCY,
-      signal: abort.signal,
+      signal: lifecycle.signal,
       onProgress: (index, result) => {
         document.users[index] = result;
         recorder.touch();
@@ -215,20 +191,10 @@ export async function run(): Promise<void> {
     failure = error instanceof Error ? error.message : String(error);
   } finally {
     if (opened) await opened.close();
-    if (cancelTimer) clearTimeout(cancelTimer);
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
+    lifecycle.release();
   }
 
-  await finalize(abort.signal.aborted ? 'cancelled' : failure ? 'failed' : 'completed', failure);
-
-  /** Ends the record and reports, once: at the end of the run, or when a cancelled run's grace time is over. */
-  async function finalize(outcome: 'completed' | 'failed' | 'cancelled', error?: string): Promise<void> {
-    if (finalized) return;
-    finalized = true;
-    recorder.finish(outcome, error);
-    await report({ inputs, document: recorder.document, preflight, selection, notices, failure: error, outcome, resultsFile, info });
-  }
+  await lifecycle.finalize(lifecycle.signal.aborted ? 'cancelled' : failure ? 'failed' : 'completed', failure);
 }
 
 async function report(options: {
@@ -238,7 +204,7 @@ async function report(options: {
   selection?: Selection;
   notices: string[];
   failure?: string;
-  outcome: 'completed' | 'failed' | 'cancelled';
+  outcome: Outcome;
   resultsFile: string;
   info: RunInfo;
 }): Promise<void> {

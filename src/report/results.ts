@@ -1,8 +1,10 @@
 // The results file: written as the run goes, atomically, and once more on SIGTERM/SIGINT, so a record always exists.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { NOT_STARTED } from '../engine.js';
 import type { Mode } from '../inputs-types.js';
 import type { InputError, RunInfo, UserResult } from '../model.js';
+import { toIso } from '../util/time.js';
 
 export interface ResultsDocument {
   version: 1;
@@ -19,6 +21,12 @@ export interface ResultsDocument {
   users: UserResult[];
 }
 
+/** What a record that ended early says of the steps and users that had not started. */
+const NOT_ATTEMPTED: Partial<Record<ResultsDocument['outcome'], string>> = {
+  cancelled: 'not attempted: the run was cancelled',
+  failed: 'not attempted: the run stopped before it reached this user',
+};
+
 /** Keeps the results document and writes it to disk, at most every `intervalMs` while the run goes. */
 export class ResultsRecorder {
   readonly document: ResultsDocument;
@@ -34,7 +42,7 @@ export class ResultsRecorder {
       version: 1,
       mode: header.mode,
       run: header.run,
-      startedAt: header.startedAt.toISOString(),
+      startedAt: toIso(header.startedAt),
       outcome: 'running',
       inputErrors: [],
       users: [],
@@ -55,6 +63,9 @@ export class ResultsRecorder {
   /** Writes the document now, synchronously (safe inside a signal handler). */
   writeNow(): void {
     this.dirty = false;
+    // Once the run has ended early, nothing is left waiting to start, whenever the record is written.
+    const notAttempted = NOT_ATTEMPTED[this.document.outcome];
+    if (notAttempted) settleNotStarted(this.document.users, notAttempted);
     mkdirSync(path.dirname(this.file), { recursive: true });
     const temporary = `${this.file}.${process.pid}.tmp`;
     writeFileSync(temporary, `${JSON.stringify(this.document, null, 2)}\n`, { mode: 0o600 });
@@ -69,7 +80,14 @@ export class ResultsRecorder {
     }
     this.document.outcome = outcome;
     if (error) this.document.error = error;
-    this.document.finishedAt = new Date().toISOString();
+    this.document.finishedAt = toIso(Date.now());
     this.writeNow();
+  }
+}
+
+function settleNotStarted(users: UserResult[], reason: string): void {
+  for (const user of users) {
+    if (user.reason === NOT_STARTED) user.reason = reason;
+    for (const step of user.steps) if (step.reason === NOT_STARTED) step.reason = reason;
   }
 }

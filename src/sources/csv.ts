@@ -27,7 +27,7 @@ const COLUMN_BY_HEADER = new Map<string, Column>(
 );
 
 const IDENTITY_SET: ReadonlySet<string> = new Set(IDENTITY_KEYS);
-export const isIdentityColumn = (column: Column): column is keyof Identity => IDENTITY_SET.has(column);
+const isIdentityColumn = (column: Column): column is keyof Identity => IDENTITY_SET.has(column);
 
 // Zero-width characters come with text copied from web pages and chat; they are invisible but break every lookup.
 const EDGE_JUNK = /^[\s\u200B-\u200D\u2060\uFEFF]+|[\s\u200B-\u200D\u2060\uFEFF]+$/g;
@@ -265,9 +265,9 @@ export function unknownColumnsNotice(file: string, unknownColumns: string[]): st
   return `${file}: ignored columns ${unknownColumns.map((name) => `"${name}"`).join(', ')}`;
 }
 
-/** Whether a first line reads as a header row: every cell a known column, at least one an identity. */
-export function looksLikeHeader(firstLine: string): boolean {
-  const columns = firstLine.split(',').map((cell) => columnOf(cell.replace(/^\s*"|"\s*$/g, '')));
+/** Whether the cells of a first line read as a header row: every cell a known column, at least one an identity. */
+export function looksLikeHeader(cells: string[]): boolean {
+  const columns = cells.map((cell) => columnOf(cell.replace(/^\s*"|"\s*$/g, '')));
   return (
     columns.every((column) => column !== undefined) &&
     columns.some((column) => column !== undefined && isIdentityColumn(column))

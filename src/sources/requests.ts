@@ -1,4 +1,5 @@
 // Turns termination CSV files and the `users` input into validated requests, one per person.
+import { parse } from 'csv-parse/sync';
 import { IDENTITY_KEYS, type InputError, type Request } from '../model.js';
 import {
   cleanValue,
@@ -192,24 +193,39 @@ export function guessIdentityColumn(value: string): Column {
 }
 
 /**
+ * The lines of the `users` input as comma-separated cells, each with its line number. Quotes are plain characters
+ * here: a value with commas needs the CSV form with a header row, which the error for it says.
+ */
+function userLines(text: string): { line: number; cells: string[] }[] {
+  const records = parse(text, {
+    quote: false,
+    relax_column_count: true,
+    skip_empty_lines: false,
+    record_delimiter: ['\r\n', '\n', '\r'],
+    info: true,
+  }) as unknown as { record: string[]; info: { lines: number } }[]; // with `info`, each record comes wrapped
+  return records.map(({ record, info }) => ({ line: info.lines, cells: record.map(cleanValue) }));
+}
+
+const isBlank = (cells: string[]): boolean => cells.length === 1 && cells[0] === '';
+
+/**
  * Reads the `users` input: either CSV text whose first line is a header of known column names, or one leaver per
  * line as `identity[, effective[, delegate]]` (blank lines and lines starting with `#` are skipped).
  */
 export function parseUsersInput(text: string, timeZone: string): RequestsResult {
-  const lines = text.split(/\r\n|\n|\r/);
-  const firstLine = lines.find((line) => cleanValue(line) !== '');
-  if (firstLine !== undefined && looksLikeHeader(firstLine)) {
+  const lines = userLines(text);
+  const first = lines.find(({ cells }) => !isBlank(cells));
+  if (first !== undefined && looksLikeHeader(first.cells)) {
     const result = loadRequests({ files: [{ path: USERS_SOURCE, text }], timeZone });
     return { ...result, notices: [`${USERS_SOURCE}: read as CSV with a header row`, ...result.notices] };
   }
 
   const base: RequestsResult = { requests: [], errors: [], notices: [] };
   const rows: CsvRow[] = [];
-  lines.forEach((text, index) => {
-    const line = index + 1;
-    const content = cleanValue(text);
-    if (content === '' || content.startsWith('#')) return;
-    const [identity, effective, delegate, ...rest] = content.split(',').map(cleanValue);
+  for (const { line, cells } of lines) {
+    if (isBlank(cells) || cells[0].startsWith('#')) continue;
+    const [identity, effective, delegate, ...rest] = cells;
     if (rest.length > 0) {
       base.errors.push({
         file: USERS_SOURCE,
@@ -218,16 +234,16 @@ export function parseUsersInput(text: string, timeZone: string): RequestsResult 
           `expected identity[, effective[, delegate]] but found ${rest.length + 3} values: ` +
           'for a DN or a value with commas, use CSV with a header row (e.g. distinguishedName,effective)',
       });
-      return;
+      continue;
     }
     if (identity === '') {
       base.errors.push({ file: USERS_SOURCE, line, message: 'no identity before the first comma' });
-      return;
+      continue;
     }
     const values: CsvRow['values'] = { [guessIdentityColumn(identity)]: identity };
     if (effective) values.effective = effective;
     if (delegate) values.delegate = delegate;
     rows.push({ line, values });
-  });
+  }
   return collect([{ file: USERS_SOURCE, rows }], timeZone, base);
 }

@@ -1,10 +1,12 @@
 // Chooses which requests a run acts on: rows changed since the base commit, rows now due, or all of them.
+import { DateTime } from 'luxon';
 import type { Select } from '../inputs-types.js';
 import { IDENTITY_KEYS, type Request } from '../model.js';
+import { toIso } from '../util/time.js';
 import type { BaseReader } from './base.js';
 import { loadRequests } from './requests.js';
 
-export type SelectionMode = 'changed' | 'due' | 'all';
+type SelectionMode = 'changed' | 'due' | 'all';
 
 export interface SelectOptions {
   requests: Request[];
@@ -28,7 +30,6 @@ export interface Selection {
   note: string;
 }
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 const CHANGED_EVENTS = new Set(['pull_request', 'pull_request_target', 'push']);
 
 function autoMode(eventName: string, fromUsersInput: boolean): SelectionMode {
@@ -118,17 +119,17 @@ function waitingNote(waiting: Request[]): string {
 
 function due(options: SelectOptions): Omit<Selection, 'mode'> {
   const { requests, now, lookbackDays } = options;
-  const until = now.getTime();
-  const from = until - lookbackDays * DAY_MS;
+  const until = DateTime.fromJSDate(now, { zone: 'utc' });
+  // In UTC a day is always 24 hours, so the window is lookback-days × 24 h whatever the run's time zone.
+  const from = until.minus({ days: lookbackDays });
   const selected = requests.filter((request) => {
     if (request.effective === undefined) return false;
     const at = Date.parse(request.effective);
-    return at <= until && at >= from;
+    return at <= until.toMillis() && at >= from.toMillis();
   });
-  const iso = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
   return {
     selected,
-    note: `due: ${selected.length} of ${rows(requests.length)} effective between ${iso(from)} and ${iso(until)} (lookback-days ${lookbackDays})`,
+    note: `due: ${selected.length} of ${rows(requests.length)} effective between ${toIso(from)} and ${toIso(until)} (lookback-days ${lookbackDays})`,
   };
 }
 

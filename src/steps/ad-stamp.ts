@@ -1,13 +1,14 @@
 // The ad-stamp step: writes who offboarded the account, when, and why into its AD description.
+import { dayIn } from '../util/time.js';
 import type { Step, StepContext } from './types.js';
 
 /** rangeUpper of `description` in the AD schema. */
 const MAX_DESCRIPTION = 1024;
 const STAMP = /^Offboarded \d{4}-\d{2}-\d{2} by /;
 
-/** The run's date as YYYY-MM-DD in the configured time zone (en-CA formats dates that way). */
+/** The run's date as YYYY-MM-DD in the configured time zone. */
 function runDate(now: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  return dayIn(now, timeZone);
 }
 
 /** Cuts to at most `max` UTF-16 units without splitting a surrogate pair. */

@@ -323,6 +323,17 @@ describe('parseUsersInput', () => {
     expect(result.notices).toEqual([`${USERS_SOURCE}: read as CSV with a header row`]);
   });
 
+  it('numbers lines across CRLF, LF and lone CR line ends, and reads quotes as plain characters', () => {
+    const result = parseUsersInput('jdoe\r\n# note\rasmith\n\n"o\'brien"', 'UTC');
+    expect(result.requests.map((request) => [request.source.line, request.identity.samAccountName])).toEqual([
+      [1, 'jdoe'],
+      [3, 'asmith'],
+    ]);
+    expect(result.errors).toEqual([
+      expect.objectContaining({ file: USERS_SOURCE, line: 5, message: expect.stringContaining(`samAccountName ""o'brien""`) }),
+    ]);
+  });
+
   it('rejects a line with more than three values, pointing at the CSV form', () => {
     const result = parseUsersInput('CN=Smith\\, John,OU=Staff,DC=corp', 'UTC');
     expect(result.errors).toEqual([

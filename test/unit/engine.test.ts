@@ -1,8 +1,12 @@
 // The engine's ordering and blocking rules, with in-memory steps.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { aggregateStatus, runEngine, type EngineOptions } from '../../src/engine.js';
 import type { Inputs } from '../../src/inputs-types.js';
 import type { AdUser, Person, StepName } from '../../src/model.js';
+import { ResultsRecorder, type ResultsDocument } from '../../src/report/results.js';
 import type { Decision, Step } from '../../src/steps/types.js';
 
 const inputs = { steps: [] } as unknown as Inputs; // the fake steps read nothing from the inputs
@@ -184,7 +188,7 @@ describe('engine', () => {
     expect(most).toBe(3);
   });
 
-  it('records not-started steps as not attempted when the run is cancelled', async () => {
+  it('leaves the steps after a cancellation not started, and the cancelled record says they were not attempted', async () => {
     const controller = new AbortController();
     const cancelling: Step = {
       name: 'ad-disable',
@@ -197,8 +201,18 @@ describe('engine', () => {
     const steps = [cancelling, fakeStep('ad-move', () => 'change', [])];
     const results = await runEngine(options([person('a'), person('b')], steps, { signal: controller.signal }));
     expect(results[0].steps.map((s) => s.status)).toEqual(['unchanged', 'blocked']);
-    expect(results[1].steps.map((s) => s.status)).toEqual(['blocked', 'blocked']);
-    expect(results[1].reason).toBe('not attempted: the run was cancelled');
+    expect(results[1].steps.map((s) => [s.status, s.reason])).toEqual([['blocked', 'not started'], ['blocked', 'not started']]);
+    expect(results[1].reason).toBe('not started');
+
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'engine-record-')), 'results.json');
+    const recorder = new ResultsRecorder(file, { mode: 'apply', run: { event: 'push' }, startedAt: new Date() });
+    recorder.document.users = results;
+    recorder.finish('cancelled', 'cancelled by SIGTERM');
+    const written = JSON.parse(readFileSync(file, 'utf8')) as ResultsDocument;
+    expect(written.users[0].steps.map((s) => [s.status, s.reason])).toEqual([['unchanged', undefined], ['blocked', 'not attempted: the run was cancelled']]);
+    expect(written.users[1].steps.map((s) => s.reason)).toEqual(['not attempted: the run was cancelled', 'not attempted: the run was cancelled']);
+    expect(written.users[1].reason).toBe('not attempted: the run was cancelled');
+    rmSync(path.dirname(file), { recursive: true, force: true });
   });
 
   it('reports a step in flight as interrupted in the record written while it runs', async () => {
@@ -209,7 +223,7 @@ describe('engine', () => {
         onProgress: (_, result) => snapshots.push(JSON.stringify(result.steps.map((s) => [s.status, s.reason ?? '']))),
       }),
     );
-    expect(snapshots[0]).toBe('[["blocked","not attempted: the run was cancelled"]]');
+    expect(snapshots[0]).toBe('[["blocked","not started"]]');
     expect(snapshots[1]).toContain('interrupted while running');
     expect(snapshots.at(-1)).toBe('[["done",""]]');
   });

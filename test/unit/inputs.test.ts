@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { INPUT, OUTPUT, parseInputs, readInputs } from '../../src/inputs.js';
+import { parseInputs, readInputs } from '../../src/inputs.js';
+import { INPUT, OUTPUT } from '../../src/inputs/names.js';
 
 const CERTIFICATE_PEM =
   '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n' +
