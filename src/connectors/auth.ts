@@ -1,6 +1,7 @@
 // App-only sign-in with the app registration's certificate: the PEM is parsed once and shared by Graph, Exchange and SharePoint.
 import { ConfidentialClientApplication, type Configuration } from '@azure/msal-node';
 import { createHash, createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { z } from 'zod';
 import type { EntraInputs } from '../inputs-types.js';
 import { environmentFor, MICROSOFT_AUTHORITY_HOSTS } from './clouds.js';
 
@@ -232,13 +233,20 @@ export function createTokenProvider(entra: EntraInputs, certificate: AppCertific
   };
 }
 
-/** The claims of a JWT, read without verification: the client only reads what it was granted. */
-export function decodeTokenClaims(token: string): Record<string, unknown> {
+// The claims the program reads from an access token; other claims are not looked at.
+const tokenClaims = z.object({ roles: z.array(z.string()).optional() });
+
+/** The application permissions (`roles`) of an access token, read without verification: the client only reads what it was granted. */
+export function tokenRoles(token: string): string[] {
   const payload = token.split('.')[1];
   if (!payload) throw new Error('The access token is not a JWT.');
+  let claims: unknown;
   try {
-    return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+    claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
   } catch {
     throw new Error('The access token payload is not JSON.');
   }
+  const parsed = tokenClaims.safeParse(claims);
+  if (!parsed.success) throw new Error(`The access token's roles claim is not a list of permission names: ${z.prettifyError(parsed.error)}`);
+  return parsed.data.roles ?? [];
 }
