@@ -35,8 +35,8 @@ export interface CallName {
 }
 
 // The least-privileged application permission per endpoint the program calls, so that a 403 says what to grant.
-// The connector owns this table because only it knows which endpoint a request went to; the steps declare the
-// permission sets the preflight checks, which is a different question (what a step needs, with alternatives).
+// The connector owns this table because only it knows which endpoint a request went to. The preflight's permission
+// sets answer another question (what a step needs, with its alternatives) and do not repeat this mapping.
 const ENDPOINT_PERMISSIONS: Readonly<Record<string, string>> = {
   'GET /users': 'User.Read.All',
   'GET /users/{}': 'User.Read.All',
