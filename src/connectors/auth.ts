@@ -1,6 +1,8 @@
 // App-only sign-in with the app registration's certificate: the PEM is parsed once and shared by Graph, Exchange and SharePoint.
 import { ConfidentialClientApplication, type Configuration } from '@azure/msal-node';
 import { createHash, createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+import pRetry from 'p-retry';
+import { z } from 'zod';
 import type { EntraInputs } from '../inputs-types.js';
 import { environmentFor, MICROSOFT_AUTHORITY_HOSTS } from './clouds.js';
 
@@ -146,7 +148,7 @@ interface MsalLikeError {
 }
 
 /** Turns an msal-node error into a message that names the input to fix. */
-export function describeSignInError(error: unknown, context: { tenant: string; clientId: string; thumbprint: string; authority: string }): Error {
+function describeSignInError(error: unknown, context: { tenant: string; clientId: string; thumbprint: string; authority: string }): Error {
   const e = (error ?? {}) as MsalLikeError;
   const text = e.errorMessage || e.message || String(error);
   const code = /AADSTS(\d+)/.exec(text)?.[1];
@@ -194,9 +196,6 @@ function msalConfiguration(entra: EntraInputs, certificate: AppCertificate): { c
   return { config, authority };
 }
 
-/** Waits before each new sign-in attempt after the token endpoint was busy (429) or failing (5xx). */
-const SIGN_IN_RETRY_DELAYS_MS = [1_000, 2_000, 4_000];
-
 /** The token endpoint was busy or briefly down (429, 5xx, AADSTS90033), as opposed to a configuration mistake. */
 function isTransientSignInError(error: unknown): boolean {
   const e = (error ?? {}) as MsalLikeError;
@@ -212,17 +211,18 @@ export function createTokenProvider(entra: EntraInputs, certificate: AppCertific
   return {
     async getToken(scope: string): Promise<string> {
       let result;
-      for (let attempt = 0; ; attempt++) {
-        try {
-          result = await app.acquireTokenByClientCredential({ scopes: [scope] });
-          break;
-        } catch (error) {
-          const delay = SIGN_IN_RETRY_DELAYS_MS[attempt];
-          if (delay === undefined || !isTransientSignInError(error)) throw describeSignInError(error, context);
-          // After a 429/5xx msal refuses the same request locally for Retry-After (60 s by default): a new instance asks again.
-          app = new ConfidentialClientApplication(config);
-          await new Promise((resolve) => setTimeout(resolve, delay));
-        }
+      try {
+        // Three more tries, 1, 2 and 4 s apart, while the token endpoint is busy (429) or failing (5xx).
+        result = await pRetry(
+          (attempt) => {
+            // After a 429/5xx msal refuses the same request locally for Retry-After (60 s by default): a new instance asks again.
+            if (attempt > 1) app = new ConfidentialClientApplication(config);
+            return app.acquireTokenByClientCredential({ scopes: [scope] });
+          },
+          { retries: 3, factor: 2, minTimeout: 1_000, randomize: false, shouldRetry: ({ error }) => isTransientSignInError(error) },
+        );
+      } catch (error) {
+        throw describeSignInError(error, context);
       }
       if (!result?.accessToken) {
         throw describeSignInError(new Error('no access token in the answer'), context);
@@ -232,13 +232,20 @@ export function createTokenProvider(entra: EntraInputs, certificate: AppCertific
   };
 }
 
-/** The claims of a JWT, read without verification: the client only reads what it was granted. */
-export function decodeTokenClaims(token: string): Record<string, unknown> {
+// The claims the program reads from an access token; other claims are not looked at.
+const tokenClaims = z.object({ roles: z.array(z.string()).optional() });
+
+/** The application permissions (`roles`) of an access token, read without verification: the client only reads what it was granted. */
+export function tokenRoles(token: string): string[] {
   const payload = token.split('.')[1];
   if (!payload) throw new Error('The access token is not a JWT.');
+  let claims: unknown;
   try {
-    return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+    claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
   } catch {
     throw new Error('The access token payload is not JSON.');
   }
+  const parsed = tokenClaims.safeParse(claims);
+  if (!parsed.success) throw new Error(`The access token's roles claim is not a list of permission names: ${z.prettifyError(parsed.error)}`);
+  return parsed.data.roles ?? [];
 }

@@ -122,11 +122,6 @@ function graphOrigin(value: string): string {
   return `${base}${path}`;
 }
 
-/** The Graph v1.0 root of a run, e.g. `https://graph.microsoft.com/v1.0`; `@odata.id` references are built on it. */
-export function graphBaseUrl(entra: Pick<EntraInputs, 'cloud' | 'authorityHost' | 'graphEndpoint'>): string {
-  return `${environmentFor(entra).graphEndpoint}/v1.0`;
-}
-
 /** The scope of an app-only Graph token for this cloud. */
 export function graphScope(entra: Pick<EntraInputs, 'cloud'>): string {
   return `${CLOUDS[entra.cloud].graphResource}/.default`;

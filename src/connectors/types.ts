@@ -1,4 +1,5 @@
 // The small interfaces behind which the three outside worlds sit. Steps talk only to these.
+import type { ZodType } from 'zod';
 import type { AdUser, Identity } from '../model.js';
 
 /** One LDAP modification. Values are plain strings; the connector encodes them. */
@@ -31,20 +32,55 @@ export interface AdDirectory {
   close(): Promise<void>;
 }
 
-export interface GraphRequest {
+/** OData query options of a Graph request; the connector encodes every value. */
+export interface GraphQuery {
+  /** `$filter`: each property equal to its value (joined with `and`), the values quoted as OData strings. */
+  filter?: Readonly<Record<string, string>>;
+  select?: readonly string[];
+  /** `$expand`, written as Graph's reference does: `manager($select=id)`. */
+  expand?: string;
+  top?: number;
+}
+
+/** The values a Graph endpoint is called with, and the shape its answer must have. */
+export interface GraphTarget<T> {
+  /** Values of the `{name}` placeholders of the path; each is encoded as one path segment. */
+  params?: Readonly<Record<string, string>>;
+  query?: GraphQuery;
+  /** The shape of the answer (for `list`, of each item); another shape fails the call with a GraphCallError. */
+  schema?: ZodType<T>;
+}
+
+export interface GraphRequest<T = unknown> extends GraphTarget<T> {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
-  /** Path relative to the version root, starting with '/', with every user value already encoded. */
-  url: string;
+  /** The endpoint as Graph's reference writes it, relative to the version root: `/users/{id}/drive`. Values go in `params`. */
+  path: string;
   body?: unknown;
   headers?: Record<string, string>;
 }
 
+/** A failed Graph call (the connector's GraphError): stable fields for callers to test. */
+export interface GraphCallError extends Error {
+  /** HTTP status; 0 when no answer came back. */
+  readonly status: number;
+  /** Graph's error code (`Request_ResourceNotFound`…) or the connector's (`malformed-response`, `timeout`, `network-error`). */
+  readonly code: string;
+  readonly requestId?: string;
+}
+
+/** Whether `error` is a Graph call that failed with this HTTP status. */
+export function isGraphError(error: unknown, status: number): error is GraphCallError {
+  return error instanceof Error && error.name === 'GraphError' && (error as Partial<GraphCallError>).status === status;
+}
+
 /** Microsoft Graph with automatic $batch coalescing and throttling retries (src/connectors/graph.ts). */
 export interface GraphApi {
-  /** Sends one request (coalesced into $batch with others in flight). Throws GraphError on a non-2xx. */
-  call<T = unknown>(request: GraphRequest): Promise<T>;
-  /** Follows @odata.nextLink and returns every `value` item. */
-  list<T = unknown>(url: string): Promise<T[]>;
+  /** Sends one request (coalesced into $batch with others in flight). Throws a GraphCallError on a non-2xx. */
+  call<T = unknown>(request: GraphRequest<T>): Promise<T>;
+  /** GETs a collection, following @odata.nextLink, and returns every `value` item. */
+  list<T = unknown>(path: string, target?: GraphTarget<T>): Promise<T[]>;
+  /** The absolute URL of a resource, as `@odata.id` references name it: `odataId('/directoryObjects/{id}', { id })`. */
+  odataId(path: string, params?: Readonly<Record<string, string>>): string;
   /** Application permissions (`roles`) granted in the access token. */
   roles(): Promise<string[]>;
   readonly stats: { httpRequests: number; batchedCalls: number };

@@ -1,50 +1,40 @@
 // Finding leavers and delegates in Entra ID through Graph, and the Entra guards: role holders, protected people, identity check.
-import { filterEq, GraphError, pathSegment } from '../connectors/graph.js';
-import type { GraphApi } from '../connectors/types.js';
+import { z } from 'zod';
+import { isGraphError, type GraphApi, type GraphQuery } from '../connectors/types.js';
 import type { EntraUser, Identity, Stop } from '../model.js';
 
-/** The user properties the pipeline reads; `$select` keeps answers small. */
-export const USER_SELECT = [
-  'id',
-  'userPrincipalName',
-  'mail',
-  'displayName',
-  'accountEnabled',
-  'onPremisesSyncEnabled',
-  'onPremisesSecurityIdentifier',
-  'onPremisesSamAccountName',
-  'employeeId',
-  'licenseAssignmentStates',
-].join(',');
-const USER_QUERY = `$select=${USER_SELECT}&$expand=${encodeURIComponent('manager($select=id,userPrincipalName,accountEnabled)')}`;
+// The user properties the pipeline reads, as Graph answers them (null for an empty property).
+const graphUser = z.object({
+  id: z.string(),
+  userPrincipalName: z.string(),
+  mail: z.string().nullish(),
+  displayName: z.string().nullish(),
+  accountEnabled: z.boolean().nullish(),
+  onPremisesSyncEnabled: z.boolean().nullish(),
+  onPremisesSecurityIdentifier: z.string().nullish(),
+  onPremisesSamAccountName: z.string().nullish(),
+  employeeId: z.string().nullish(),
+  licenseAssignmentStates: z.array(z.object({ skuId: z.string().nullish(), assignedByGroup: z.string().nullish() })).nullish(),
+  manager: z.object({ id: z.string().optional(), userPrincipalName: z.string().optional(), accountEnabled: z.boolean().nullish() }).nullish(),
+});
+type GraphUser = z.infer<typeof graphUser>;
 
-interface GraphUser {
-  id: string;
-  userPrincipalName: string;
-  mail?: string | null;
-  displayName?: string | null;
-  accountEnabled?: boolean | null;
-  onPremisesSyncEnabled?: boolean | null;
-  onPremisesSecurityIdentifier?: string | null;
-  onPremisesSamAccountName?: string | null;
-  employeeId?: string | null;
-  licenseAssignmentStates?: { skuId?: string; assignedByGroup?: string | null; state?: string }[] | null;
-  manager?: { id?: string; userPrincipalName?: string; accountEnabled?: boolean | null } | null;
-}
+/** `$select` keeps answers small: exactly the properties of the shape above, the manager expanded. */
+const USER_QUERY: GraphQuery = {
+  select: Object.keys(graphUser.shape).filter((property) => property !== 'manager'),
+  expand: 'manager($select=id,userPrincipalName,accountEnabled)',
+};
 
-interface DirectoryObject {
-  id: string;
-  '@odata.type'?: string;
-  displayName?: string;
-}
+const directoryObject = z.object({ id: z.string(), '@odata.type': z.string().optional(), displayName: z.string().nullish() });
+const directoryRole = directoryObject.extend({ members: z.array(directoryObject).optional() });
 
-const isNotFound = (error: unknown): boolean => error instanceof GraphError && error.status === 404;
+const isNotFound = (error: unknown): boolean => isGraphError(error, 404);
 
 // Directory roles are read once per run (per Graph connector), not once per user.
 const roleMaps = new WeakMap<GraphApi, Promise<Map<string, string[]>>>();
 
 /** User id → display names of the directory roles the user holds (directly, or through a role-assignable group). */
-export function directoryRolesByUser(graph: GraphApi): Promise<Map<string, string[]>> {
+function directoryRolesByUser(graph: GraphApi): Promise<Map<string, string[]>> {
   let map = roleMaps.get(graph);
   if (!map) {
     map = loadDirectoryRoles(graph);
@@ -56,7 +46,7 @@ export function directoryRolesByUser(graph: GraphApi): Promise<Map<string, strin
 }
 
 async function loadDirectoryRoles(graph: GraphApi): Promise<Map<string, string[]>> {
-  const roles = await graph.list<DirectoryObject & { members?: DirectoryObject[] }>('/directoryRoles?$expand=members');
+  const roles = await graph.list('/directoryRoles', { query: { expand: 'members' }, schema: directoryRole });
   const byUser = new Map<string, string[]>();
   const add = (userId: string, role: string): void => {
     const held = byUser.get(userId) ?? [];
@@ -68,11 +58,11 @@ async function loadDirectoryRoles(graph: GraphApi): Promise<Map<string, string[]
       const name = role.displayName ?? role.id;
       let members = role.members ?? [];
       // Graph expands at most 20 directory objects: read the full list when the expansion may have been cut.
-      if (members.length >= 20) members = await graph.list<DirectoryObject>(`/directoryRoles/${pathSegment(role.id)}/members?$select=id`);
+      if (members.length >= 20) members = await graph.list('/directoryRoles/{id}/members', { params: { id: role.id }, query: { select: ['id'] }, schema: directoryObject });
       await Promise.all(
         members.map(async (member) => {
           if (member['@odata.type'] === '#microsoft.graph.group') {
-            const groupMembers = await graph.list<DirectoryObject>(`/groups/${pathSegment(member.id)}/members?$select=id`);
+            const groupMembers = await graph.list('/groups/{id}/members', { params: { id: member.id }, query: { select: ['id'] }, schema: directoryObject });
             for (const m of groupMembers) add(m.id, name);
           } else {
             add(member.id, name);
@@ -109,7 +99,7 @@ function toEntraUser(user: GraphUser, roles: Map<string, string[]>): EntraUser {
 
 async function getUser(graph: GraphApi, key: string): Promise<GraphUser[]> {
   try {
-    return [await graph.call<GraphUser>({ method: 'GET', url: `/users/${pathSegment(key)}?${USER_QUERY}` })];
+    return [await graph.call({ method: 'GET', path: '/users/{id}', params: { id: key }, query: USER_QUERY, schema: graphUser })];
   } catch (error) {
     if (isNotFound(error)) return [];
     throw error;
@@ -117,7 +107,7 @@ async function getUser(graph: GraphApi, key: string): Promise<GraphUser[]> {
 }
 
 async function filterUsers(graph: GraphApi, property: string, value: string): Promise<GraphUser[]> {
-  return graph.list<GraphUser>(`/users?${filterEq(property, value)}&${USER_QUERY}`);
+  return graph.list('/users', { query: { filter: { [property]: value }, ...USER_QUERY }, schema: graphUser });
 }
 
 // A UPN that starts with `$` reads as a system query option in a key segment: look it up by filter instead.
@@ -156,15 +146,6 @@ export async function findEntraUsers(graph: GraphApi, identities: Identity[]): P
   return found.map((users) => users.map((u) => toEntraUser(u, roles)));
 }
 
-/** Delegates by UPN (or mail, when no UPN matches): the one user found, or undefined when none or several match. */
-export async function findEntraUsersByUpn(graph: GraphApi, upns: string[]): Promise<(EntraUser | undefined)[]> {
-  const found = await findEntraUsers(
-    graph,
-    upns.map((upn) => ({ userPrincipalName: upn, mail: upn })),
-  );
-  return found.map((users) => (users.length === 1 ? users[0] : undefined));
-}
-
 /** Entra groups named in `protected`, with their members (nested groups followed), read once per run. */
 export interface ProtectedEntraGroup {
   id: string;
@@ -176,7 +157,7 @@ export interface ProtectedEntraGroup {
 async function allMembers(graph: GraphApi, groupId: string, seen: Set<string>): Promise<string[]> {
   if (seen.has(groupId)) return [];
   seen.add(groupId);
-  const members = await graph.list<DirectoryObject>(`/groups/${pathSegment(groupId)}/members?$select=id&$top=999`);
+  const members = await graph.list('/groups/{id}/members', { params: { id: groupId }, query: { select: ['id'], top: 999 }, schema: directoryObject });
   const nested = await Promise.all(
     members.filter((m) => m['@odata.type'] === '#microsoft.graph.group').map((m) => allMembers(graph, m.id, seen)),
   );
@@ -191,7 +172,7 @@ export async function findProtectedEntraGroups(graph: GraphApi, names: readonly 
   // UPNs and other e-mail-like names are people, never group display names.
   const candidates = [...new Set(names.map((n) => n.trim()).filter((n) => n !== '' && !n.includes('@')))];
   const groups = (
-    await Promise.all(candidates.map((name) => graph.list<DirectoryObject>(`/groups?${filterEq('displayName', name)}&$select=id,displayName`)))
+    await Promise.all(candidates.map((name) => graph.list('/groups', { query: { filter: { displayName: name }, select: ['id', 'displayName'] }, schema: directoryObject })))
   ).flat();
   return Promise.all(
     groups.map(async (group) => ({
@@ -245,22 +226,4 @@ export function identityCheck(adSid: string, entraUser: EntraUser): Stop | undef
     code: 'identity-mismatch',
     reason: `the Entra user ${entraUser.userPrincipalName} is synced from SID ${sid}, but the AD account has SID ${adSid}: they are not the same person`,
   };
-}
-
-/**
- * The leaver's OneDrive site URL (`https://<t>-my.sharepoint.com/personal/<name>`), from Graph's drive webUrl without
- * its document library; undefined when the OneDrive is not provisioned.
- */
-export async function getOneDriveUrl(graph: GraphApi, userId: string): Promise<string | undefined> {
-  let drive: { webUrl?: string } | undefined;
-  try {
-    drive = await graph.call<{ webUrl?: string }>({ method: 'GET', url: `/users/${pathSegment(userId)}/drive?$select=webUrl` });
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
-  if (!drive?.webUrl) return undefined;
-  const url = new URL(drive.webUrl);
-  const match = /^\/personal\/[^/]+/.exec(url.pathname);
-  return match ? `${url.origin}${match[0]}` : drive.webUrl.replace(/\/[^/]*$/, '');
 }

@@ -1,7 +1,6 @@
 // entra-block: adds the leaver to the block group (e.g. a Conditional Access "block all" group), effective at once even for synced users.
-import { filterEq, GraphError, pathSegment } from '../connectors/graph.js';
-import { graphBaseUrl } from '../connectors/clouds.js';
-import type { GraphApi } from '../connectors/types.js';
+import { z } from 'zod';
+import { isGraphError, type GraphApi } from '../connectors/types.js';
 import type { Step } from './types.js';
 
 interface BlockGroup {
@@ -11,18 +10,21 @@ interface BlockGroup {
   memberIds: Set<string>;
 }
 
+const groupShape = z.object({ id: z.string(), displayName: z.string().nullish() });
+const memberShape = z.object({ id: z.string() });
+
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 async function findBlockGroup(graph: GraphApi, name: string): Promise<BlockGroup> {
-  let group: { id: string; displayName?: string } | undefined;
+  let group: z.infer<typeof groupShape> | undefined;
   if (GUID.test(name)) {
     try {
-      group = await graph.call({ method: 'GET', url: `/groups/${pathSegment(name)}?$select=id,displayName` });
+      group = await graph.call({ method: 'GET', path: '/groups/{id}', params: { id: name }, query: { select: ['id', 'displayName'] }, schema: groupShape });
     } catch (error) {
-      if (!(error instanceof GraphError && error.status === 404)) throw error;
+      if (!isGraphError(error, 404)) throw error;
     }
   } else {
-    const groups = await graph.list<{ id: string; displayName?: string }>(`/groups?${filterEq('displayName', name)}&$select=id,displayName`);
+    const groups = await graph.list('/groups', { query: { filter: { displayName: name }, select: ['id', 'displayName'] }, schema: groupShape });
     if (groups.length > 1) {
       throw new Error(`block-group "${name}" matches ${groups.length} Entra groups (${groups.map((g) => g.id).join(', ')}): set block-group to the group's object id.`);
     }
@@ -30,13 +32,13 @@ async function findBlockGroup(graph: GraphApi, name: string): Promise<BlockGroup
   }
   if (!group) throw new Error(`block-group "${name}" was not found in Entra ID: set it to the object id or exact display name of the group.`);
   // One read of the member list per run answers "already a member?" for every leaver.
-  const members = await graph.list<{ id: string }>(`/groups/${pathSegment(group.id)}/members?$select=id&$top=999`);
+  const members = await graph.list('/groups/{id}/members', { params: { id: group.id }, query: { select: ['id'], top: 999 }, schema: memberShape });
   return { id: group.id, displayName: group.displayName ?? group.id, memberIds: new Set(members.map((m) => m.id)) };
 }
 
 // Graph answers 400 when the reference exists already (another run, or an earlier try whose answer was lost).
 const alreadyMember = (error: unknown): boolean =>
-  error instanceof GraphError && error.status === 400 && /already exist/i.test(error.message);
+  isGraphError(error, 400) && /already exist/i.test(error.message);
 
 export const entraBlock: Step = {
   name: 'entra-block',
@@ -50,14 +52,14 @@ export const entraBlock: Step = {
     const group = await shared.once('entra-block:group', () => findBlockGroup(graph, name));
     const before = { blockGroup: { id: group.id, displayName: group.displayName }, member: group.memberIds.has(user.id) };
     if (before.member) return { kind: 'unchanged', before };
-    const reference = `${graphBaseUrl(inputs.entra)}/directoryObjects/${pathSegment(user.id)}`;
+    const reference = graph.odataId('/directoryObjects/{id}', { id: user.id });
     return {
       kind: 'change',
       before,
       after: { ...before, member: true },
       async apply() {
         try {
-          await graph.call({ method: 'POST', url: `/groups/${pathSegment(group.id)}/members/$ref`, body: { '@odata.id': reference } });
+          await graph.call({ method: 'POST', path: '/groups/{id}/members/$ref', params: { id: group.id }, body: { '@odata.id': reference } });
         } catch (error) {
           if (!alreadyMember(error)) throw error;
         }

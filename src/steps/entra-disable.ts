@@ -1,5 +1,4 @@
 // entra-disable: turns off sign-in for a cloud-only Entra user; synced users are disabled through AD instead.
-import { pathSegment } from '../connectors/graph.js';
 import type { Step } from './types.js';
 
 export const entraDisable: Step = {
@@ -17,7 +16,7 @@ export const entraDisable: Step = {
       before: { accountEnabled: true },
       after: { accountEnabled: false },
       async apply() {
-        await graph.call({ method: 'PATCH', url: `/users/${pathSegment(user.id)}`, body: { accountEnabled: false } });
+        await graph.call({ method: 'PATCH', path: '/users/{id}', params: { id: user.id }, body: { accountEnabled: false } });
       },
     };
   },

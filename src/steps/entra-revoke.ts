@@ -1,5 +1,4 @@
 // entra-revoke: invalidates the user's refresh tokens and session cookies, so every app asks them to sign in again.
-import { pathSegment } from '../connectors/graph.js';
 import type { Step } from './types.js';
 
 export const entraRevoke: Step = {
@@ -16,7 +15,7 @@ export const entraRevoke: Step = {
       kind: 'change',
       async apply() {
         const revokedAt = new Date().toISOString();
-        await graph.call({ method: 'POST', url: `/users/${pathSegment(user.id)}/revokeSignInSessions` });
+        await graph.call({ method: 'POST', path: '/users/{id}/revokeSignInSessions', params: { id: user.id } });
         return { after: { signInSessionsRevokedAt: revokedAt } };
       },
     };

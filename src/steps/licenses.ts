@@ -1,5 +1,4 @@
 // licenses: removes directly assigned licences, only once the mailbox is shared or absent (a user mailbox without a licence is deleted after 30 days).
-import { pathSegment } from '../connectors/graph.js';
 import type { PowerShellService } from '../connectors/types.js';
 import type { EntraUser } from '../model.js';
 import { CommandLog, readMailbox } from './ps-commands.js';
@@ -60,7 +59,8 @@ export const licenses: Step = {
       async apply() {
         await graph.call({
           method: 'POST',
-          url: `/users/${pathSegment(user.id)}/assignLicense`,
+          path: '/users/{id}/assignLicense',
+          params: { id: user.id },
           body: { addLicenses: [], removeLicenses: direct },
         });
       },

@@ -1,6 +1,6 @@
 // onedrive-access: the delegate becomes a site collection admin of the leaver's OneDrive (existing admins stay).
-import { GraphError, pathSegment } from '../connectors/graph.js';
-import type { GraphApi } from '../connectors/types.js';
+import { z } from 'zod';
+import { isGraphError, type GraphApi } from '../connectors/types.js';
 import { CommandLog } from './ps-commands.js';
 import type { Step } from './types.js';
 
@@ -18,15 +18,17 @@ function adminNames(output: unknown[]): string[] {
   });
 }
 
+const driveShape = z.object({ webUrl: z.string().optional() });
+
 const driveKey = (userId: string): string => `onedrive-access:drive:${userId}`;
 
 /** The user's drive URL (undefined: no OneDrive), or the error to fail that user with; never rejects. */
 async function readDrive(graph: GraphApi, userId: string): Promise<{ webUrl?: string } | { error: unknown }> {
   try {
-    const { webUrl } = await graph.call<{ webUrl?: string }>({ method: 'GET', url: `/users/${pathSegment(userId)}/drive?$select=webUrl` });
+    const { webUrl } = await graph.call({ method: 'GET', path: '/users/{id}/drive', params: { id: userId }, query: { select: ['webUrl'] }, schema: driveShape });
     return { webUrl };
   } catch (error) {
-    if (error instanceof GraphError && error.status === 404) return { webUrl: undefined };
+    if (isGraphError(error, 404)) return { webUrl: undefined };
     return { error };
   }
 }

@@ -5,14 +5,7 @@ import { createGraphApi } from '../../src/connectors/graph.js';
 import { createAdDirectory } from '../../src/connectors/ldap.js';
 import type { AdDirectory, GraphApi } from '../../src/connectors/types.js';
 import type { EntraUser } from '../../src/model.js';
-import {
-  entraGuard,
-  findEntraUsers,
-  findEntraUsersByUpn,
-  findProtectedEntraGroups,
-  getOneDriveUrl,
-  identityCheck,
-} from '../../src/resolve/entra.js';
+import { entraGuard, findEntraUsers, findProtectedEntraGroups, identityCheck } from '../../src/resolve/entra.js';
 import { baseFixture, SKU_E3, SKU_EMS, type Fixture } from '../stack/fixture.js';
 import { loadStackTenant, SimulatorControl, stackFacts, type LoadedTenant } from '../helpers/stack.js';
 
@@ -28,15 +21,6 @@ function tenantFixture(): Fixture {
     if (person.key === 'zangstrom' && person.cloud) person.cloud.sidOverride = FOREIGN_SID;
     if (person.key === 'noexpire' && person.cloud) person.cloud.groups = ['Executives'];
   }
-  fixture.people.push({
-    key: 'retired',
-    givenName: 'Rita',
-    surname: 'Retired',
-    displayName: 'Rita Retired',
-    userPrincipalName: 'rita.retired@contoso.test',
-    mail: 'rita.retired@contoso.test',
-    cloud: { synced: false, accountEnabled: false },
-  });
   return fixture;
 }
 
@@ -166,27 +150,6 @@ describe('findEntraUsers', () => {
   });
 });
 
-describe('findEntraUsersByUpn', () => {
-  it('finds delegates by UPN or mail, with whether they can still sign in', async () => {
-    const graph = graphApi();
-    const found = await findEntraUsersByUpn(graph, [
-      person('salesvp').userPrincipalName,
-      "sean.o'brien@contoso.test",
-      'rita.retired@contoso.test',
-      'ghost@contoso.test',
-    ]);
-    expect(found.map((u) => u?.userPrincipalName)).toEqual([
-      person('salesvp').userPrincipalName,
-      'sean.obrien@contoso.test',
-      'rita.retired@contoso.test',
-      undefined,
-    ]);
-    expect(found.map((u) => u?.accountEnabled)).toEqual([true, true, false, undefined]);
-    const log = await control.log();
-    expect(log.httpRequests.graph).toBeLessThanOrEqual(3);
-  });
-});
-
 describe('entraGuard', () => {
   it('blocks a directory role holder', async () => {
     const graph = graphApi();
@@ -248,19 +211,5 @@ describe('identityCheck', () => {
     const graph = graphApi();
     const cloudy = only(await findEntraUsers(graph, [{ userPrincipalName: person('cloudy').userPrincipalName }]));
     expect(identityCheck(loaded.sids.jdoe ?? '', cloudy)).toBeUndefined();
-  });
-});
-
-describe('getOneDriveUrl', () => {
-  it("returns the OneDrive site of a leaver, and nothing when it was never provisioned", async () => {
-    const graph = graphApi();
-    const [cloudy, nodrive] = (
-      await findEntraUsers(graph, [{ userPrincipalName: person('cloudy').userPrincipalName }, { userPrincipalName: person('nodrive').userPrincipalName }])
-    ).map((users) => users[0] as EntraUser);
-    const [cloudyUrl, nodriveUrl] = await Promise.all([getOneDriveUrl(graph, (cloudy as EntraUser).id), getOneDriveUrl(graph, (nodrive as EntraUser).id)]);
-    expect(cloudyUrl).toBe(`${fixture.tenant.oneDriveHost}/personal/chloe_nuage_contoso_test`);
-    expect(nodriveUrl).toBeUndefined();
-    const state = await control.state();
-    expect(state.sites.map((s) => s.url)).toContain(cloudyUrl);
   });
 });

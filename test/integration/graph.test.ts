@@ -1,12 +1,14 @@
 // The Graph connector over HTTPS against the simulator: certificate sign-in, $batch coalescing, throttling, errors.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { createTokenProvider, parseCertificate } from '../../src/connectors/auth.js';
 import { environmentFor, graphScope } from '../../src/connectors/clouds.js';
-import { createGraphApi, GraphError, type GraphApiOptions } from '../../src/connectors/graph.js';
+import { createGraphApi, type GraphApiOptions } from '../../src/connectors/graph.js';
+import { GraphError } from '../../src/connectors/graph/errors.js';
 import type { GraphApi } from '../../src/connectors/types.js';
 import type { EntraInputs } from '../../src/inputs-types.js';
 import { checkGraphPermissions } from '../../src/permissions.js';
-import { findEntraUsers, getOneDriveUrl } from '../../src/resolve/entra.js';
+import { findEntraUsers } from '../../src/resolve/entra.js';
 import { baseFixture, makeTenant } from '../stack/fixture.js';
 import { OFFBOARD_ROLES } from '../stack/stack.js';
 import { SimulatorControl, stackFacts } from '../helpers/stack.js';
@@ -97,7 +99,7 @@ describe('certificate sign-in', () => {
 
   it('signs in with an encrypted private key opened by certificate-password', async () => {
     const graph = graphApi({ entra: entraInputs(sim.encryptedCertificatePem, sim.certificatePassword) });
-    const user = await graph.call<{ userPrincipalName: string }>({ method: 'GET', url: `/users/${encodeURIComponent(upn('jdoe'))}` });
+    const user = await graph.call<{ userPrincipalName: string }>({ method: 'GET', path: '/users/{id}', params: { id: upn('jdoe') } });
     expect(user.userPrincipalName).toBe(upn('jdoe'));
   });
 
@@ -144,9 +146,36 @@ describe('certificate sign-in', () => {
     expect((error as Error).message).toMatch(/AADSTS700016.*check client-id and tenant-id/);
   });
 
+  it('signs in again, a second later, when the token endpoint answered 503', async () => {
+    await control.faults({ token: { failNext: 1, status: 503 } });
+    const started = Date.now();
+    const roles = await graphApi().roles();
+    expect(roles).toContain('User.Read.All');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    const log = await control.log();
+    expect(log.entries.filter((e) => e.op === 'token').map((e) => e.status)).toEqual([503, 200]);
+  });
+
+  it('gives up with the sign-in error after three more tries while the token endpoint stays down', async () => {
+    await control.faults({ token: { failNext: 10, status: 503 } });
+    const error = await graphApi().roles().catch((e: unknown) => e);
+    expect((error as Error).name).toBe('SignInError');
+    const log = await control.log();
+    expect(log.entries.filter((e) => e.op === 'token').map((e) => e.status)).toEqual([503, 503, 503, 503]);
+  }, 15_000);
+
+  it('does not sign in again when the app does not exist: a configuration mistake is not retried', async () => {
+    const entra = { ...entraInputs(), clientId: '00000000-1111-2222-3333-444444444444' };
+    await createTokenProvider(entra, parseCertificate(entra.certificate))
+      .getToken('https://graph.microsoft.com/.default')
+      .catch((e: unknown) => e);
+    const log = await control.log();
+    expect(log.entries.filter((e) => e.op === 'token')).toHaveLength(1);
+  });
+
   it('fails every queued call with the sign-in error, not a Graph error', async () => {
     const graph = graphApi({ entra: entraInputs(sim.wrongCertificatePem) });
-    const results = await Promise.allSettled([1, 2, 3].map(() => graph.call({ method: 'GET', url: '/users?$top=1' })));
+    const results = await Promise.allSettled([1, 2, 3].map(() => graph.call({ method: 'GET', path: '/users', query: { top: 1 } })));
     for (const result of results) {
       expect(result.status).toBe('rejected');
       expect(((result as PromiseRejectedResult).reason as Error).message).toContain('AADSTS700027');
@@ -161,7 +190,7 @@ describe('$batch coalescing', () => {
     const people = fixture.people.filter((p) => p.cloud);
     const keys = Array.from({ length: 45 }, (_, i) => people[i % people.length]);
     const users = await Promise.all(
-      keys.map((p) => graph.call<{ userPrincipalName: string }>({ method: 'GET', url: `/users/${encodeURIComponent(p.userPrincipalName)}?$select=userPrincipalName` })),
+      keys.map((p) => graph.call<{ userPrincipalName: string }>({ method: 'GET', path: '/users/{id}', params: { id: p.userPrincipalName }, query: { select: ['userPrincipalName'] } })),
     );
     expect(users.map((u) => u.userPrincipalName)).toEqual(keys.map((p) => p.userPrincipalName));
     expect(graph.stats).toEqual({ httpRequests: 3, batchedCalls: 45 });
@@ -173,7 +202,7 @@ describe('$batch coalescing', () => {
 
   it('follows @odata.nextLink until every page is read', async () => {
     const graph = graphApi();
-    const users = await graph.list<{ id: string }>('/users?$top=3&$select=id');
+    const users = await graph.list<{ id: string }>('/users', { query: { select: ['id'], top: 3 } });
     expect(users).toHaveLength(fixture.people.filter((p) => p.cloud).length);
     expect(new Set(users.map((u) => u.id)).size).toBe(users.length);
     const log = await control.log();
@@ -191,9 +220,11 @@ describe('$batch coalescing', () => {
       const found = await findEntraUsers(graph, leavers.map((userPrincipalName) => ({ userPrincipalName })));
       expect(found.every((users) => users.length === 1)).toBe(true);
       const ids = found.map((users) => users[0]?.id ?? '');
-      await Promise.all(ids.map((id) => graph.call({ method: 'POST', url: `/users/${id}/revokeSignInSessions` })));
-      const drives = await Promise.all(ids.map((id) => getOneDriveUrl(graph, id)));
-      expect(drives.every((url) => url?.startsWith(`${big.tenant.oneDriveHost}/personal/`))).toBe(true);
+      await Promise.all(ids.map((id) => graph.call({ method: 'POST', path: '/users/{id}/revokeSignInSessions', params: { id } })));
+      const drives = await Promise.all(
+        ids.map((id) => graph.call<{ webUrl: string }>({ method: 'GET', path: '/users/{id}/drive', params: { id }, query: { select: ['webUrl'] } })),
+      );
+      expect(drives.every(({ webUrl }) => webUrl.startsWith(`${big.tenant.oneDriveHost}/personal/`))).toBe(true);
 
       const log = await control.log();
       expect(log.httpRequests.graph).toBeLessThanOrEqual(60);
@@ -218,7 +249,7 @@ describe('throttling and failures', () => {
     const started = Date.now();
     const users = await Promise.all(
       people.flatMap((p) => [p, p, p]).map((p) =>
-        graph.call<{ userPrincipalName: string }>({ method: 'GET', url: `/users/${encodeURIComponent(p.userPrincipalName)}?$select=userPrincipalName` }),
+        graph.call<{ userPrincipalName: string }>({ method: 'GET', path: '/users/{id}', params: { id: p.userPrincipalName }, query: { select: ['userPrincipalName'] } }),
       ),
     );
     expect(users).toHaveLength(people.length * 3);
@@ -233,7 +264,7 @@ describe('throttling and failures', () => {
   it("fails with Graph's error code and request id when Graph stays unavailable", async () => {
     await control.faults({ unavailable: { share: 1 } });
     const graph = graphApi({ maxRetries: 2 });
-    const error = await graph.call({ method: 'GET', url: `/users/${encodeURIComponent(upn('jdoe'))}` }).catch((e: unknown) => e);
+    const error = await graph.call({ method: 'GET', path: '/users/{id}', params: { id: upn('jdoe') } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GraphError);
     const graphError = error as GraphError;
     expect(graphError.status).toBe(503);
@@ -248,7 +279,7 @@ describe('throttling and failures', () => {
   it('retries a $batch the service answered 503 through the client and counts both requests', async () => {
     await control.faults({ unavailable: { burst: 1, ops: ['graph.batch'] } });
     const graph = graphApi();
-    const user = await graph.call<{ userPrincipalName: string }>({ method: 'GET', url: `/users/${encodeURIComponent(upn('jdoe'))}` });
+    const user = await graph.call<{ userPrincipalName: string }>({ method: 'GET', path: '/users/{id}', params: { id: upn('jdoe') } });
     expect(user.userPrincipalName).toBe(upn('jdoe'));
     expect(graph.stats.httpRequests).toBe(2);
     const log = await control.log();
@@ -266,7 +297,7 @@ describe('throttling and failures', () => {
   it('fails with malformed-response when the answer is garbled twice', async () => {
     await control.faults({ malformed: { share: 1, ops: ['graph.batch'] } });
     const graph = graphApi();
-    const error = await graph.call({ method: 'GET', url: '/directoryRoles' }).catch((e: unknown) => e);
+    const error = await graph.call({ method: 'GET', path: '/directoryRoles' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GraphError);
     expect((error as GraphError).code).toBe('malformed-response');
     expect(graph.stats.httpRequests).toBe(2);
@@ -275,10 +306,35 @@ describe('throttling and failures', () => {
   it('gives up on a request that gets no answer within the time limit', async () => {
     await control.faults({ hang: { ops: ['graph.batch'] } });
     const graph = graphApi({ requestTimeoutMs: 1000 });
-    const error = await graph.call({ method: 'GET', url: '/directoryRoles' }).catch((e: unknown) => e);
+    const error = await graph.call({ method: 'GET', path: '/directoryRoles' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GraphError);
     expect((error as GraphError).code).toBe('timeout');
     await control.clearFaults();
+  });
+
+  it('fails a call whose answer lacks the shape its caller relies on, naming the call', async () => {
+    const graph = graphApi();
+    const error = await graph
+      .call({ method: 'GET', path: '/users/{id}', params: { id: upn('jdoe') }, schema: z.object({ employeeId: z.number() }) })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GraphError);
+    expect((error as GraphError).code).toBe('malformed-response');
+    expect((error as GraphError).message).toMatch(/^Graph GET \/users\/\S+ answered without the expected shape \(employeeId: /);
+  });
+
+  it('checks every item of a listed collection against the shape', async () => {
+    const graph = graphApi();
+    const error = await graph.list('/directoryRoles', { schema: z.object({ id: z.string(), roleTemplateId: z.number() }) }).catch((e: unknown) => e);
+    expect((error as GraphError).code).toBe('malformed-response');
+    expect((error as GraphError).message).toMatch(/GET \/directoryRoles answered without the expected shape \(value\.0\.roleTemplateId: /);
+  });
+
+  it('sends a path value as one segment: a UPN with a slash, a quote and a question mark finds nobody', async () => {
+    const graph = graphApi();
+    const error = await graph.call({ method: 'GET', path: '/users/{id}/drive', params: { id: "x/../../groups?$top=1'" } }).catch((e: unknown) => e);
+    expect((error as GraphError).status).toBe(404);
+    const log = await control.log();
+    expect(log.entries.filter((e) => e.op.startsWith('graph.') && e.op !== 'graph.batch').map((e) => e.op)).toEqual(['graph.get.drive']);
   });
 
   it('names the missing permission when Graph answers 403, and the preflight names it too', async () => {
@@ -289,7 +345,7 @@ describe('throttling and failures', () => {
     expect(missing.map((l) => [l.label, l.detail])).toEqual([['Microsoft Graph permission User.RevokeSessions.All is missing', 'needed by entra-revoke']]);
 
     const [jdoe] = await findEntraUsers(graph, [{ userPrincipalName: upn('jdoe') }]);
-    const error = await graph.call({ method: 'POST', url: `/users/${jdoe?.[0]?.id}/revokeSignInSessions` }).catch((e: unknown) => e);
+    const error = await graph.call({ method: 'POST', path: '/users/{id}/revokeSignInSessions', params: { id: jdoe?.[0]?.id ?? '' } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GraphError);
     expect((error as GraphError).status).toBe(403);
     expect((error as GraphError).code).toBe('Authorization_RequestDenied');
