@@ -1,6 +1,7 @@
 // Preflight for the PowerShell steps: pwsh 7.4 or later, and the Exchange Online and PnP modules with their versions.
 import { execa } from 'execa';
-import { PS_MODULES, powershellEnv } from './connectors/powershell.js';
+import { PS_MODULES } from './connectors/powershell/connect.js';
+import { powershellEnv } from './connectors/powershell/env.js';
 import type { PsService } from './connectors/types.js';
 import type { PreflightLine } from './model.js';
 

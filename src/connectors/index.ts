@@ -6,7 +6,8 @@ import { checkPowerShell } from '../preflight-powershell.js';
 import { parseCertificate } from './auth.js';
 import { createGraphApi } from './graph.js';
 import { createAdDirectory } from './ldap.js';
-import { createPowerShellService, exchangeConnectParameters, sharepointConnectParameters } from './powershell.js';
+import { exchangeConnectParameters, sharepointConnectParameters } from './powershell/connect.js';
+import { createPowerShellService } from './powershell/pool.js';
 import type { Connectors, PsService } from './types.js';
 
 const EXCHANGE_STEPS: StepName[] = ['mailbox-access', 'mailbox-shared', 'mailbox-hide', 'licenses'];
