@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as core from '@actions/core';
 import * as github from '@actions/github';
-import { openConnectors, type OpenedConnectors } from './connectors/index.js';
+import { openConnectors, type OpenedConnectors } from './preflight/index.js';
 import { requestRecord, runEngine } from './engine.js';
 import { OUTPUT, readInputs } from './inputs.js';
 import type { Inputs } from './inputs-types.js';

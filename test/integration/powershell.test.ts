@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, i
 import { parseCertificate } from '../../src/connectors/auth.js';
 import { PowerShellError, PowerShellTimeoutError } from '../../src/connectors/powershell/errors.js';
 import type { PowerShellService, PsResult } from '../../src/connectors/types.js';
-import { checkPowerShell } from '../../src/preflight-powershell.js';
+import { checkPowerShell } from '../../src/preflight/pwsh-probe.js';
 import { baseFixture, makeTenant } from '../stack/fixture.js';
 import { installStandInModules } from '../stack/modules.js';
 import { SimulatorControl } from '../stack/simulator/control-client.js';
