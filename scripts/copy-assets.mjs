@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-const assets = [['src/connectors/worker.ps1', 'dist/worker.ps1']];
+const assets = [['src/connectors/powershell/worker.ps1', 'dist/worker.ps1']];
 
 mkdirSync(path.join(root, 'dist'), { recursive: true });
 for (const [from, to] of assets) {

@@ -109,7 +109,7 @@ export interface PsResult {
   retried?: boolean;
 }
 
-/** A pool of long-lived, connected PowerShell sessions for one service (src/connectors/powershell.ts). */
+/** A pool of long-lived, connected PowerShell sessions for one service (src/connectors/powershell/). */
 export interface PowerShellService {
   invoke(cmdlet: string, parameters: Record<string, unknown>, options?: PsCallOptions): Promise<PsResult>;
   readonly stats: { processes: number; connects: number; commands: number; retries: number };

@@ -1,5 +1,5 @@
 // What the PowerShell steps share: a command log that remembers reruns after lost sessions, and mailbox reads.
-import { PowerShellError } from '../connectors/powershell.js';
+import { isExchangeNotFound } from '../connectors/powershell/errors.js';
 import type { PowerShellService, PsCallOptions, PsResult } from '../connectors/types.js';
 import type { ApplyOutcome } from './types.js';
 
@@ -18,14 +18,6 @@ export class CommandLog {
   outcome(after?: Record<string, unknown>): ApplyOutcome {
     return { ...(after ? { after } : {}), ...(this.retried.length > 0 ? { retried: [...this.retried] } : {}) };
   }
-}
-
-// Exchange's "not found", as the V3 module words it ("…|ManagementObjectNotFoundException|The operation couldn't be
-// performed because object 'x' couldn't be found on '…'.").
-const EXCHANGE_NOT_FOUND = /ManagementObjectNotFoundException|couldn't be found on/i;
-
-export function isExchangeNotFound(error: unknown): boolean {
-  return error instanceof PowerShellError && EXCHANGE_NOT_FOUND.test(`${error.errorId ?? ''} ${error.message}`);
 }
 
 export type Mailbox = Record<string, unknown>;

@@ -2,12 +2,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parseCertificate } from '../../src/connectors/auth.js';
-import {
-  createPowerShellService,
-  exchangeConnectParameters,
-  sharepointConnectParameters,
-  type PowerShellServiceOptions,
-} from '../../src/connectors/powershell.js';
+import { exchangeConnectParameters, sharepointConnectParameters } from '../../src/connectors/powershell/connect.js';
+import { createPowerShellService, type PowerShellServiceOptions } from '../../src/connectors/powershell/pool.js';
 import type { PowerShellService, PsService } from '../../src/connectors/types.js';
 import type { EntraInputs } from '../../src/inputs-types.js';
 import type { StackFacts } from '../stack/stack.js';

@@ -1,12 +1,12 @@
 // The PowerShell connector with real pwsh, the stand-in modules and the simulator: sessions, errors, kills, timeouts.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { parseCertificate } from '../../src/connectors/auth.js';
-import { PowerShellError, PowerShellTimeoutError } from '../../src/connectors/powershell.js';
+import { PowerShellError, PowerShellTimeoutError } from '../../src/connectors/powershell/errors.js';
 import type { PowerShellService, PsResult } from '../../src/connectors/types.js';
-import { checkPowerShell } from '../../src/preflight-powershell.js';
+import { checkPowerShell } from '../../src/preflight/pwsh-probe.js';
 import { baseFixture, makeTenant } from '../stack/fixture.js';
 import { installStandInModules } from '../stack/modules.js';
 import { SimulatorControl } from '../stack/simulator/control-client.js';
@@ -165,6 +165,32 @@ describe('Exchange Online sessions', () => {
     await expect(exchange.invoke('Get-EXOMailbox', { Identity: JDOE })).rejects.toThrow(
       /could not start \/nonexistent\/pwsh \(spawn \/nonexistent\/pwsh ENOENT\): install PowerShell 7\.4 or later, or set the pwsh input/,
     );
+  });
+
+  it.each([
+    ['a reply of the wrong shape', '{"id":2,"ok":"yes"}', /\(ok: Invalid input: expected boolean, received string\): \{"id":2,"ok":"yes"\}$/],
+    ['a line that is not JSON', 'Welcome to Exchange Online', /\(not JSON\): Welcome to Exchange Online$/],
+  ])('stops a session whose worker writes %s, names the session and the line, and treats it as a lost one', async (_, written, detail) => {
+    // A worker that connects as the real one does, then answers the first command with `written`.
+    const dir = mkdtempSync(path.join(tmpdir(), 'bad-worker-'));
+    const workerPath = path.join(dir, 'worker.ps1');
+    writeFileSync(
+      workerPath,
+      [
+        'while ($null -ne ($line = [Console]::In.ReadLine())) {',
+        '  $request = ConvertFrom-Json -InputObject $line',
+        "  if ($request.type -eq 'connect') { [Console]::Out.WriteLine((ConvertTo-Json -Compress -InputObject @{ id = $request.id; ok = $true; output = @(); warnings = @(); errors = @() })) }",
+        `  else { [Console]::Out.WriteLine('${written}') }`,
+        '}',
+      ].join('\n'),
+    );
+    const exchange = service(facts, 'exchange', { sessions: 1, workerPath });
+    const call = exchange.invoke('Get-EXOMailbox', { Identity: JDOE }, { retry: 'read' });
+    await expect(call).rejects.toThrow(/^The PowerShell session running Get-EXOMailbox \(pid \d+\) was stopped: it wrote a line that is not a worker reply /);
+    await expect(call).rejects.toThrow(detail);
+    expect(exchange.stats).toMatchObject({ processes: 2, connects: 2, retries: 1 });
+    await exchange.close();
+    expect(workerProcesses(facts.psModulePath)).toEqual([]);
   });
 
   it('starts nothing for a run that invokes nothing', async () => {

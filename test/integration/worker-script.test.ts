@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it } from 'vitest';
-import { defaultWorkerPath } from '../../src/connectors/powershell.js';
+import { defaultWorkerPath } from '../../src/connectors/powershell/session.js';
 
 const facts = inject('stack');
 const ANALYZER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'worker-ast.ps1');

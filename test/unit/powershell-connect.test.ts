@@ -1,6 +1,7 @@
 // How the action connects to Exchange Online and SharePoint per cloud, and what it hands to pwsh: pure mappings.
 import { describe, expect, it } from 'vitest';
-import { exchangeConnectParameters, powershellEnv, sharepointConnectParameters } from '../../src/connectors/powershell.js';
+import { exchangeConnectParameters, sharepointConnectParameters } from '../../src/connectors/powershell/connect.js';
+import { powershellEnv } from '../../src/connectors/powershell/env.js';
 import type { Cloud, EntraInputs } from '../../src/inputs-types.js';
 import { oneDriveSiteUrl } from '../../src/steps/onedrive-access.js';
 

@@ -1,8 +1,12 @@
 // Preflight for the PowerShell steps: pwsh 7.4 or later, and the Exchange Online and PnP modules with their versions.
-import { execa } from 'execa';
-import { PS_MODULES, powershellEnv } from './connectors/powershell.js';
-import type { PsService } from './connectors/types.js';
-import type { PreflightLine } from './model.js';
+import { execa, ExecaError } from 'execa';
+import pRetry from 'p-retry';
+import { z } from 'zod';
+import { PS_MODULES } from '../connectors/powershell/connect.js';
+import { powershellEnv } from '../connectors/powershell/env.js';
+import type { PsService } from '../connectors/types.js';
+import type { PreflightLine } from '../model.js';
+import { messageOf } from './checklist.js';
 
 const MIN_PWSH = [7, 4] as const;
 const MIN_MODULE: Record<PsService, [number, number]> = {
@@ -26,10 +30,14 @@ const PROBE = [
   '[pscustomobject]@{ PSVersion = $PSVersionTable.PSVersion.ToString(); Modules = $modules } | ConvertTo-Json -Depth 4 -Compress',
 ].join('; ');
 
-interface Probe {
-  PSVersion: string;
-  Modules: { Name: string; Version: string; Path: string }[] | { Name: string; Version: string; Path: string } | null;
-}
+const moduleSchema = z.object({ Name: z.string(), Version: z.string(), Path: z.string() });
+const probeSchema = z.object({
+  PSVersion: z.string(),
+  // ConvertTo-Json writes a single module as an object and none as null.
+  Modules: z
+    .union([z.array(moduleSchema), moduleSchema, z.null()])
+    .transform((modules) => (modules === null ? [] : Array.isArray(modules) ? modules : [modules])),
+});
 
 function atLeast(version: string, minimum: readonly [number, number]): boolean {
   const [major = 0, minor = 0] = version.split(/[.-]/).map((part) => Number.parseInt(part, 10) || 0);
@@ -46,39 +54,44 @@ function compareVersions(a: string, b: string): number {
   return 0;
 }
 
+const notFound = (error: unknown): boolean => /ENOENT/.test(messageOf(error));
+
 /** One short pwsh run: its version and the modules the services need, each failure with its fix. */
 export async function checkPowerShell(options: { pwsh: string; services: PsService[]; env?: NodeJS.ProcessEnv }): Promise<PreflightLine[]> {
-  const probeOnce = () =>
-    execa(options.pwsh, ['-NoLogo', '-NoProfile', '-NonInteractive', '-Command', PROBE], {
-      extendEnv: false,
-      env: powershellEnv(options.env),
-      reject: false,
-      timeout: 60_000,
-      stdin: 'ignore',
-    });
-  let result = await probeOnce();
-  // A pwsh that exists but failed to start once (a busy runner) gets a second chance before the run is stopped.
-  if (result.failed && !/ENOENT/.test(result.message ?? '')) result = await probeOnce();
-  if (result.failed) {
-    const notFound = /ENOENT/.test(result.message ?? '');
+  let stdout: string;
+  try {
+    const result = await pRetry(
+      () =>
+        execa(options.pwsh, ['-NoLogo', '-NoProfile', '-NonInteractive', '-Command', PROBE], {
+          extendEnv: false,
+          env: powershellEnv(options.env),
+          timeout: 60_000,
+          stdin: 'ignore',
+        }),
+      // A pwsh that exists but failed to start once (a busy runner) gets a second chance, at once, before the run is stopped.
+      { retries: 1, minTimeout: 0, shouldRetry: ({ error }) => !notFound(error) },
+    );
+    stdout = result.stdout;
+  } catch (error) {
+    const reason = error instanceof ExecaError ? error.stderr || error.shortMessage : messageOf(error);
     return [
       {
         ok: false,
         label: 'PowerShell 7 (pwsh)',
-        detail: notFound ? `${options.pwsh} was not found` : `${options.pwsh} failed: ${String(result.stderr || result.shortMessage || '').slice(0, 300)}`,
+        detail: notFound(error) ? `${options.pwsh} was not found` : `${options.pwsh} failed: ${String(reason || '').slice(0, 300)}`,
         fix: 'Install PowerShell 7.4 or later on the runner (https://learn.microsoft.com/powershell/scripting/install/installing-powershell) or set the `pwsh` input to its path.',
       },
     ];
   }
-  let probe: Probe;
+  let probe: z.infer<typeof probeSchema>;
   try {
-    probe = JSON.parse(String(result.stdout).trim().split('\n').pop() ?? '') as Probe;
+    probe = probeSchema.parse(JSON.parse(stdout.trim().split('\n').pop() ?? ''));
   } catch {
     return [
       {
         ok: false,
         label: 'PowerShell 7 (pwsh)',
-        detail: `${options.pwsh} did not answer as PowerShell 7 does: ${String(result.stdout).slice(0, 200)}`,
+        detail: `${options.pwsh} did not answer as PowerShell 7 does: ${stdout.slice(0, 200)}`,
         fix: 'Set the `pwsh` input to the path of PowerShell 7.4 or later.',
       },
     ];
@@ -91,10 +104,9 @@ export async function checkPowerShell(options: { pwsh: string; services: PsServi
     detail: `${probe.PSVersion} at ${options.pwsh}`,
     ...(pwshOk ? {} : { fix: `PowerShell ${MIN_PWSH.join('.')} or later is needed: update pwsh on the runner.` }),
   });
-  const found = probe.Modules === null ? [] : Array.isArray(probe.Modules) ? probe.Modules : [probe.Modules];
   for (const service of options.services) {
     const name = PS_MODULES[service];
-    const newest = found
+    const newest = probe.Modules
       .filter((m) => m.Name === name)
       .sort((a, b) => compareVersions(b.Version, a.Version))[0];
     if (!newest) {

@@ -1,0 +1,47 @@
+// Opens the connectors a run needs, once, and checks each before any change: the preflight.
+import type { Connectors } from '../connectors/types.js';
+import type { Inputs } from '../inputs-types.js';
+import type { PreflightLine } from '../model.js';
+import { openAd } from './ad.js';
+import type { Opening } from './checklist.js';
+import { openGraph, readCertificate } from './graph.js';
+import { openPowerShell } from './powershell.js';
+
+export interface OpenedConnectors {
+  connectors: Connectors;
+  preflight: PreflightLine[];
+  close(): Promise<void>;
+}
+
+/**
+ * Creates the connectors for the configured directories and checks them: LDAP bound, token with its permissions,
+ * pwsh and modules. A directory that is not configured is absent, and said so in the checklist.
+ */
+export async function openConnectors(inputs: Inputs, warn: (message: string) => void): Promise<OpenedConnectors> {
+  const opening: Opening = { connectors: {}, preflight: [], closers: [] };
+
+  if (inputs.ldap) {
+    await openAd(inputs.ldap, warn, opening);
+  } else {
+    opening.preflight.push({ ok: true, label: 'AD: not configured (ldap-url is empty): AD steps are skipped' });
+  }
+
+  if (inputs.entra) {
+    const certificate = readCertificate(inputs.entra, opening);
+    if (certificate) {
+      await openGraph(inputs.entra, certificate, inputs.steps, opening);
+      await openPowerShell(inputs, certificate, opening);
+    }
+  } else {
+    opening.preflight.push({ ok: true, label: 'Entra ID: not configured (tenant-id is empty): cloud steps are skipped' });
+  }
+
+  const { connectors, preflight, closers } = opening;
+  return {
+    connectors,
+    preflight,
+    async close() {
+      await Promise.allSettled(closers.map((close) => close()));
+    },
+  };
+}

@@ -1,0 +1,69 @@
+// Preflight for Exchange Online and SharePoint: pwsh and its modules checked, then one session pool per service.
+import type { AppCertificate } from '../connectors/auth.js';
+import { exchangeConnectParameters, sharepointConnectParameters } from '../connectors/powershell/connect.js';
+import { createPowerShellService } from '../connectors/powershell/pool.js';
+import type { PsService } from '../connectors/types.js';
+import type { Inputs } from '../inputs-types.js';
+import type { StepName } from '../model.js';
+import type { Opening } from './checklist.js';
+import { checkPowerShell } from './pwsh-probe.js';
+
+const EXCHANGE_STEPS: StepName[] = ['mailbox-access', 'mailbox-shared', 'mailbox-hide', 'licenses'];
+const SHAREPOINT_STEPS: StepName[] = ['onedrive-access'];
+
+/** The PowerShell services the enabled steps need. */
+function servicesFor(steps: StepName[]): PsService[] {
+  const services: PsService[] = [];
+  if (steps.some((s) => EXCHANGE_STEPS.includes(s))) services.push('exchange');
+  if (steps.some((s) => SHAREPOINT_STEPS.includes(s))) services.push('sharepoint');
+  return services;
+}
+
+/**
+ * How long one Exchange or SharePoint command may run before its session is stopped: OFFBOARD_POWERSHELL_TIMEOUT_SECONDS
+ * in the step's environment (a runner-level setting, as actions/cache reads SEGMENT_DOWNLOAD_TIMEOUT_MINS), else the
+ * connector's default of 120 s.
+ */
+function commandTimeoutMs(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const seconds = Number(env.OFFBOARD_POWERSHELL_TIMEOUT_SECONDS);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+}
+
+/**
+ * Checks pwsh and the modules of the services the steps need, and when they are fine creates their session pools
+ * (which start no process until a step invokes a command).
+ */
+export async function openPowerShell(inputs: Inputs, certificate: AppCertificate, opening: Opening): Promise<void> {
+  const services = servicesFor(inputs.steps);
+  const entra = inputs.entra;
+  if (services.length === 0 || !entra) return;
+  const lines = await checkPowerShell({ pwsh: inputs.pwsh, services });
+  opening.preflight.push(...lines);
+  const ready = lines.every((line) => line.ok);
+  const common = { pwsh: inputs.pwsh, sessions: inputs.powershellSessions, commandTimeoutMs: commandTimeoutMs() };
+  if (ready && services.includes('exchange') && entra.organization) {
+    const exchange = createPowerShellService({
+      ...common,
+      service: 'exchange',
+      connect: exchangeConnectParameters(inputs, certificate),
+    });
+    opening.connectors.exchange = exchange;
+    opening.closers.push(() => exchange.close());
+  }
+  if (ready && services.includes('sharepoint') && entra.sharepointAdminUrl) {
+    const sharepoint = createPowerShellService({
+      ...common,
+      service: 'sharepoint',
+      connect: sharepointConnectParameters(inputs, certificate),
+    });
+    opening.connectors.sharepoint = sharepoint;
+    opening.closers.push(() => sharepoint.close());
+  }
+  if (services.includes('exchange') && !entra.organization) {
+    opening.preflight.push({
+      ok: false,
+      label: 'Exchange Online: organization is empty',
+      fix: 'Set `organization` to the primary *.onmicrosoft.com domain, or remove the mailbox steps.',
+    });
+  }
+}
