@@ -4,8 +4,9 @@ import path from 'node:path';
 import * as core from '@actions/core';
 import { z } from 'zod';
 import type { Cloud, EntraInputs, Inputs, LdapInputs } from './inputs-types.js';
-import { DEFAULT_STEPS, STEP_ORDER, type StepName } from './model.js';
+import type { StepName } from './model.js';
 import { isIanaZone } from './sources/dates.js';
+import { DEFAULT_STEPS, STEP_ORDER, stepsUsing } from './steps/index.js';
 
 /** Input names as written in action.yml. */
 export const INPUT = {
@@ -66,7 +67,6 @@ export const SECRET_INPUTS: ReadonlySet<InputName> = new Set([
 ]);
 
 const CLOUDS = ['global', 'usgov', 'usgovhigh', 'usgovdod', 'china'] as const satisfies readonly Cloud[];
-const STEPS_NEEDING_EXCHANGE: StepName[] = ['mailbox-access', 'mailbox-shared', 'mailbox-hide', 'licenses'];
 
 // Tenants get a first domain of <name>.onmicrosoft.com (.us in GCC High and DoD, .partner.onmschina.cn in China).
 const INITIAL_DOMAIN = /^([a-z0-9-]+)\.(onmicrosoft\.com|onmicrosoft\.us|partner\.onmschina\.cn)$/i;
@@ -339,7 +339,7 @@ function crossCheck(raw: Record<string, string>, values: Partial<Values>): strin
 
   if (values[INPUT.tenantId] && values[INPUT.clientId] && values[INPUT.certificate]) {
     const organization = organizationOf(values);
-    const exchangeSteps = stepList.filter((step) => STEPS_NEEDING_EXCHANGE.includes(step));
+    const exchangeSteps = stepsUsing('exchange', stepList);
     if (!organization && exchangeSteps.length > 0) {
       errors.push(
         message(

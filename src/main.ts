@@ -8,7 +8,7 @@ import { openConnectors, type OpenedConnectors } from './connectors/index.js';
 import { requestRecord, runEngine } from './engine.js';
 import { OUTPUT, readInputs } from './inputs.js';
 import type { Inputs } from './inputs-types.js';
-import { STEP_ORDER, type InputError, type PreflightLine, type Request, type RosterEntry, type RunInfo, type StepName, type UserResult } from './model.js';
+import { type InputError, type PreflightLine, type Request, type RosterEntry, type RunInfo, type StepName, type UserResult } from './model.js';
 import { postPlanComment } from './report/comment.js';
 import { ResultsRecorder } from './report/results.js';
 import { countUsers, renderSummary, userLabel } from './report/summary.js';
@@ -18,7 +18,7 @@ import { findCsvFiles } from './sources/files.js';
 import { loadRequests, parseUsersInput } from './sources/requests.js';
 import { loadRoster } from './sources/roster.js';
 import { selectRequests, type Selection } from './sources/select.js';
-import { stepsFor } from './steps/index.js';
+import { STEP_ORDER, stepsFor } from './steps/index.js';
 
 /**
  * Users in flight at once. Large on purpose: every user's Graph calls then go out together in full batches, and

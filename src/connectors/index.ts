@@ -1,16 +1,14 @@
 // Opens the connectors a run needs, once, and checks each before any change: the preflight.
 import type { Inputs } from '../inputs-types.js';
-import type { PreflightLine, StepName } from '../model.js';
+import type { PreflightLine } from '../model.js';
 import { checkGraphPermissions } from '../permissions.js';
 import { checkPowerShell } from '../preflight-powershell.js';
+import { servicesFor } from '../steps/index.js';
 import { parseCertificate } from './auth.js';
 import { createGraphApi } from './graph.js';
 import { createAdDirectory } from './ldap.js';
 import { createPowerShellService, exchangeConnectParameters, sharepointConnectParameters } from './powershell.js';
-import type { Connectors, PsService } from './types.js';
-
-const EXCHANGE_STEPS: StepName[] = ['mailbox-access', 'mailbox-shared', 'mailbox-hide', 'licenses'];
-const SHAREPOINT_STEPS: StepName[] = ['onedrive-access'];
+import type { Connectors } from './types.js';
 
 export interface OpenedConnectors {
   connectors: Connectors;
@@ -88,9 +86,7 @@ export async function openConnectors(inputs: Inputs, warn: (message: string) => 
           fix: 'Check tenant-id, client-id and that the certificate is registered on the app registration.',
         });
       }
-      const services: PsService[] = [];
-      if (inputs.steps.some((s) => EXCHANGE_STEPS.includes(s))) services.push('exchange');
-      if (inputs.steps.some((s) => SHAREPOINT_STEPS.includes(s))) services.push('sharepoint');
+      const services = servicesFor(inputs.steps);
       if (services.length > 0) {
         const lines = await checkPowerShell({ pwsh: inputs.pwsh, services });
         preflight.push(...lines);

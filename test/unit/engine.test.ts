@@ -25,6 +25,9 @@ const person = (sam: string, extra: Partial<Person> = {}): Person => ({
   ...extra,
 });
 
+/** What a fake step declares besides its name and needs: the engine reads none of it. */
+const DECLARED = { description: 'a fake step', byDefault: false, permissions: { notes: '' }, reversible: false };
+
 /** A step whose decision comes from a function of the user, recording every observe and apply. */
 function fakeStep(
   name: StepName,
@@ -33,6 +36,7 @@ function fakeStep(
   dependsOn?: StepName[],
 ): Step {
   return {
+    ...DECLARED,
     name,
     needs: ['ad'],
     dependsOn,
@@ -169,6 +173,7 @@ describe('engine', () => {
     let inFlight = 0;
     let most = 0;
     const slow: Step = {
+      ...DECLARED,
       name: 'ad-disable',
       needs: [],
       async observe() {
@@ -187,6 +192,7 @@ describe('engine', () => {
   it('records not-started steps as not attempted when the run is cancelled', async () => {
     const controller = new AbortController();
     const cancelling: Step = {
+      ...DECLARED,
       name: 'ad-disable',
       needs: [],
       async observe() {
