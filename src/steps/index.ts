@@ -1,4 +1,4 @@
-// The step list: adding a step means one file and one line here; the order, defaults and services are derived from it.
+// The step list: adding a step means one file, one line here and its name in StepName; order, defaults and services derive from it.
 import type { PsService } from '../connectors/types.js';
 import type { StepName } from '../model.js';
 import { adDisable } from './ad-disable.js';
