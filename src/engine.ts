@@ -2,8 +2,9 @@
 import pLimit from 'p-limit';
 import type { Connectors } from './connectors/types.js';
 import type { Inputs, Mode } from './inputs-types.js';
-import { STEP_ORDER, type Person, type Request, type RunInfo, type StepName, type StepResult, type UserResult, type UserStatus } from './model.js';
-import type { Decision, RunShared, Step, StepContext } from './steps/types.js';
+import type { Person, Request, RunInfo, StepName, StepResult, UserResult, UserStatus } from './model.js';
+import { STEP_ORDER } from './steps/index.js';
+import type { Decision, Facts, RunShared, Step, StepContext } from './steps/types.js';
 
 export interface EngineOptions {
   people: Person[];
@@ -95,13 +96,14 @@ async function runUser(
   if (options.signal?.aborted) return;
   result.reason = undefined;
   const earlier = new Map<StepName, StepResult>();
+  const facts: Facts = {};
   for (const [index, step] of options.steps.entries()) {
     if (options.signal?.aborted) break;
     // Recorded before it runs, so that a run cut short shows the step as interrupted, never as silently absent.
     result.steps[index] = { step: step.name, status: 'failed', reason: INTERRUPTED };
     result.status = aggregateStatus(result.steps);
     progress(result);
-    const stepResult = await runStep(options, shared, person, step, earlier);
+    const stepResult = await runStep(options, shared, person, step, earlier, facts);
     earlier.set(step.name, stepResult);
     result.steps[index] = stepResult;
     result.status = aggregateStatus(result.steps);
@@ -115,6 +117,7 @@ async function runStep(
   person: Person,
   step: Step,
   earlier: ReadonlyMap<StepName, StepResult>,
+  facts: Facts,
 ): Promise<StepResult> {
   const name = step.name;
   for (const dependency of step.dependsOn ?? []) {
@@ -132,7 +135,7 @@ async function runStep(
     connectors: options.connectors,
     run: options.run,
     now: options.now,
-    earlier,
+    facts,
     shared,
   };
   let decision: Decision;
@@ -143,18 +146,22 @@ async function runStep(
   }
   switch (decision.kind) {
     case 'unchanged':
+      Object.assign(facts, decision.facts);
       return { step: name, status: 'unchanged', before: decision.before, reason: decision.reason };
     case 'skipped':
+      Object.assign(facts, decision.facts);
       return { step: name, status: 'skipped', reason: decision.reason };
     case 'blocked':
       return { step: name, status: 'blocked', reason: decision.reason };
     case 'change': {
       if (options.mode === 'plan') {
+        Object.assign(facts, decision.facts);
         return { step: name, status: 'planned', before: decision.before, after: decision.after };
       }
       try {
         const outcome = await decision.apply();
         const after = outcome?.after ?? decision.after;
+        Object.assign(facts, decision.facts);
         return { step: name, status: 'done', before: decision.before, after, retried: outcome?.retried };
       } catch (error) {
         return { step: name, status: 'failed', before: decision.before, error: errorRecord(error) };
@@ -172,7 +179,7 @@ function missingNeed(step: Step, person: Person, options: EngineOptions): string
         if (!person.ad) return person.adMissing ?? 'no AD account';
         break;
       case 'entra':
-        if (!options.connectors.graph) return 'Entra ID not configured (tenant-id)';
+        if (!options.connectors.graph || !options.inputs.entra) return 'Entra ID not configured (tenant-id)';
         if (!person.entra) return person.entraMissing ?? 'no Entra account';
         break;
       case 'exchange':

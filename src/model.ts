@@ -1,29 +1,19 @@
 // The plain typed values that flow through the pipeline: sources → requests → resolve → plan → apply → report.
 
-/** Every step of the contract, in the order they are applied to one user. */
-export const STEP_ORDER = [
-  'ad-disable',
-  'ad-stamp',
-  'ad-groups',
-  'entra-disable',
-  'entra-block',
-  'entra-revoke',
-  'mailbox-access',
-  'onedrive-access',
-  'mailbox-shared',
-  'mailbox-hide',
-  'licenses',
-  'ad-move',
-] as const;
-export type StepName = (typeof STEP_ORDER)[number];
-
-export const DEFAULT_STEPS: StepName[] = [
-  'ad-disable',
-  'entra-disable',
-  'entra-revoke',
-  'mailbox-access',
-  'onedrive-access',
-];
+/** The name of every step of the contract; the step list (src/steps/index.ts) holds their order and all else about them. */
+export type StepName =
+  | 'ad-disable'
+  | 'ad-stamp'
+  | 'ad-groups'
+  | 'entra-disable'
+  | 'entra-block'
+  | 'entra-revoke'
+  | 'mailbox-access'
+  | 'onedrive-access'
+  | 'mailbox-shared'
+  | 'mailbox-hide'
+  | 'licenses'
+  | 'ad-move';
 
 export type StepStatus = 'planned' | 'done' | 'unchanged' | 'skipped' | 'failed' | 'blocked';
 

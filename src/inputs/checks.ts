@@ -1,10 +1,8 @@
 // The mistakes in the inputs that only show when they are read together, and the values derived from several inputs.
 import type { Cloud } from '../inputs-types.js';
-import type { StepName } from '../model.js';
+import { stepsUsing } from '../steps/index.js';
 import type { Values } from './fields.js';
 import { INPUT, inputMessage as message, SECRET_INPUTS, type InputName } from './names.js';
-
-const STEPS_NEEDING_EXCHANGE: StepName[] = ['mailbox-access', 'mailbox-shared', 'mailbox-hide', 'licenses'];
 
 // Tenants get a first domain of <name>.onmicrosoft.com (.us in GCC High and DoD, .partner.onmschina.cn in China).
 const INITIAL_DOMAIN = /^([a-z0-9-]+)\.(onmicrosoft\.com|onmicrosoft\.us|partner\.onmschina\.cn)$/i;
@@ -73,7 +71,7 @@ export function crossCheck(raw: Record<string, string>, values: Partial<Values>)
 
   if (values[INPUT.tenantId] && values[INPUT.clientId] && values[INPUT.certificate]) {
     const organization = organizationOf(values);
-    const exchangeSteps = stepList.filter((step) => STEPS_NEEDING_EXCHANGE.includes(step));
+    const exchangeSteps = stepsUsing('exchange', stepList);
     if (!organization && exchangeSteps.length > 0) {
       errors.push(
         message(

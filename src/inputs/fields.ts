@@ -2,7 +2,8 @@
 import path from 'node:path';
 import { z } from 'zod';
 import type { Cloud } from '../inputs-types.js';
-import { DEFAULT_STEPS, STEP_ORDER, type StepName } from '../model.js';
+import type { StepName } from '../model.js';
+import { DEFAULT_STEPS, STEP_ORDER } from '../steps/index.js';
 import { isIanaZone } from '../sources/dates.js';
 import { INPUT, type InputName } from './names.js';
 

@@ -2,22 +2,10 @@
 import type { AppCertificate } from '../connectors/auth.js';
 import { exchangeConnectParameters, sharepointConnectParameters } from '../connectors/powershell/connect.js';
 import { createPowerShellService } from '../connectors/powershell/pool.js';
-import type { PsService } from '../connectors/types.js';
 import type { Inputs } from '../inputs-types.js';
-import type { StepName } from '../model.js';
+import { servicesFor } from '../steps/index.js';
 import type { Opening } from './checklist.js';
 import { checkPowerShell } from './pwsh-probe.js';
-
-const EXCHANGE_STEPS: StepName[] = ['mailbox-access', 'mailbox-shared', 'mailbox-hide', 'licenses'];
-const SHAREPOINT_STEPS: StepName[] = ['onedrive-access'];
-
-/** The PowerShell services the enabled steps need. */
-function servicesFor(steps: StepName[]): PsService[] {
-  const services: PsService[] = [];
-  if (steps.some((s) => EXCHANGE_STEPS.includes(s))) services.push('exchange');
-  if (steps.some((s) => SHAREPOINT_STEPS.includes(s))) services.push('sharepoint');
-  return services;
-}
 
 /**
  * How long one Exchange or SharePoint command may run before its session is stopped: OFFBOARD_POWERSHELL_TIMEOUT_SECONDS

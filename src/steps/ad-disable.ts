@@ -1,15 +1,18 @@
 // The ad-disable step: sets the ACCOUNTDISABLE bit of userAccountControl and keeps every other bit.
-import type { Step } from './types.js';
+import { defineStep } from './define.js';
 
 const ACCOUNTDISABLE = 0x2;
 
-export const adDisable: Step = {
+export const adDisable = defineStep({
   name: 'ad-disable',
+  description: 'sets the ACCOUNTDISABLE bit: `userAccountControl = old | 0x2` (other bits kept; never a blind 514)',
+  byDefault: true,
   needs: ['ad'],
+  permissions: { ad: 'write `userAccountControl`', notes: 'AD: write userAccountControl on the user objects.' },
+  reversible: true,
   async observe({ person, connectors }) {
     const user = person.ad;
     const ad = connectors.ad;
-    if (!user || !ad) return { kind: 'skipped', reason: 'no AD account' };
     const before = { userAccountControl: user.userAccountControl };
     if (user.userAccountControl & ACCOUNTDISABLE) return { kind: 'unchanged', before };
     // Built from the value read while resolving, seconds earlier in this run: reading it again would cost one more
@@ -23,4 +26,4 @@ export const adDisable: Step = {
         ad.modify(user.dn, [{ operation: 'replace', attribute: 'userAccountControl', values: [String(userAccountControl)] }]),
     };
   },
-};
+});

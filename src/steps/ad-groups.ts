@@ -1,6 +1,6 @@
 // The ad-groups step: removes the account from every AD group it is a direct member of, except its primary group.
 import { rdnValue } from '../connectors/ldap/dn.js';
-import type { Step } from './types.js';
+import { defineStep } from './define.js';
 
 const groupName = (dn: string): string => {
   try {
@@ -10,13 +10,16 @@ const groupName = (dn: string): string => {
   }
 };
 
-export const adGroups: Step = {
+export const adGroups = defineStep({
   name: 'ad-groups',
+  description: 'removes the user from every AD group except the primary group',
+  byDefault: false,
   needs: ['ad'],
+  permissions: { ad: 'write `member` on the groups', notes: 'AD: write member on the groups.' },
+  reversible: true,
   async observe({ person, connectors }) {
     const user = person.ad;
     const ad = connectors.ad;
-    if (!user || !ad) return { kind: 'skipped', reason: 'no AD account' };
     // memberOf never lists the primary group (primaryGroupID), so every group in it can go.
     const groups = [...user.memberOf];
     if (groups.length === 0) return { kind: 'unchanged', before: { groups } };
@@ -50,4 +53,4 @@ export const adGroups: Step = {
       },
     };
   },
-};
+});

@@ -1,16 +1,22 @@
 // The ad-move step: moves the account into ldap-disabled-ou; the engine runs it after every other AD change.
 import { isChildOf, movedDn } from '../connectors/ldap/dn.js';
-import type { Step } from './types.js';
+import { defineStep } from './define.js';
 
-export const adMove: Step = {
+export const adMove = defineStep({
   name: 'ad-move',
+  description: 'moves the account to `ldap-disabled-ou`; always the last AD change',
+  byDefault: false,
   needs: ['ad'],
+  permissions: {
+    ad: 'delete user objects in the source OU, create user objects in `ldap-disabled-ou`, write `name` and `cn`',
+    notes: 'AD: create child objects in ldap-disabled-ou and delete them from the source OU.',
+  },
+  reversible: true,
   // A moved account that is still enabled would look offboarded to anyone browsing the Disabled OU.
   dependsOn: ['ad-disable'],
   async observe({ person, connectors, inputs }) {
     const user = person.ad;
     const ad = connectors.ad;
-    if (!user || !ad) return { kind: 'skipped', reason: 'no AD account' };
     const target = inputs.ldap?.disabledOu;
     if (!target) return { kind: 'skipped', reason: 'ldap-disabled-ou is not set' };
     const before = { dn: user.dn };
@@ -22,4 +28,4 @@ export const adMove: Step = {
       apply: async () => ({ after: { dn: await ad.move(user.dn, target) } }),
     };
   },
-};
+});

@@ -1,6 +1,7 @@
 // The ad-stamp step: writes who offboarded the account, when, and why into its AD description.
 import { dayIn } from '../util/time.js';
-import type { Step, StepContext } from './types.js';
+import { defineStep } from './define.js';
+import type { StepContext } from './types.js';
 
 /** rangeUpper of `description` in the AD schema. */
 const MAX_DESCRIPTION = 1024;
@@ -27,13 +28,17 @@ export function stampFor(context: Pick<StepContext, 'now' | 'run' | 'inputs'>, r
   return truncate(text, MAX_DESCRIPTION);
 }
 
-export const adStamp: Step = {
+export const adStamp = defineStep({
   name: 'ad-stamp',
+  description: 'writes `description`: offboarding date, workflow run URL, `reason`',
+  byDefault: false,
   needs: ['ad'],
+  permissions: { ad: 'write `description`', notes: 'AD: write description on the user objects.' },
+  // The record keeps the description it replaced.
+  reversible: true,
   async observe(context) {
     const user = context.person.ad;
     const ad = context.connectors.ad;
-    if (!user || !ad) return { kind: 'skipped', reason: 'no AD account' };
     const reason = context.person.request.reason;
     const description = stampFor(context, reason);
     const before = { description: user.description ?? null };
@@ -51,4 +56,4 @@ export const adStamp: Step = {
       apply: () => ad.modify(user.dn, [{ operation: 'replace', attribute: 'description', values: [description] }]),
     };
   },
-};
+});

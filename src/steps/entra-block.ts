@@ -1,7 +1,7 @@
 // entra-block: adds the leaver to the block group (e.g. a Conditional Access "block all" group), effective at once even for synced users.
 import { z } from 'zod';
 import { isGraphError, type GraphApi } from '../connectors/types.js';
-import type { Step } from './types.js';
+import { defineStep } from './define.js';
 
 interface BlockGroup {
   id: string;
@@ -40,13 +40,19 @@ async function findBlockGroup(graph: GraphApi, name: string): Promise<BlockGroup
 const alreadyMember = (error: unknown): boolean =>
   isGraphError(error, 400) && /already exist/i.test(error.message);
 
-export const entraBlock: Step = {
+export const entraBlock = defineStep({
   name: 'entra-block',
+  description: 'adds the user to `block-group` (for example a Conditional Access block group), at once, synced users too',
+  byDefault: false,
   needs: ['entra'],
+  permissions: {
+    graph: [['GroupMember.ReadWrite.All'], ['Group.ReadWrite.All'], ['Directory.ReadWrite.All']],
+    notes: 'GET /groups (find block-group, list its members) and POST /groups/{id}/members/$ref.',
+  },
+  reversible: true,
   async observe({ person, connectors, inputs, shared }) {
     const user = person.entra;
     const graph = connectors.graph;
-    if (!user || !graph || !inputs.entra) return { kind: 'skipped', reason: 'no Entra account' };
     const name = inputs.blockGroup?.trim();
     if (!name) throw new Error('The entra-block step needs the block-group input: the object id or display name of an Entra group.');
     const group = await shared.once('entra-block:group', () => findBlockGroup(graph, name));
@@ -67,4 +73,4 @@ export const entraBlock: Step = {
       },
     };
   },
-};
+});

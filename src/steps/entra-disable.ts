@@ -1,13 +1,19 @@
 // entra-disable: turns off sign-in for a cloud-only Entra user; synced users are disabled through AD instead.
-import type { Step } from './types.js';
+import { defineStep } from './define.js';
 
-export const entraDisable: Step = {
+export const entraDisable = defineStep({
   name: 'entra-disable',
+  description: 'sets `accountEnabled: false` for cloud-only users; for users synced from AD it is `skipped` (disabled through AD)',
+  byDefault: true,
   needs: ['entra'],
+  permissions: {
+    graph: [['User.EnableDisableAccount.All', 'User.Read.All'], ['User.ReadWrite.All'], ['Directory.ReadWrite.All']],
+    notes: 'PATCH /users/{id} {accountEnabled:false}. Disabling an administrator also needs a privileged Entra role for the app.',
+  },
+  reversible: true,
   async observe({ person, connectors }) {
     const user = person.entra;
     const graph = connectors.graph;
-    if (!user || !graph) return { kind: 'skipped', reason: 'no Entra account' };
     // Graph refuses accountEnabled on users mastered on-premises; the AD change reaches Entra with the next sync.
     if (user.onPremisesSyncEnabled) return { kind: 'skipped', reason: 'disabled through AD (synced from on-premises)' };
     if (!user.accountEnabled) return { kind: 'unchanged', before: { accountEnabled: false } };
@@ -20,4 +26,4 @@ export const entraDisable: Step = {
       },
     };
   },
-};
+});

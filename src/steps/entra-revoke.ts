@@ -1,23 +1,31 @@
 // entra-revoke: invalidates the user's refresh tokens and session cookies, so every app asks them to sign in again.
-import type { Step } from './types.js';
+import { toIso } from '../util/time.js';
+import { defineStep } from './define.js';
 
-export const entraRevoke: Step = {
+export const entraRevoke = defineStep({
   name: 'entra-revoke',
+  description: "revokes the user's sign-in sessions and refresh tokens",
+  byDefault: true,
   needs: ['entra'],
+  permissions: {
+    graph: [['User.RevokeSessions.All'], ['User.ReadWrite.All'], ['Directory.ReadWrite.All']],
+    notes: 'POST /users/{id}/revokeSignInSessions.',
+  },
+  // Revoked sessions cannot be given back: the user signs in again.
+  reversible: false,
   async observe({ person, connectors }) {
     const user = person.entra;
     const graph = connectors.graph;
-    if (!user || !graph) return { kind: 'skipped', reason: 'no Entra account' };
     // Never `unchanged`: there is no state that proves the target holds. signInSessionsValidFromDateTime only says
     // when sessions were last revoked, not whether a token was issued since, so every run revokes again; revoking
     // twice is harmless.
     return {
       kind: 'change',
       async apply() {
-        const revokedAt = new Date().toISOString();
+        const revokedAt = toIso(new Date());
         await graph.call({ method: 'POST', path: '/users/{id}/revokeSignInSessions', params: { id: user.id } });
         return { after: { signInSessionsRevokedAt: revokedAt } };
       },
     };
   },
-};
+});

@@ -1,6 +1,6 @@
-// The step list: adding a step means one file and one line here.
+// The step list: adding a step means one file, one line here and its name in StepName; order, defaults and services derive from it.
+import type { PsService } from '../connectors/types.js';
 import type { StepName } from '../model.js';
-import { STEP_ORDER } from '../model.js';
 import { adDisable } from './ad-disable.js';
 import { adGroups } from './ad-groups.js';
 import { adMove } from './ad-move.js';
@@ -13,24 +13,51 @@ import { mailboxAccess } from './mailbox-access.js';
 import { mailboxHide } from './mailbox-hide.js';
 import { mailboxShared } from './mailbox-shared.js';
 import { onedriveAccess } from './onedrive-access.js';
-import type { Step } from './types.js';
+import type { Step, StepInfo, StepNeeds } from './types.js';
 
-export const STEPS: Record<StepName, Step> = {
-  'ad-disable': adDisable,
-  'ad-stamp': adStamp,
-  'ad-groups': adGroups,
-  'entra-disable': entraDisable,
-  'entra-block': entraBlock,
-  'entra-revoke': entraRevoke,
-  'mailbox-access': mailboxAccess,
-  'onedrive-access': onedriveAccess,
-  'mailbox-shared': mailboxShared,
-  'mailbox-hide': mailboxHide,
+/** The list as given, when it holds a step for every StepName; otherwise a compile error naming the missing ones. */
+function everyStep<const L extends readonly Step[]>(
+  list: L & ([Exclude<StepName, L[number]['name']>] extends [never] ? unknown : { missing: Exclude<StepName, L[number]['name']> }),
+): L {
+  return list;
+}
+
+/** Every step, in the order they are applied to one user (the contract's order: ad-move last of all). */
+export const STEPS: readonly Step[] = everyStep([
+  adDisable,
+  adStamp,
+  adGroups,
+  entraDisable,
+  entraBlock,
+  entraRevoke,
+  mailboxAccess,
+  onedriveAccess,
+  mailboxShared,
+  mailboxHide,
   licenses,
-  'ad-move': adMove,
-};
+  adMove,
+]);
 
-/** The enabled steps in the contract's order (ad-move last of all). */
-export function stepsFor(names: StepName[]): Step[] {
-  return STEP_ORDER.filter((name) => names.includes(name)).map((name) => STEPS[name]);
+export const STEP_ORDER: readonly StepName[] = STEPS.map((step) => step.name);
+
+/** The `steps` input's default. */
+export const DEFAULT_STEPS: readonly StepName[] = STEPS.filter((step) => step.byDefault).map((step) => step.name);
+
+/** The enabled steps in the list's order. */
+export function stepsFor(names: readonly string[]): Step[];
+export function stepsFor<S extends StepInfo>(names: readonly string[], list: readonly S[]): S[];
+export function stepsFor(names: readonly string[], list: readonly StepInfo[] = STEPS): StepInfo[] {
+  return list.filter((step) => names.includes(step.name));
+}
+
+/** The enabled steps that need or use a service, in the list's order. */
+export function stepsUsing(service: StepNeeds, names: readonly string[], list: readonly StepInfo[] = STEPS): string[] {
+  return stepsFor(names, list)
+    .filter((step) => step.needs.includes(service) || step.uses?.includes(service))
+    .map((step) => step.name);
+}
+
+/** The PowerShell services the enabled steps talk to: what the preflight checks and opens. */
+export function servicesFor(names: readonly string[], list: readonly StepInfo[] = STEPS): PsService[] {
+  return (['exchange', 'sharepoint'] as const).filter((service) => stepsUsing(service, names, list).length > 0);
 }

@@ -2,7 +2,8 @@
 import type { PowerShellService } from '../connectors/types.js';
 import type { EntraUser } from '../model.js';
 import { CommandLog, readMailbox } from './ps-commands.js';
-import type { StepContext, Step } from './types.js';
+import { defineStep } from './define.js';
+import type { StepContext } from './types.js';
 
 type MailboxKind = 'shared' | 'absent' | 'user' | 'unknown';
 
@@ -13,28 +14,33 @@ async function mailboxFromExchange(exchange: PowerShellService, user: EntraUser)
   return { kind: type === 'SharedMailbox' ? 'shared' : 'user', type };
 }
 
-/** Whether the mailbox is shared (or there is none), from mailbox-shared's result in this run or else from Exchange. */
+/** Whether the mailbox is shared (or there is none), from what mailbox-shared published in this run or else from Exchange. */
 async function mailboxState(ctx: StepContext, user: EntraUser): Promise<{ kind: MailboxKind; type?: string; source: string }> {
-  const earlier = ctx.earlier.get('mailbox-shared');
-  if (earlier) {
-    // done/unchanged: shared now; planned: apply converts it before this step; skipped with no mailbox: nothing to lose.
-    if (earlier.status === 'done' || earlier.status === 'unchanged' || earlier.status === 'planned') {
-      return { kind: 'shared', source: `mailbox-shared ${earlier.status}` };
-    }
-    if (earlier.status === 'skipped' && /no mailbox/i.test(earlier.reason ?? '')) return { kind: 'absent', source: 'mailbox-shared' };
-  }
+  // Published when mailbox-shared found it shared or absent, or converts it (in plan mode: would, before this step).
+  if (ctx.facts.mailbox) return { kind: ctx.facts.mailbox, source: 'mailbox-shared' };
   if (!ctx.connectors.exchange) return { kind: 'unknown', source: 'Exchange is not connected' };
   return { ...(await mailboxFromExchange(ctx.connectors.exchange, user)), source: 'Get-EXOMailbox' };
 }
 
-export const licenses: Step = {
+export const licenses = defineStep({
   name: 'licenses',
+  description: 'removes directly assigned licences; `blocked` unless the mailbox is shared (or absent)',
+  byDefault: false,
   needs: ['entra'],
+  // Exchange confirms the mailbox is shared when mailbox-shared is not enabled.
+  uses: ['exchange'],
   dependsOn: ['mailbox-shared'],
+  permissions: {
+    graph: [['LicenseAssignment.ReadWrite.All'], ['User.ReadWrite.All'], ['Directory.ReadWrite.All']],
+    exchange: [['Exchange.ManageAsApp']],
+    remarks: { exchange: '(to see that the mailbox is shared)' },
+    notes: 'POST /users/{id}/assignLicense; Exchange.ManageAsApp to confirm the mailbox is shared when mailbox-shared is not enabled.',
+  },
+  // The record keeps the removed licences, to assign again.
+  reversible: true,
   async observe(ctx) {
     const user = ctx.person.entra;
     const graph = ctx.connectors.graph;
-    if (!user || !graph) return { kind: 'skipped', reason: 'no Entra account' };
     const direct = user.directLicenses;
     if (direct.length === 0) {
       return { kind: 'unchanged', before: { directLicenses: [] }, reason: 'no directly assigned licences (group licences are managed by their groups)' };
@@ -66,4 +72,4 @@ export const licenses: Step = {
       },
     };
   },
-};
+});

@@ -1,7 +1,6 @@
 // mailbox-access: the delegate gets FullAccess (inherited by all folders) on the leaver's mailbox.
-import type { PowerShellService } from '../connectors/types.js';
 import { CommandLog, psBoolean, psList, readMailbox } from './ps-commands.js';
-import type { Step } from './types.js';
+import { defineStep } from './define.js';
 
 async function hasFullAccess(commands: CommandLog, mailbox: string, delegate: string): Promise<boolean> {
   const { output } = await commands.invoke('Get-MailboxPermission', { Identity: mailbox, User: delegate }, { retry: 'read' });
@@ -11,14 +10,20 @@ async function hasFullAccess(commands: CommandLog, mailbox: string, delegate: st
   });
 }
 
-export const mailboxAccess: Step = {
+export const mailboxAccess = defineStep({
   name: 'mailbox-access',
+  description: "gives the delegate `FullAccess` on the leaver's mailbox",
+  byDefault: true,
   needs: ['entra', 'exchange'],
+  permissions: {
+    exchange: [['Exchange.ManageAsApp']],
+    remarks: { exchange: '+ Exchange Recipient Administrator role' },
+    notes: 'Exchange Online: Exchange.ManageAsApp (Office 365 Exchange Online API) and the Exchange Recipient Administrator role for the app.',
+  },
+  reversible: true,
   async observe({ person, connectors, inputs }) {
     const user = person.entra;
-    const exchange: PowerShellService | undefined = connectors.exchange;
-    if (!user) return { kind: 'skipped', reason: 'no Entra account' };
-    if (!exchange) return { kind: 'skipped', reason: 'Exchange Online not configured' };
+    const exchange = connectors.exchange;
     const delegate = person.delegate.userPrincipalName;
     if (person.delegate.source === 'none' || !delegate) return { kind: 'skipped', reason: 'no delegate found' };
 
@@ -44,4 +49,4 @@ export const mailboxAccess: Step = {
       },
     };
   },
-};
+});

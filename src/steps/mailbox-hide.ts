@@ -1,15 +1,25 @@
 // mailbox-hide: hides the leaver's mailbox from address lists: in Exchange Online for cloud users, in AD for synced ones.
-import type { Step } from './types.js';
+import { defineStep } from './define.js';
 import { CommandLog, psBoolean, readMailbox } from './ps-commands.js';
 
 const AD_ATTRIBUTE = 'msExchHideFromAddressLists';
 
-export const mailboxHide: Step = {
+export const mailboxHide = defineStep({
   name: 'mailbox-hide',
+  description: 'hides the mailbox from address lists (Exchange for cloud mailboxes, `msExchHideFromAddressLists` in AD for synced ones)',
+  byDefault: false,
   needs: ['entra'],
+  // Exchange for cloud mailboxes, AD for synced ones: each only for the users it holds.
+  uses: ['exchange', 'ad'],
+  permissions: {
+    exchange: [['Exchange.ManageAsApp']],
+    remarks: { exchange: '+ Exchange Recipient Administrator role' },
+    ad: 'write `msExchHideFromAddressLists` (synced mailboxes)',
+    notes: 'Exchange Online (cloud mailboxes): Exchange.ManageAsApp; AD (synced mailboxes): write msExchHideFromAddressLists.',
+  },
+  reversible: true,
   async observe({ person, connectors }) {
     const user = person.entra;
-    if (!user) return { kind: 'skipped', reason: 'no Entra account' };
 
     if (user.onPremisesSyncEnabled) {
       // Exchange Online refuses this change on a synced mailbox: AD owns the attribute and the sync carries it over.
@@ -51,4 +61,4 @@ export const mailboxHide: Step = {
       },
     };
   },
-};
+});

@@ -1,15 +1,22 @@
 // mailbox-shared: converts the leaver's mailbox to a shared mailbox (which keeps its content without a licence).
 import { CommandLog, readMailbox } from './ps-commands.js';
-import type { Step } from './types.js';
+import { defineStep } from './define.js';
 
-export const mailboxShared: Step = {
+export const mailboxShared = defineStep({
   name: 'mailbox-shared',
+  description: 'converts the mailbox to a shared mailbox',
+  byDefault: false,
   needs: ['entra', 'exchange'],
+  permissions: {
+    exchange: [['Exchange.ManageAsApp']],
+    remarks: { exchange: '+ Exchange Recipient Administrator role' },
+    notes: 'Exchange Online: Exchange.ManageAsApp and the Exchange Recipient Administrator role for the app.',
+  },
+  reversible: true,
+  publishes: ['mailbox'],
   async observe({ person, connectors }) {
     const user = person.entra;
     const exchange = connectors.exchange;
-    if (!user) return { kind: 'skipped', reason: 'no Entra account' };
-    if (!exchange) return { kind: 'skipped', reason: 'Exchange Online not configured' };
 
     const commands = new CommandLog(exchange);
     const identity = user.userPrincipalName;
@@ -18,12 +25,13 @@ export const mailboxShared: Step = {
       return mailbox ? String(mailbox.RecipientTypeDetails ?? '') : undefined;
     };
     const type = await typeOf();
-    if (type === undefined) return { kind: 'skipped', reason: 'no mailbox' };
-    if (type === 'SharedMailbox') return { kind: 'unchanged', before: { recipientTypeDetails: type } };
+    if (type === undefined) return { kind: 'skipped', reason: 'no mailbox', facts: { mailbox: 'absent' } };
+    if (type === 'SharedMailbox') return { kind: 'unchanged', before: { recipientTypeDetails: type }, facts: { mailbox: 'shared' } };
     return {
       kind: 'change',
       before: { recipientTypeDetails: type },
       after: { recipientTypeDetails: 'SharedMailbox' },
+      facts: { mailbox: 'shared' },
       async apply() {
         await commands.invoke('Set-Mailbox', { Identity: identity, Type: 'Shared' }, {
           retry: async () => (await typeOf()) !== 'SharedMailbox',
@@ -32,4 +40,4 @@ export const mailboxShared: Step = {
       },
     };
   },
-};
+});

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { isGraphError, type GraphApi } from '../connectors/types.js';
 import { CommandLog } from './ps-commands.js';
-import type { Step } from './types.js';
+import { defineStep } from './define.js';
 
 /** The OneDrive site of a drive's webUrl (`…/personal/jdoe_contoso_com/Documents` → `…/personal/jdoe_contoso_com`). */
 export function oneDriveSiteUrl(webUrl: string): string {
@@ -39,9 +39,17 @@ async function siteAdmins(commands: CommandLog, site: string): Promise<string[]>
   return [...new Set(adminNames(output).map((name) => name.toLowerCase()))];
 }
 
-export const onedriveAccess: Step = {
+export const onedriveAccess = defineStep({
   name: 'onedrive-access',
+  description: "makes the delegate a site collection admin of the leaver's OneDrive",
+  byDefault: true,
   needs: ['entra', 'sharepoint'],
+  permissions: {
+    graph: [['Files.Read.All'], ['Files.ReadWrite.All'], ['Sites.Read.All'], ['Sites.ReadWrite.All']],
+    sharepoint: [['Sites.FullControl.All']],
+    notes: 'GET /users/{id}/drive for the OneDrive URL; SharePoint: Sites.FullControl.All (SharePoint API) for Set-PnPTenantSite.',
+  },
+  reversible: true,
   prepare({ people, connectors, shared }) {
     const { graph } = connectors;
     if (!graph || !connectors.sharepoint) return;
@@ -54,8 +62,6 @@ export const onedriveAccess: Step = {
     const user = person.entra;
     const graph = connectors.graph;
     const sharepoint = connectors.sharepoint;
-    if (!user || !graph) return { kind: 'skipped', reason: 'no Entra account' };
-    if (!sharepoint) return { kind: 'skipped', reason: 'SharePoint not configured' };
     const delegate = person.delegate.userPrincipalName;
     if (person.delegate.source === 'none' || !delegate) return { kind: 'skipped', reason: 'no delegate found' };
 
@@ -85,4 +91,4 @@ export const onedriveAccess: Step = {
       },
     };
   },
-};
+});

@@ -1,12 +1,18 @@
-// What a step is: one module that observes the current state, decides the change, and applies it.
+// What a step is: one module that declares what it needs and may do, observes the current state, decides the change, and applies it.
 import type { Connectors } from '../connectors/types.js';
-import type { Inputs } from '../inputs-types.js';
-import type { Person, RunInfo, StepName, StepResult } from '../model.js';
+import type { EntraInputs, Inputs } from '../inputs-types.js';
+import type { Person, RunInfo, StepName } from '../model.js';
 
 /** Facts computed once per run and shared by every user (e.g. the block group's id). */
 export interface RunShared {
   /** Computes a value once per run under `key` and hands the same promise to every caller. */
   once<T>(key: string, compute: () => Promise<T>): Promise<T>;
+}
+
+/** What a step tells the later steps of the same user, as data; each key is published by the step that declares it. */
+export interface Facts {
+  /** mailbox-shared: the leaver's mailbox once the step is through (converted, or shared already), or none at all. */
+  mailbox?: 'shared' | 'absent';
 }
 
 export interface StepContext {
@@ -16,24 +22,28 @@ export interface StepContext {
   run: RunInfo;
   /** The run's clock, fixed at its start. */
   now: Date;
-  /** Results of this user's earlier steps. */
-  earlier: ReadonlyMap<StepName, StepResult>;
+  /** What this user's earlier steps published. */
+  facts: Readonly<Facts>;
   shared: RunShared;
 }
 
-export type Decision =
+export type Decision<F extends Facts = Facts> =
   /** The target state holds already. */
-  | { kind: 'unchanged'; before?: Record<string, unknown>; reason?: string }
+  | { kind: 'unchanged'; before?: Record<string, unknown>; reason?: string; facts?: F }
   /** The step does not apply to this user (with the reason). */
-  | { kind: 'skipped'; reason: string }
+  | { kind: 'skipped'; reason: string; facts?: F }
   /** The step must not run for this user (a guard, e.g. licences on a user mailbox). */
   | { kind: 'blocked'; reason: string }
-  /** The change to make: shown as `planned` in plan mode, made by `apply` in apply mode. */
+  /**
+   * The change to make: shown as `planned` in plan mode, made by `apply` in apply mode. Its facts hold once the change
+   * is made, so they are published when it is planned or done, never when it failed.
+   */
   | {
       kind: 'change';
       before?: Record<string, unknown>;
       after?: Record<string, unknown>;
       apply: () => Promise<ApplyOutcome | void>;
+      facts?: F;
     };
 
 export interface ApplyOutcome {
@@ -46,6 +56,43 @@ export interface ApplyOutcome {
 /** Which account and connector a step needs; the engine skips the step with the reason when it is missing. */
 export type StepNeeds = 'ad' | 'entra' | 'exchange' | 'sharepoint';
 
+/**
+ * The application permissions a step needs, per API, as sets: the step works when the token holds every permission of
+ * ANY one set. The first set is the least privileged one and is what a missing permission is reported against.
+ */
+export interface StepPermissions {
+  /** Microsoft Graph. */
+  graph?: string[][];
+  /** The Office 365 Exchange Online API. */
+  exchange?: string[][];
+  /** The SharePoint API. */
+  sharepoint?: string[][];
+  /** What the README adds after the least privileged set of an API: a role the app needs as well, or why. */
+  remarks?: { graph?: string; exchange?: string; sharepoint?: string };
+  /** What the AD service account must be allowed to do. */
+  ad?: string;
+  /** The calls behind these permissions. */
+  notes: string;
+}
+
+/** What a step declares about itself: the step list derives the order, services, permissions and README tables from it. */
+export interface StepInfo {
+  name: string;
+  /** One line for the README's steps table (markdown). */
+  description: string;
+  /** Part of the `steps` input's default. */
+  byDefault: boolean;
+  /** What must be there for the step to apply; checked by the engine before `observe`. */
+  needs: readonly StepNeeds[];
+  /** What the step talks to when it is there (e.g. Exchange to confirm a mailbox is shared); opened for it too. */
+  uses?: readonly StepNeeds[];
+  permissions: StepPermissions;
+  /** Whether an undo can reverse its change from the record (the contract's Undo section). */
+  reversible: boolean;
+  /** The facts its decisions publish for later steps. */
+  publishes?: readonly (keyof Facts)[];
+}
+
 /** What `Step.prepare` sees: every user of the run who is not stopped by a guard. */
 export interface PrepareContext {
   people: readonly Person[];
@@ -54,12 +101,10 @@ export interface PrepareContext {
   shared: RunShared;
 }
 
-export interface Step {
+export interface Step extends StepInfo {
   name: StepName;
-  /** What must be there for the step to apply; checked by the engine before `observe`. */
-  needs: StepNeeds[];
   /** Earlier steps whose failure (or block) blocks this one. */
-  dependsOn?: StepName[];
+  dependsOn?: readonly StepName[];
   observe(context: StepContext): Promise<Decision>;
   /**
    * Starts, once and before any user, the reads that `observe` needs for every user, so that they go out together
@@ -67,4 +112,29 @@ export interface Step {
    * promises that never reject: `observe` turns a failed read into that user's failure.
    */
   prepare?(context: PrepareContext): void;
+}
+
+/** The connector each need names. */
+interface NeedConnector {
+  ad: 'ad';
+  entra: 'graph';
+  exchange: 'exchange';
+  sharepoint: 'sharepoint';
+}
+
+/** A step's context with what its needs name present: the account, the connector, and for Entra its inputs. */
+type NeededContext<N extends StepNeeds> = Omit<StepContext, 'person' | 'connectors' | 'inputs'> & {
+  person: Person & { [K in N & keyof Person]-?: NonNullable<Person[K]> };
+  connectors: Connectors & { [K in N as NeedConnector[K]]-?: NonNullable<Connectors[NeedConnector[K]]> };
+  inputs: Inputs & ('entra' extends N ? { entra: EntraInputs } : unknown);
+};
+
+/** The facts a step may publish: those it declares, and no other. */
+type Published<P extends keyof Facts> = { [K in keyof Facts]?: K extends P ? Facts[K] : never };
+
+/** A step as its module writes it: `observe` sees its needs as present and publishes only the facts it declares. */
+export interface StepDefinition<N extends StepNeeds, P extends keyof Facts> extends Omit<Step, 'needs' | 'publishes' | 'observe'> {
+  needs: readonly N[];
+  publishes?: readonly P[];
+  observe(context: NeededContext<N>): Promise<Decision<Published<P>>>;
 }

@@ -98,7 +98,7 @@ function contextFor(ad: AdDirectory, user: AdUser, reason?: string): StepContext
     connectors: { ad },
     run: { url: 'https://github.com/contoso/it-offboarding/actions/runs/4242', event: 'workflow_dispatch' },
     now: new Date('2026-11-25T10:00:00Z'),
-    earlier: new Map(),
+    facts: {},
     shared: { once: (_key, compute) => compute() },
   };
 }

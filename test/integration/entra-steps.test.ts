@@ -277,6 +277,14 @@ describe('licenses', () => {
       expect((await simUser('jdoe')).licenses.map((l) => l.skuId)).toEqual([SKU_E3]);
     });
 
+    it('takes "no mailbox" from mailbox-shared without asking Exchange again, and removes the licence', async () => {
+      const [nomail] = await run(['nomail'], [mailboxShared, licenses], { connectors: { exchange } });
+      expect(stepOf(nomail, 'mailbox-shared')).toMatchObject({ status: 'skipped', reason: 'no mailbox' });
+      expect(stepOf(nomail, 'licenses')).toMatchObject({ status: 'done', before: { directLicenses: [SKU_E3], mailbox: 'absent' } });
+      expect((await simUser('nomail')).licenses).toEqual([]);
+      expect((await control.log()).counts['exo.cmdlet.Get-EXOMailbox']).toBe(1);
+    });
+
     it('plans the licence removal when mailbox-shared plans the conversion', async () => {
       const [cloudy] = await run(['cloudy'], [mailboxShared, licenses], { mode: 'plan', connectors: { exchange } });
       expect(cloudy?.steps.map((s) => s.status)).toEqual(['planned', 'planned']);

@@ -77,7 +77,7 @@ function contextFor(person: Omit<Person, 'request'>, connectors: Connectors = { 
     connectors,
     run: { event: 'workflow_dispatch' },
     now: new Date(),
-    earlier: new Map(),
+    facts: {},
     shared: {
       once<T>(key: string, compute: () => Promise<T>): Promise<T> {
         if (!memo.has(key)) memo.set(key, compute());
@@ -198,6 +198,7 @@ describe('mailbox-shared and mailbox-hide', () => {
       kind: 'change',
       before: { recipientTypeDetails: 'UserMailbox' },
       after: { recipientTypeDetails: 'SharedMailbox' },
+      facts: { mailbox: 'shared' },
     });
     expect((await run(mailboxHide, context)).decision).toMatchObject({
       kind: 'change',
@@ -206,13 +207,13 @@ describe('mailbox-shared and mailbox-hide', () => {
     });
     const mailbox = (await state()).mailboxes.find((m) => m.userPrincipalName === 'chloe.nuage@contoso.test');
     expect(mailbox).toMatchObject({ recipientTypeDetails: 'SharedMailbox', hiddenFromAddressListsEnabled: true });
-    expect(await mailboxShared.observe(context)).toEqual({ kind: 'unchanged', before: { recipientTypeDetails: 'SharedMailbox' } });
+    expect(await mailboxShared.observe(context)).toEqual({ kind: 'unchanged', before: { recipientTypeDetails: 'SharedMailbox' }, facts: { mailbox: 'shared' } });
     expect(await mailboxHide.observe(context)).toEqual({ kind: 'unchanged', before: { hiddenFromAddressListsEnabled: true } });
   });
 
   it('are skipped for a leaver without a mailbox', async () => {
     const context = await leaver('nodrive', SALESVP);
-    expect(await mailboxShared.observe(context)).toEqual({ kind: 'skipped', reason: 'no mailbox' });
+    expect(await mailboxShared.observe(context)).toEqual({ kind: 'skipped', reason: 'no mailbox', facts: { mailbox: 'absent' } });
     expect(await mailboxHide.observe(context)).toEqual({ kind: 'skipped', reason: 'no mailbox' });
   });
 
@@ -252,7 +253,7 @@ describe('injection through the steps', () => {
       // A hostile leaver: no mailbox of that name.
       const hostileLeaver = contextFor({ entra: { ...jdoe, userPrincipalName: value, onPremisesSyncEnabled: false }, delegate: { userPrincipalName: SALESVP, source: 'csv' } });
       expect(await mailboxAccess.observe(hostileLeaver)).toEqual({ kind: 'skipped', reason: 'no mailbox' });
-      expect(await mailboxShared.observe(hostileLeaver)).toEqual({ kind: 'skipped', reason: 'no mailbox' });
+      expect(await mailboxShared.observe(hostileLeaver)).toEqual({ kind: 'skipped', reason: 'no mailbox', facts: { mailbox: 'absent' } });
       expect(await mailboxHide.observe(hostileLeaver)).toEqual({ kind: 'skipped', reason: 'no mailbox' });
     }
     expect(await state()).toEqual(before);

@@ -29,6 +29,9 @@ const person = (sam: string, extra: Partial<Person> = {}): Person => ({
   ...extra,
 });
 
+/** What a fake step declares besides its name and needs: the engine reads none of it. */
+const DECLARED = { description: 'a fake step', byDefault: false, permissions: { notes: '' }, reversible: false };
+
 /** A step whose decision comes from a function of the user, recording every observe and apply. */
 function fakeStep(
   name: StepName,
@@ -37,6 +40,7 @@ function fakeStep(
   dependsOn?: StepName[],
 ): Step {
   return {
+    ...DECLARED,
     name,
     needs: ['ad'],
     dependsOn,
@@ -173,6 +177,7 @@ describe('engine', () => {
     let inFlight = 0;
     let most = 0;
     const slow: Step = {
+      ...DECLARED,
       name: 'ad-disable',
       needs: [],
       async observe() {
@@ -191,6 +196,7 @@ describe('engine', () => {
   it('leaves the steps after a cancellation not started, and the cancelled record says they were not attempted', async () => {
     const controller = new AbortController();
     const cancelling: Step = {
+      ...DECLARED,
       name: 'ad-disable',
       needs: [],
       async observe() {

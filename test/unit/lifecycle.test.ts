@@ -11,6 +11,8 @@ import { CANCEL_GRACE_MS, startRunLifecycle, type Outcome } from '../../src/repo
 import { ResultsRecorder, type ResultsDocument } from '../../src/report/results.js';
 import type { Step } from '../../src/steps/types.js';
 
+const DECLARED = { description: 'a fake step', byDefault: false, permissions: { notes: '' }, reversible: false };
+
 const CANCELLED = 'not attempted: the run was cancelled';
 
 const request = (line: number, upn: string): Request => ({
@@ -122,6 +124,7 @@ describe('the run lifecycle', () => {
     let started: () => void = () => undefined;
     const stepStarted = new Promise<void>((resolve) => (started = resolve));
     const hung: Step = {
+      ...DECLARED,
       name: 'mailbox-access',
       needs: [],
       observe: () => {
@@ -129,7 +132,7 @@ describe('the run lifecycle', () => {
         return new Promise(() => undefined);
       },
     };
-    const later: Step = { name: 'ad-move', needs: [], observe: async () => ({ kind: 'unchanged' }) };
+    const later: Step = { ...DECLARED, name: 'ad-move', needs: [], observe: async () => ({ kind: 'unchanged' }) };
     const person: Person = { request: request(2, 'jdoe@contoso.test'), delegate: { source: 'none' } };
     void runEngine({
       people: [person],

@@ -1,7 +1,7 @@
-// The permission table covers every step, and the preflight names each missing permission with the steps needing it.
+// The permission table, derived from the steps, and the preflight naming each missing permission with the steps needing it.
 import { describe, expect, it } from 'vitest';
-import { STEP_ORDER } from '../../src/model.js';
-import { checkGraphPermissions, checkPermissions, PERMISSIONS } from '../../src/permissions.js';
+import { checkGraphPermissions, checkPermissions, permissionRows } from '../../src/permissions.js';
+import { STEPS } from '../../src/steps/index.js';
 
 const LEAST_FOR_DEFAULTS = [
   'User.Read.All',
@@ -11,22 +11,30 @@ const LEAST_FOR_DEFAULTS = [
   'Files.Read.All',
 ];
 
-describe('PERMISSIONS', () => {
-  it.each([...STEP_ORDER])('has exactly one row for the step %s', (step) => {
-    expect(PERMISSIONS.filter((row) => row.step === step)).toHaveLength(1);
+describe('the permission table', () => {
+  it('has a row for resolving people, which every run does, then one per step in their order', () => {
+    expect(permissionRows().map((row) => row.step)).toEqual(['resolve', ...STEPS.map((step) => step.name)]);
   });
 
-  it('has a row for resolving people, which every run does', () => {
-    expect(PERMISSIONS.filter((row) => row.step === 'resolve')).toHaveLength(1);
+  it.each(STEPS.map((step) => [step.name, step] as const))('says what %s needs on each API or in AD', (_name, step) => {
+    const { graph = [], exchange = [], sharepoint = [], ad } = step.permissions;
+    expect(graph.length + exchange.length + sharepoint.length > 0 || ad !== undefined).toBe(true);
+    for (const set of [...graph, ...exchange, ...sharepoint]) expect(set.length).toBeGreaterThan(0);
   });
 
-  it('lists no step that does not exist', () => {
-    const known = new Set<string>([...STEP_ORDER, 'resolve']);
-    expect(PERMISSIONS.map((row) => row.step).filter((step) => !known.has(step))).toEqual([]);
+  it('asks for a permission on each API the step needs or uses', () => {
+    for (const step of STEPS) {
+      const talksTo = (service: 'exchange' | 'sharepoint'): boolean => step.needs.includes(service) || (step.uses ?? []).includes(service);
+      expect({ step: step.name, exchange: talksTo('exchange'), sharepoint: talksTo('sharepoint') }).toEqual({
+        step: step.name,
+        exchange: (step.permissions.exchange ?? []).length > 0,
+        sharepoint: (step.permissions.sharepoint ?? []).length > 0,
+      });
+    }
   });
 
   it('names the least privileged permission first for the Entra steps', () => {
-    const first = (step: string): string[] | undefined => PERMISSIONS.find((r) => r.step === step)?.graph[0];
+    const first = (step: string): string[] | undefined => permissionRows().find((r) => r.step === step)?.graph?.[0];
     expect(first('entra-disable')).toEqual(['User.EnableDisableAccount.All', 'User.Read.All']);
     expect(first('entra-revoke')).toEqual(['User.RevokeSessions.All']);
     expect(first('entra-block')).toEqual(['GroupMember.ReadWrite.All']);

@@ -1,12 +1,12 @@
-// The README's reference tables are held to the code: inputs and outputs to action.yml, permissions to PERMISSIONS.
+// The README's reference tables are held to the code: inputs and outputs to action.yml, steps and permissions to the step list.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { marked, type Tokens } from 'marked';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { DEFAULT_STEPS, STEP_ORDER } from '../../src/model.js';
-import { PERMISSIONS } from '../../src/permissions.js';
+import { REGENERATE, TABLES, tableIn, type TableName } from '../../scripts/readme-tables.js';
 import { columnOf } from '../../src/sources/csv.js';
+import { STEP_ORDER } from '../../src/steps/index.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const README = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
@@ -52,29 +52,13 @@ describe('the README', () => {
     expect(tableAfter('Outputs').map((row) => nameOf(row[0]))).toEqual(Object.keys(ACTION.outputs));
   });
 
-  it('lists every step in the order they run, with the default ones marked', () => {
-    const rows = tableAfter('m365-offboard');
-    expect(rows.map((row) => nameOf(row[0]))).toEqual([...STEP_ORDER]);
-    expect(rows.filter((row) => row[1] === 'yes').map((row) => nameOf(row[0]))).toEqual(DEFAULT_STEPS);
+  it.each(Object.keys(TABLES) as TableName[])('holds the %s table exactly as the step list renders it', (name) => {
+    expect(tableIn(README, name), `README.md's ${name} table differs from the step list's: run \`${REGENERATE}\``).toBe(TABLES[name]());
   });
 
-  it('has a permissions row for resolve and for every step, and PERMISSIONS has one too', () => {
-    const expected = ['resolve', ...STEP_ORDER];
-    expect(tableAfter('2. Permissions per step').map((row) => nameOf(row[0]))).toEqual(expected);
-    expect(PERMISSIONS.map((row) => row.step)).toEqual(expected);
-  });
-
-  it('names, per step, the least privileged Graph, Exchange and SharePoint permissions of PERMISSIONS', () => {
-    for (const row of tableAfter('2. Permissions per step')) {
-      const step = nameOf(row[0]);
-      const permissions = PERMISSIONS.find((p) => p.step === step);
-      expect({ step, graph: codeIn(row[1]), exchange: codeIn(row[2]), sharepoint: codeIn(row[3]) }).toEqual({
-        step,
-        graph: permissions?.graph[0] ?? [],
-        exchange: permissions?.exchange?.[0] ?? [],
-        sharepoint: permissions?.sharepoint?.[0] ?? [],
-      });
-    }
+  it('shows the steps table under its title and the permissions table under its heading, one row per step', () => {
+    expect(tableAfter('m365-offboard').map((row) => nameOf(row[0]))).toEqual([...STEP_ORDER]);
+    expect(tableAfter('2. Permissions per step').map((row) => nameOf(row[0]))).toEqual(['resolve', ...STEP_ORDER]);
   });
 
   it('documents only CSV column names and aliases that the parser knows, each for its own column', () => {
