@@ -19,6 +19,9 @@ const ALL_STEPS =
   'ad-disable, ad-stamp, ad-groups, entra-disable, entra-block, entra-revoke, mailbox-access, onedrive-access, ' +
   'mailbox-shared, mailbox-hide, licenses, ad-move';
 
+/** An action run takes seconds alone, much longer on a loaded machine; the rerun scenario runs the action twice. */
+const TIMEOUT_MS = 600_000;
+
 const workspaces: string[] = [];
 
 /** A workspace holding the demo's CSVs where the example workflows keep them, or one given leavers CSV. */
@@ -91,42 +94,42 @@ afterAll(async () => {
 describe('the bundled action writes the same results files as before', () => {
   it('plans the demo CSV with the demo steps', async () => {
     compareWithGolden('demo-plan', await run(workspace(), { ...stackActionInputs(facts), mode: 'plan', steps: DEMO_STEPS }));
-  });
+  }, TIMEOUT_MS);
 
   it('applies the demo CSV with the demo steps', async () => {
     compareWithGolden('demo-apply', await run(workspace(), { ...stackActionInputs(facts), mode: 'apply', steps: DEMO_STEPS }));
-  });
+  }, TIMEOUT_MS);
 
   it('applies every step, optional ones included', async () => {
     const inputs = { ...stackActionInputs(facts), mode: 'apply', steps: ALL_STEPS, 'block-group': 'Offboarding Block' };
     compareWithGolden('all-steps-apply', await run(workspace(), inputs));
-  });
+  }, TIMEOUT_MS);
 
   it('applies the default steps again to leavers already offboarded', async () => {
     const dir = workspace();
     await run(dir, { ...stackActionInputs(facts), mode: 'apply' });
     compareWithGolden('default-steps-rerun', await run(dir, { ...stackActionInputs(facts), mode: 'apply' }));
-  });
+  }, TIMEOUT_MS);
 
   it('plans the lines of the users input of a manual run', async () => {
     const users = 'jsmith\r\nsean.obrien@contoso.test, 2026-11-01, cfo@contoso.test\n# a comment\n\n  chloe.nuage@contoso.test ,,\n';
     compareWithGolden('users-input-plan', await run(workspace(), { ...stackActionInputs(facts), mode: 'plan', users }));
-  });
+  }, TIMEOUT_MS);
 
   it('changes nothing when a row is bad', async () => {
     const leavers = 'userPrincipalName,effective\njdoe@contoso.test,2026-11-20\nsmith@contoso.test,03/04/2026\n';
     compareWithGolden('bad-row', await run(workspace(leavers), { ...stackActionInputs(facts), mode: 'apply' }));
-  });
+  }, TIMEOUT_MS);
 
   it('applies every step with only Microsoft 365 configured', async () => {
     const ad = ['ldap-url', 'ldap-bind-dn', 'ldap-password', 'ldap-base-dn', 'ldap-ca'];
     const inputs = { ...without(stackActionInputs(facts), ad), mode: 'apply', steps: ALL_STEPS, 'block-group': 'Offboarding Block' };
     compareWithGolden('cloud-only-apply', await run(workspace(), inputs));
-  });
+  }, TIMEOUT_MS);
 
   it('applies every step with only AD configured', async () => {
     const cloud = ['tenant-id', 'client-id', 'certificate', 'organization', 'sharepoint-admin-url', 'authority-host', 'graph-endpoint', 'pwsh'];
     const inputs = { ...without(stackActionInputs(facts), cloud), mode: 'apply', steps: ALL_STEPS, 'block-group': 'Offboarding Block' };
     compareWithGolden('ad-only-apply', await run(workspace(), inputs));
-  });
+  }, TIMEOUT_MS);
 });
