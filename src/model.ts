@@ -28,7 +28,7 @@ export const DEFAULT_STEPS: StepName[] = [
 export type StepStatus = 'planned' | 'done' | 'unchanged' | 'skipped' | 'failed' | 'blocked';
 
 /** Where a request came from: the CSV file (relative to the workspace) and its 1-based line. */
-export interface SourceRef {
+interface SourceRef {
   file: string;
   line: number;
 }

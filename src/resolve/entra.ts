@@ -4,7 +4,7 @@ import type { GraphApi } from '../connectors/types.js';
 import type { EntraUser, Identity, Stop } from '../model.js';
 
 /** The user properties the pipeline reads; `$select` keeps answers small. */
-export const USER_SELECT = [
+const USER_SELECT = [
   'id',
   'userPrincipalName',
   'mail',
@@ -44,7 +44,7 @@ const isNotFound = (error: unknown): boolean => error instanceof GraphError && e
 const roleMaps = new WeakMap<GraphApi, Promise<Map<string, string[]>>>();
 
 /** User id → display names of the directory roles the user holds (directly, or through a role-assignable group). */
-export function directoryRolesByUser(graph: GraphApi): Promise<Map<string, string[]>> {
+function directoryRolesByUser(graph: GraphApi): Promise<Map<string, string[]>> {
   let map = roleMaps.get(graph);
   if (!map) {
     map = loadDirectoryRoles(graph);
@@ -156,15 +156,6 @@ export async function findEntraUsers(graph: GraphApi, identities: Identity[]): P
   return found.map((users) => users.map((u) => toEntraUser(u, roles)));
 }
 
-/** Delegates by UPN (or mail, when no UPN matches): the one user found, or undefined when none or several match. */
-export async function findEntraUsersByUpn(graph: GraphApi, upns: string[]): Promise<(EntraUser | undefined)[]> {
-  const found = await findEntraUsers(
-    graph,
-    upns.map((upn) => ({ userPrincipalName: upn, mail: upn })),
-  );
-  return found.map((users) => (users.length === 1 ? users[0] : undefined));
-}
-
 /** Entra groups named in `protected`, with their members (nested groups followed), read once per run. */
 export interface ProtectedEntraGroup {
   id: string;
@@ -245,22 +236,4 @@ export function identityCheck(adSid: string, entraUser: EntraUser): Stop | undef
     code: 'identity-mismatch',
     reason: `the Entra user ${entraUser.userPrincipalName} is synced from SID ${sid}, but the AD account has SID ${adSid}: they are not the same person`,
   };
-}
-
-/**
- * The leaver's OneDrive site URL (`https://<t>-my.sharepoint.com/personal/<name>`), from Graph's drive webUrl without
- * its document library; undefined when the OneDrive is not provisioned.
- */
-export async function getOneDriveUrl(graph: GraphApi, userId: string): Promise<string | undefined> {
-  let drive: { webUrl?: string } | undefined;
-  try {
-    drive = await graph.call<{ webUrl?: string }>({ method: 'GET', url: `/users/${pathSegment(userId)}/drive?$select=webUrl` });
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
-  if (!drive?.webUrl) return undefined;
-  const url = new URL(drive.webUrl);
-  const match = /^\/personal\/[^/]+/.exec(url.pathname);
-  return match ? `${url.origin}${match[0]}` : drive.webUrl.replace(/\/[^/]*$/, '');
 }

@@ -8,9 +8,7 @@ import type { EntraUser } from '../../src/model.js';
 import {
   entraGuard,
   findEntraUsers,
-  findEntraUsersByUpn,
   findProtectedEntraGroups,
-  getOneDriveUrl,
   identityCheck,
 } from '../../src/resolve/entra.js';
 import { baseFixture, SKU_E3, SKU_EMS, type Fixture } from '../stack/fixture.js';
@@ -166,27 +164,6 @@ describe('findEntraUsers', () => {
   });
 });
 
-describe('findEntraUsersByUpn', () => {
-  it('finds delegates by UPN or mail, with whether they can still sign in', async () => {
-    const graph = graphApi();
-    const found = await findEntraUsersByUpn(graph, [
-      person('salesvp').userPrincipalName,
-      "sean.o'brien@contoso.test",
-      'rita.retired@contoso.test',
-      'ghost@contoso.test',
-    ]);
-    expect(found.map((u) => u?.userPrincipalName)).toEqual([
-      person('salesvp').userPrincipalName,
-      'sean.obrien@contoso.test',
-      'rita.retired@contoso.test',
-      undefined,
-    ]);
-    expect(found.map((u) => u?.accountEnabled)).toEqual([true, true, false, undefined]);
-    const log = await control.log();
-    expect(log.httpRequests.graph).toBeLessThanOrEqual(3);
-  });
-});
-
 describe('entraGuard', () => {
   it('blocks a directory role holder', async () => {
     const graph = graphApi();
@@ -248,19 +225,5 @@ describe('identityCheck', () => {
     const graph = graphApi();
     const cloudy = only(await findEntraUsers(graph, [{ userPrincipalName: person('cloudy').userPrincipalName }]));
     expect(identityCheck(loaded.sids.jdoe ?? '', cloudy)).toBeUndefined();
-  });
-});
-
-describe('getOneDriveUrl', () => {
-  it("returns the OneDrive site of a leaver, and nothing when it was never provisioned", async () => {
-    const graph = graphApi();
-    const [cloudy, nodrive] = (
-      await findEntraUsers(graph, [{ userPrincipalName: person('cloudy').userPrincipalName }, { userPrincipalName: person('nodrive').userPrincipalName }])
-    ).map((users) => users[0] as EntraUser);
-    const [cloudyUrl, nodriveUrl] = await Promise.all([getOneDriveUrl(graph, (cloudy as EntraUser).id), getOneDriveUrl(graph, (nodrive as EntraUser).id)]);
-    expect(cloudyUrl).toBe(`${fixture.tenant.oneDriveHost}/personal/chloe_nuage_contoso_test`);
-    expect(nodriveUrl).toBeUndefined();
-    const state = await control.state();
-    expect(state.sites.map((s) => s.url)).toContain(cloudyUrl);
   });
 });
