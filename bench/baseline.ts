@@ -31,7 +31,7 @@ export interface BaselineLeaver {
   managerMail: string;
 }
 
-export interface BaselineFailure {
+interface BaselineFailure {
   userPrincipalName: string;
   part: 'ad' | 'onedrive' | 'mailbox';
   message: string;

@@ -16,7 +16,7 @@ import { moduleImportMs, simulatorLatency } from './profile.js';
 const run = promisify(execFile);
 
 /** The delegate every generated leaver reports to (see makeTenant). */
-export const DELEGATE_KEY = 'boss';
+const DELEGATE_KEY = 'boss';
 
 /** A running stack prepared for measuring: latency set, slow stand-in modules, a counting pwsh. */
 export interface BenchSetup {
@@ -46,7 +46,7 @@ export interface BenchTenant {
 }
 
 /** Counts read from the simulator's request log, for one run. */
-export interface ServerCounts {
+interface ServerCounts {
   /** Entries per operation kind ($batch items under their own op). */
   ops: Record<string, number>;
   /** HTTP requests per resource (a $batch is one). */
@@ -54,7 +54,7 @@ export interface ServerCounts {
 }
 
 /** What the servers hold afterwards, for the leavers a run was given. */
-export interface StateCheck {
+interface StateCheck {
   adDisabled: number;
   mailboxFullAccess: number;
   onedriveAdmin: number;
@@ -145,7 +145,7 @@ export async function prepareBench(facts: StackFacts, options: { timeScale: numb
 }
 
 /** Sets the simulator's latency to this setup's scale (setups at other scales may share the stack). */
-export async function useLatency(setup: BenchSetup): Promise<void> {
+async function useLatency(setup: BenchSetup): Promise<void> {
   await setup.control.latency(simulatorLatency(), setup.timeScale);
 }
 
@@ -234,7 +234,7 @@ export async function loadLeavers(setup: BenchSetup, n: number, workspace?: stri
 }
 
 /** Puts both directories back to the tenant's freshly loaded state, with an empty request log. */
-export async function resetTenant(setup: BenchSetup, tenant: BenchTenant): Promise<void> {
+async function resetTenant(setup: BenchSetup, tenant: BenchTenant): Promise<void> {
   await loadLeavers(setup, tenant.n, tenant.workspace);
 }
 
@@ -244,7 +244,7 @@ async function serverCounts(setup: BenchSetup): Promise<ServerCounts> {
 }
 
 /** Reads AD and the simulator: how many of `leavers` are disabled, and have the delegate on mailbox and OneDrive. */
-export async function checkState(setup: BenchSetup, leavers: BaselineLeaver[], delegate: string): Promise<StateCheck> {
+async function checkState(setup: BenchSetup, leavers: BaselineLeaver[], delegate: string): Promise<StateCheck> {
   const client = new Client({ url: setup.facts.ldap.url, tlsOptions: { ca: [setup.facts.caPem] }, connectTimeout: 10_000, timeout: 120_000 });
   const disabled = new Set<string>();
   try {
@@ -284,7 +284,7 @@ function tally(values: string[]): Record<string, number> {
 }
 
 /** The action's inputs for the bench tenant: apply mode, default steps, every row, pointed at the stack. */
-export function actionInputs(setup: BenchSetup, tenant: BenchTenant, sessions: number): Record<string, string> {
+function actionInputs(setup: BenchSetup, tenant: BenchTenant, sessions: number): Record<string, string> {
   const { facts } = setup;
   return {
     mode: 'apply',

@@ -48,8 +48,6 @@ export const PROFILE = {
   },
 } as const satisfies Record<string, ProfileEntry>;
 
-export type ProfileName = keyof typeof PROFILE;
-
 /**
  * The simulator's latency per operation kind. It has one kind per service for all cmdlets, so every SharePoint cmdlet
  * pays `sharepointCmdlet`; Get-PnPTenantSite's own figure is documented but has nothing to apply to.
@@ -105,7 +103,7 @@ export const MINIMUM_PER_USER: Record<Service, { commands: string[]; ms: number 
 };
 
 /** Time for one session of a service to be ready: pwsh start (measured) + module import + connect (with its token). */
-export function sessionReadyMs(service: Service, pwshStartMs: number, timeScale: number): number {
+function sessionReadyMs(service: Service, pwshStartMs: number, timeScale: number): number {
   const profileMs =
     service === 'exchange'
       ? PROFILE.exchangeImport.ms + PROFILE.token.ms + PROFILE.exchangeConnect.ms

@@ -4,7 +4,7 @@ import { median } from './harness.js';
 import { baselinePerUserMs, lowerBoundMs, MINIMUM_PER_USER, moduleImportMs, operationMs, PROFILE, simulatorLatency, type Service } from './profile.js';
 
 /** Default steps that talk to Graph (entra-disable, entra-revoke, onedrive-access): the "per step" divisor. */
-export const GRAPH_STEPS = 3;
+const GRAPH_STEPS = 3;
 
 export interface MachineFacts {
   cpus: number;
@@ -92,7 +92,7 @@ export interface Row {
   };
 }
 
-export interface CountsLine {
+interface CountsLine {
   pwshProcesses: number;
   exoConnects: number;
   spoConnects: number;
@@ -155,7 +155,7 @@ function baselineCounts(run: BaselineMeasurement): CountsLine {
  * The profile's cost per leaver of what the action asked each service for, read from the server log and divided by N:
  * every operation of the service except one connect per session; a site connection also signs in (a token).
  */
-export function actionPerUserMs(run: ActionMeasurement): Record<Service, number> {
+function actionPerUserMs(run: ActionMeasurement): Record<Service, number> {
   const ops = run.server.ops;
   const cost = (service: 'exo' | 'spo'): number => {
     let total = 0;
@@ -169,7 +169,7 @@ export function actionPerUserMs(run: ActionMeasurement): Record<Service, number>
 }
 
 /** Baseline wall time for all N: measured, or the sample's time × N / sample. */
-export function baselineFullMs(run: BaselineMeasurement, n: number): number {
+function baselineFullMs(run: BaselineMeasurement, n: number): number {
   return run.n === n ? run.wallMs : (run.wallMs * n) / run.n;
 }
 
@@ -358,7 +358,7 @@ function duration(ms: number): string {
 }
 
 /** Each target with its measured value, met or missed (and by how much). */
-export function targets(report: BenchReport): string[] {
+function targets(report: BenchReport): string[] {
   const out: string[] = [];
   const rows = report.rows;
   const largest = Math.max(...rows.map((r) => r.n));

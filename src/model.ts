@@ -18,7 +18,7 @@ export type StepName =
 export type StepStatus = 'planned' | 'done' | 'unchanged' | 'skipped' | 'failed' | 'blocked';
 
 /** Where a request came from: the CSV file (relative to the workspace) and its 1-based line. */
-export interface SourceRef {
+interface SourceRef {
   file: string;
   line: number;
 }

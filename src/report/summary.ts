@@ -17,7 +17,7 @@ export interface SummaryInput {
   runUrl?: string;
 }
 
-export const MARK: Record<StepStatus, string> = {
+const MARK: Record<StepStatus, string> = {
   done: '✅',
   planned: '📝',
   unchanged: '➖',

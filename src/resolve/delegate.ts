@@ -17,7 +17,7 @@ interface Candidate {
   manager?: () => Promise<Candidate | undefined>;
 }
 
-export interface DelegateDirectories {
+interface DelegateDirectories {
   ad?: AdDirectory;
   graph?: GraphApi;
 }
@@ -32,7 +32,7 @@ export interface DelegateOptions {
 const lower = (values: (string | undefined)[]): string[] =>
   values.filter((v): v is string => typeof v === 'string' && v.length > 0).map((v) => v.toLowerCase());
 
-export function personKeys(person: Person): string[] {
+function personKeys(person: Person): string[] {
   const { identity } = person.request;
   return lower([
     identity.userPrincipalName,

@@ -15,7 +15,7 @@ export interface ResolveOptions {
 }
 
 /** The one identity used to look a request up in Entra ID: the most specific column the request has. */
-export function entraLookupIdentity(identity: Identity, ad?: AdUser): Identity | undefined {
+function entraLookupIdentity(identity: Identity, ad?: AdUser): Identity | undefined {
   if (identity.objectId) return { objectId: identity.objectId };
   if (identity.userPrincipalName) return { userPrincipalName: identity.userPrincipalName };
   if (identity.mail) return { mail: identity.mail };
@@ -37,7 +37,7 @@ const bareSam = (sam: string): string => sam.slice(sam.lastIndexOf('\\') + 1);
  * differ from the on-premises one. Without that proof, the two accounts are linked only by the row, so each must
  * fit every column it carries a value for: otherwise one person's AD account and another's Entra account are acted on.
  */
-export function identityConflict(identity: Identity, ad?: AdUser, entra?: EntraUser, sameSid = false): Stop | undefined {
+function identityConflict(identity: Identity, ad?: AdUser, entra?: EntraUser, sameSid = false): Stop | undefined {
   const checks: [keyof Identity, [string, string | undefined][], (a: string, b: string) => boolean][] = [
     ['userPrincipalName', [['AD', ad?.userPrincipalName], ['Entra', entra?.userPrincipalName]], same],
     ['mail', [['AD', ad?.mail], ['Entra', entra?.mail]], same],

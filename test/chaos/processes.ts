@@ -27,7 +27,7 @@ function describe(pid: number): ProcessInfo | undefined {
   return { pid, parent: Number(fields[1]), startTicks: Number(fields[19]), command: cmdline.split('\0').join(' ').trim() };
 }
 
-export function processes(): ProcessInfo[] {
+function processes(): ProcessInfo[] {
   return readdirSync('/proc')
     .filter((name) => /^\d+$/.test(name))
     .map((name) => describe(Number(name)))

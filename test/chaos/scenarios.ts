@@ -18,7 +18,7 @@ export const LEAVERS = 15;
 /** The delegate of every leaver (makeTenant's manager). */
 const DELEGATE_KEY = 'boss';
 /** The default steps plus ad-move, which is the last AD change: AD is written at the start and at the end of each user. */
-export const STEPS: StepName[] = ['ad-disable', 'entra-disable', 'entra-revoke', 'mailbox-access', 'onedrive-access', 'ad-move'];
+const STEPS: StepName[] = ['ad-disable', 'entra-disable', 'entra-revoke', 'mailbox-access', 'onedrive-access', 'ad-move'];
 /** Per-cmdlet latency while a fault is injected mid-run: the run lasts long enough for "mid-run" to mean something. */
 const SLOW_CMDLETS: LatencyProfile = { 'exo.cmdlet': 150, 'spo.cmdlet': 150 };
 /** The action's PowerShell command timeout in the hang scenario (env OFFBOARD_POWERSHELL_TIMEOUT_SECONDS). */
@@ -39,7 +39,7 @@ export interface ChaosStack {
 }
 
 /** What a fault is expected to do to the run. */
-export type Expectation =
+type Expectation =
   /** Transient: every user completes, the run is `completed`. */
   | { kind: 'transient' }
   /** Hard: `affected` users fail with an error that matches `error`, every other user completes. */
@@ -50,7 +50,7 @@ export type Expectation =
   | { kind: 'stopped-before-changes'; error: RegExp };
 
 /** The results file as the contract writes it (only what the checks read). */
-export interface ResultsDocument {
+interface ResultsDocument {
   version: number;
   mode: string;
   outcome: string;
@@ -75,7 +75,7 @@ interface ResultStep {
 }
 
 /** What a scenario's injector can reach while the action runs. */
-export interface RunContext {
+interface RunContext {
   stack: ChaosStack;
   control: SimulatorControl;
   resultsPath: string;
@@ -479,7 +479,7 @@ const COMPLETE = new Set(['done', 'unchanged', 'skipped']);
 const upnOf = (user: ResultUser): string => String(user.request.userPrincipalName ?? '').toLowerCase();
 
 /** The record is valid and complete: every selected user once, every enabled step with a contract status. */
-export function recordProblems(results: ResultsDocument | undefined, tenant: Tenant): string[] {
+function recordProblems(results: ResultsDocument | undefined, tenant: Tenant): string[] {
   if (!results) return ['the results file is missing or not valid JSON'];
   const problems: string[] = [];
   if (results.version !== 1) problems.push(`version is ${results.version}`);

@@ -37,7 +37,7 @@ export interface ResultsFile {
 }
 
 /** Parses a GITHUB_OUTPUT file (`name<<delimiter` blocks written by @actions/core). */
-export function parseOutputs(text: string): Record<string, string> {
+function parseOutputs(text: string): Record<string, string> {
   const outputs: Record<string, string> = {};
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {

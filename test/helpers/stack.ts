@@ -35,6 +35,6 @@ export function stackLdapInputs(facts: StackFacts = stackFacts()): LdapInputs {
 }
 
 export type { StackFacts } from '../stack/stack.js';
-export { ldapAdmin, loadStackTenant, OFFBOARD_CLIENT_ID } from '../stack/stack.js';
-export { escapeRdnValue, loadTenant, sidToString, type LdapAdminFacts, type LoadedTenant } from '../stack/samba.js';
+export { loadStackTenant } from '../stack/stack.js';
+export { type LdapAdminFacts, type LoadedTenant } from '../stack/samba.js';
 export { SimulatorControl } from '../stack/simulator/control-client.js';

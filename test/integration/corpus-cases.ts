@@ -1,13 +1,13 @@
 // The adversarial input corpus as data: each case's CSV (or users input) and the exact outcome the action must reach.
 import { baseFixture, type Fixture } from '../stack/fixture.js';
 
-export type StepStatus = 'planned' | 'done' | 'unchanged' | 'skipped' | 'failed' | 'blocked';
-export type DelegateSource = 'csv' | 'roster' | 'ad-manager' | 'entra-manager' | 'default' | 'none';
+type StepStatus = 'planned' | 'done' | 'unchanged' | 'skipped' | 'failed' | 'blocked';
+type DelegateSource = 'csv' | 'roster' | 'ad-manager' | 'entra-manager' | 'default' | 'none';
 
 /** The tenant a case runs against: the base fixture or a variant that adds the people the case needs. */
 export type FixtureVariant = 'base' | 'shell-names' | 'manager-cycle' | 'foreign-sid';
 
-export interface ExpectedUser {
+interface ExpectedUser {
   /** Line of the row in its file (or in the users input). */
   line: number;
   status: StepStatus;
@@ -53,7 +53,7 @@ export const DEFAULT_STEPS = ['ad-disable', 'entra-disable', 'entra-revoke', 'ma
 
 const all = (status: StepStatus, count = DEFAULT_STEPS.length): StepStatus[] => Array.from({ length: count }, () => status);
 /** Every step blocked: a guard or a failed resolution stopped the user before anything ran. */
-export const STOPPED = all('blocked');
+const STOPPED = all('blocked');
 /** A hybrid leaver with a delegate: the Entra account follows AD, so entra-disable is skipped. */
 const HYBRID_DONE: StepStatus[] = ['done', 'skipped', 'done', 'done', 'done'];
 const HYBRID_NO_DELEGATE: StepStatus[] = ['done', 'skipped', 'done', 'skipped', 'skipped'];
@@ -63,10 +63,10 @@ const blocked = (code: string, line = 2): ExpectedUser => ({ line, status: 'bloc
 const conflict = (line = 2): ExpectedUser => ({ line, status: 'failed', code: 'identity-conflict', steps: STOPPED });
 
 /** Graph's encoding of a path segment (encodeURIComponent, plus the characters it leaves alone that OData reads). */
-export const segment = (value: string): string =>
+const segment = (value: string): string =>
   encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 /** `$filter=<property> eq '<value>'` as the contract encodes it: quotes doubled, then encodeURIComponent. */
-export const filterSent = (property: string, value: string): string =>
+const filterSent = (property: string, value: string): string =>
   `$filter=${encodeURIComponent(`${property} eq '${value.replace(/'/g, "''")}'`)}`;
 
 const UPN_PAYLOAD_DELEGATE = "x';Remove-Mailbox$(whoami)`#>@contoso.test";

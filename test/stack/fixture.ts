@@ -1,6 +1,6 @@
 // The people of the test tenant, shared by the Samba DC and the Microsoft 365 simulator.
 
-export interface FixtureCloud {
+interface FixtureCloud {
   /** Synced from AD (hybrid). Default: true when the person has `sam`. */
   synced?: boolean;
   accountEnabled?: boolean;

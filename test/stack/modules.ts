@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 const SOURCE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'modules');
 
-export const STAND_IN_MODULES = ['ExchangeOnlineManagement', 'PnP.PowerShell'] as const;
+const STAND_IN_MODULES = ['ExchangeOnlineManagement', 'PnP.PowerShell'] as const;
 
 export interface StandInOptions {
   /** `https://localhost:<port>` of the simulator. */

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 
 /** Pinned: a later 7.x may need a newer .NET than the machine has. */
-export const PWSH_VERSION = '7.6.9';
+const PWSH_VERSION = '7.6.9';
 
 function executable(file: string): boolean {
   try {

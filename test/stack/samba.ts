@@ -22,7 +22,7 @@ export interface LdapAdminFacts {
 }
 
 /** The account the action binds as, with only the rights the AD steps need. */
-export interface ServiceAccount {
+interface ServiceAccount {
   dn: string;
   samAccountName: string;
   userPrincipalName: string;
@@ -92,7 +92,7 @@ const GUID = {
 const TREE_DELETE = '1.2.840.113556.1.4.805';
 
 /** RFC 4514 escaping of one attribute value in a DN. The backslash is hex-escaped so that no `\\,` pair appears. */
-export function escapeRdnValue(value: string): string {
+function escapeRdnValue(value: string): string {
   const chars = Array.from(value);
   return chars
     .map((char, index) => {
@@ -107,7 +107,7 @@ export function escapeRdnValue(value: string): string {
 }
 
 /** `S-1-5-21-…` from the binary objectSid. */
-export function sidToString(sid: Buffer): string {
+function sidToString(sid: Buffer): string {
   const count = sid.readUInt8(1);
   const authority = sid.readUIntBE(2, 6);
   const parts = [`S-${sid.readUInt8(0)}-${authority}`];

@@ -12,7 +12,7 @@ import { startSimulator, type Simulator } from './simulator/index.js';
 import { createAppCertificate, createTestCa, issueServerCertificate } from './tls.js';
 
 /** The app registration the action signs in as. Fixed, so that logs and fixtures can name it. */
-export const OFFBOARD_CLIENT_ID = '6b1f3c0e-2a7d-4e59-9c1b-8d4f0a3e5b27';
+const OFFBOARD_CLIENT_ID = '6b1f3c0e-2a7d-4e59-9c1b-8d4f0a3e5b27';
 
 /** Application permissions an administrator grants the offboarding app (admin consent). */
 export const OFFBOARD_ROLES = [
@@ -88,7 +88,7 @@ export interface StackOptions {
 }
 
 /** A stack part that failed to start, named so that the run's failure says which. */
-export class StackStartError extends Error {
+class StackStartError extends Error {
   constructor(
     readonly part: string,
     reason: unknown,

@@ -61,7 +61,7 @@ export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   });
 
 /** The latency kind an operation belongs to. */
-export function kindOf(op: string): LatencyKind | undefined {
+function kindOf(op: string): LatencyKind | undefined {
   if (op === 'token') return 'token';
   if (op === 'graph.batch') return 'graph.batch';
   if (op.startsWith('graph.get.') || op.startsWith('graph.list.')) return 'graph.read';

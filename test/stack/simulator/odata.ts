@@ -1,6 +1,6 @@
 // OData $filter parsing and evaluation for the subset Microsoft Graph's directory supports, with Graph's errors.
 
-export type Literal = string | number | boolean | null;
+type Literal = string | number | boolean | null;
 
 export type FilterNode =
   | { type: 'and' | 'or'; left: FilterNode; right: FilterNode }

@@ -295,7 +295,7 @@ export class Tenant {
   }
 }
 
-export function siteKey(url: string): string {
+function siteKey(url: string): string {
   return lower(url.trim()).replace(/\/+$/, '');
 }
 

@@ -116,7 +116,7 @@ export interface LogSnapshot {
   httpRequests: Record<Resource, number>;
 }
 
-export interface SimLicenseState {
+interface SimLicenseState {
   skuId: string;
   /** Group id when inherited from a group; null when directly assigned. */
   assignedByGroup: string | null;
