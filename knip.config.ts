@@ -24,17 +24,6 @@ const config: KnipConfig = {
     'duplicates',
     'cycles',
   ],
-  // Known findings, to be cleared with the changes that rework these files; the check must pass without this block.
-  ignoreDependencies: ['p-limit', 'p-retry'],
-  ignoreIssues: {
-    'src/connectors/{auth,graph,ldap,powershell}.ts': ['exports'],
-    'src/engine.ts': ['exports'],
-    'src/inputs.ts': ['exports', 'types'],
-    'src/sources/{csv,dates}.ts': ['exports'],
-    'src/sources/select.ts': ['types'],
-    'src/steps/{ad-stamp,index,ps-commands}.ts': ['exports'],
-    'src/steps/types.ts': ['types'],
-  },
 };
 
 export default config;

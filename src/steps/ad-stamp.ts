@@ -22,7 +22,7 @@ function truncate(text: string, max: number): string {
   return out;
 }
 
-export function stampFor(context: Pick<StepContext, 'now' | 'run' | 'inputs'>, reason: string | undefined): string {
+function stampFor(context: Pick<StepContext, 'now' | 'run' | 'inputs'>, reason: string | undefined): string {
   const by = context.run.url ?? 'GitHub Actions';
   const text = `Offboarded ${runDate(context.now, context.inputs.timeZone)} by ${by}${reason ? ` — ${reason}` : ''}`;
   return truncate(text, MAX_DESCRIPTION);

@@ -94,7 +94,7 @@ export interface StepInfo {
 }
 
 /** What `Step.prepare` sees: every user of the run who is not stopped by a guard. */
-export interface PrepareContext {
+interface PrepareContext {
   people: readonly Person[];
   inputs: Inputs;
   connectors: Connectors;
