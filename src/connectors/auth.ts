@@ -4,6 +4,7 @@ import { createHash, createPrivateKey, X509Certificate, type KeyObject } from 'n
 import pRetry from 'p-retry';
 import { z } from 'zod';
 import type { EntraInputs } from '../inputs-types.js';
+import { toIso } from '../util/time.js';
 import { environmentFor, MICROSOFT_AUTHORITY_HOSTS } from './clouds.js';
 
 export interface AppCertificate {
@@ -110,11 +111,11 @@ export function parseCertificate(pem: string, password?: string, now: Date = new
   const notBefore = new Date(certificate.validFrom);
   if (notAfter.getTime() <= now.getTime()) {
     throw new Error(
-      `The app certificate (${certificate.subject.replace(/\n/g, ', ')}) expired on ${notAfter.toISOString()}: create a new one, upload it to the app registration and update the certificate secret.`,
+      `The app certificate (${certificate.subject.replace(/\n/g, ', ')}) expired on ${toIso(notAfter)}: create a new one, upload it to the app registration and update the certificate secret.`,
     );
   }
   if (notBefore.getTime() > now.getTime()) {
-    throw new Error(`The app certificate is not valid before ${notBefore.toISOString()}: check the runner's clock or the certificate.`);
+    throw new Error(`The app certificate is not valid before ${toIso(notBefore)}: check the runner's clock or the certificate.`);
   }
   return {
     certPem: certificate.toString(),

@@ -29,23 +29,16 @@ export async function openPowerShell(inputs: Inputs, certificate: AppCertificate
   opening.preflight.push(...lines);
   const ready = lines.every((line) => line.ok);
   const common = { pwsh: inputs.pwsh, sessions: inputs.powershellSessions, commandTimeoutMs: commandTimeoutMs() };
-  if (ready && services.includes('exchange') && entra.organization) {
-    const exchange = createPowerShellService({
-      ...common,
-      service: 'exchange',
-      connect: exchangeConnectParameters(inputs, certificate),
-    });
-    opening.connectors.exchange = exchange;
-    opening.closers.push(() => exchange.close());
-  }
-  if (ready && services.includes('sharepoint') && entra.sharepointAdminUrl) {
-    const sharepoint = createPowerShellService({
-      ...common,
-      service: 'sharepoint',
-      connect: sharepointConnectParameters(inputs, certificate),
-    });
-    opening.connectors.sharepoint = sharepoint;
-    opening.closers.push(() => sharepoint.close());
+  const connectParameters = {
+    exchange: entra.organization ? exchangeConnectParameters : undefined,
+    sharepoint: entra.sharepointAdminUrl ? sharepointConnectParameters : undefined,
+  };
+  for (const service of services) {
+    const parameters = connectParameters[service];
+    if (!ready || !parameters) continue;
+    const pool = createPowerShellService({ ...common, service, connect: parameters(inputs, certificate) });
+    opening.connectors[service] = pool;
+    opening.closers.push(() => pool.close());
   }
   if (services.includes('exchange') && !entra.organization) {
     opening.preflight.push({
