@@ -75,7 +75,7 @@ export function workerProcesses(psModulePath?: string): { pid: number; args: str
     .filter((p) => psModulePath === undefined || environment(p.pid).split('\0').includes(`PSModulePath=${psModulePath}`));
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits until `check` holds, polling; fails with `what` after `timeoutMs`. */
 export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {

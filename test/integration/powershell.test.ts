@@ -12,7 +12,7 @@ import { installStandInModules } from '../stack/modules.js';
 import { SimulatorControl } from '../stack/simulator/control-client.js';
 import { loadStackTenant } from '../stack/stack.js';
 import { createTestCa } from '../stack/tls.js';
-import { INJECTION_CORPUS, psService, sleep, waitFor, workerProcesses } from './powershell-helpers.js';
+import { INJECTION_CORPUS, psService, waitFor, workerProcesses } from './powershell-helpers.js';
 
 const facts = inject('stack');
 const control = new SimulatorControl(facts.simulator.url);
@@ -263,10 +263,9 @@ describe('Exchange Online sessions', () => {
   it('treats the end of the started process as the end of its session, even when a child of it lives on', async () => {
     // The command timeout is far away: without noticing the exit, the read would wait for it and this test time out.
     const exchange = service(facts, 'exchange', { sessions: 1, commandTimeoutMs: 600_000 });
-    await control.latency({ 'exo.cmdlet': 1500 }, 1);
+    await control.faults({ hang: { ops: ['exo.cmdlet.Get-EXOMailbox'], ms: 1500 } });
     const read = exchange.invoke('Get-EXOMailbox', { Identity: JDOE }, { retry: 'read' });
-    await waitFor('the connected session', () => exchange.stats.connects === 1);
-    await sleep(300);
+    await control.waitForHeld('exo.cmdlet.Get-EXOMailbox');
     const [leader] = workerProcesses(facts.psModulePath);
     process.kill(leader.pid, 'SIGKILL'); // the process itself, not its group
     const result = await read;
@@ -281,13 +280,12 @@ describe('Exchange Online sessions', () => {
     await control.faults({ hang: { ops: ['exo.cmdlet.Set-Mailbox'], ms: 3000 } });
     const exchange = service(facts, 'exchange', { sessions: 1 });
     const recheck = async (): Promise<boolean> => {
-      await sleep(2500);
+      await waitFor('the held write to land', async () => ((await control.log()).counts['exo.cmdlet.Set-Mailbox'] ?? 0) === 1);
       const { output } = await exchange.invoke('Get-EXOMailbox', { Identity: CLOUDY }, { retry: 'read' });
       return (output[0] as { RecipientTypeDetails: string }).RecipientTypeDetails !== 'SharedMailbox';
     };
     const write = exchange.invoke('Set-Mailbox', { Identity: CLOUDY, Type: 'Shared' }, { retry: recheck });
-    await waitFor('the connected session', () => exchange.stats.connects === 1);
-    await sleep(1000);
+    await control.waitForHeld('exo.cmdlet.Set-Mailbox');
     process.kill(-workerProcesses(facts.psModulePath)[0].pid, 'SIGKILL');
     const result = await write;
     expect(result.retried).toBeUndefined();
@@ -298,16 +296,16 @@ describe('Exchange Online sessions', () => {
   });
 
   it('reruns a write after a lost session when a fresh read shows it missing, and marks it retried', async () => {
-    // Held long enough that the fresh read (in a new session) comes before the first write lands.
-    await control.faults({ hang: { ops: ['exo.cmdlet.Set-Mailbox'], ms: 6000 } });
+    // Held long enough that the fresh read (in a new session, which may take seconds to connect on a busy machine)
+    // comes before the first write lands.
+    await control.faults({ hang: { ops: ['exo.cmdlet.Set-Mailbox'], ms: 15_000 } });
     const exchange = service(facts, 'exchange', { sessions: 1 });
     const recheck = async (): Promise<boolean> => {
       const { output } = await exchange.invoke('Get-EXOMailbox', { Identity: CLOUDY }, { retry: 'read' });
       return (output[0] as { HiddenFromAddressListsEnabled: boolean }).HiddenFromAddressListsEnabled !== true;
     };
     const write = exchange.invoke('Set-Mailbox', { Identity: CLOUDY, HiddenFromAddressListsEnabled: true }, { retry: recheck });
-    await waitFor('the connected session', () => exchange.stats.connects === 1);
-    await sleep(500);
+    await control.waitForHeld('exo.cmdlet.Set-Mailbox');
     process.kill(-workerProcesses(facts.psModulePath)[0].pid, 'SIGKILL');
     const result = await write;
     expect(result.retried).toBe(true);
@@ -319,8 +317,7 @@ describe('Exchange Online sessions', () => {
     await control.faults({ hang: { ops: ['exo.cmdlet.Get-EXOMailbox'], ms: 3000 } });
     const exchange = service(facts, 'exchange', { sessions: 1 });
     const read = exchange.invoke('Get-EXOMailbox', { Identity: JDOE });
-    await waitFor('the connected session', () => exchange.stats.connects === 1);
-    await sleep(300);
+    await control.waitForHeld('exo.cmdlet.Get-EXOMailbox');
     process.kill(-workerProcesses(facts.psModulePath)[0].pid, 'SIGKILL');
     await expect(read).rejects.toThrow(/The PowerShell session running Get-EXOMailbox exited on SIGKILL/);
     expect(exchange.stats.retries).toBe(0);

@@ -16,7 +16,7 @@ import { SimulatorControl } from '../stack/simulator/control-client.js';
 import type { SimUserState } from '../stack/simulator/types.js';
 import { loadStackTenant } from '../stack/stack.js';
 import { stackLdapInputs } from '../helpers/stack.js';
-import { entraInputs, INJECTION_CORPUS, psService, sleep, workerProcesses } from './powershell-helpers.js';
+import { entraInputs, INJECTION_CORPUS, psService, workerProcesses } from './powershell-helpers.js';
 
 const facts = inject('stack');
 const control = new SimulatorControl(facts.simulator.url);
@@ -173,10 +173,11 @@ describe('mailbox-access and onedrive-access', () => {
       expect(decision.kind).toBe('change');
       if (decision.kind !== 'change') return;
       const [session] = workerProcesses(facts.psModulePath).filter((p) => !others.has(p.pid));
-      // The simulator holds the grant 6 s; the session dies first, and a fresh read (in a new session) finds no grant yet.
-      await control.faults({ hang: { ops: ['exo.cmdlet.Add-MailboxPermission'], ms: 6000 } });
+      // The simulator holds the grant 15 s; the session dies while it is held, and a fresh read (in a new session, which
+      // may take seconds to connect on a busy machine) finds no grant yet.
+      await control.faults({ hang: { ops: ['exo.cmdlet.Add-MailboxPermission'], ms: 15_000 } });
       const applying = decision.apply();
-      await sleep(700);
+      await control.waitForHeld('exo.cmdlet.Add-MailboxPermission');
       process.kill(-session.pid, 'SIGKILL');
       const outcome = await applying;
       expect(outcome).toEqual({ retried: ['Add-MailboxPermission'] });

@@ -1,6 +1,6 @@
 // A typed client for the simulator's control API, for tests in other processes (the CA is trusted by the caller).
 import type { Fixture } from '../fixture.js';
-import type { FaultConfig, LatencyProfile, LogEntry, SimState, SimulatorApp } from './types.js';
+import type { FaultConfig, LatencyProfile, LogSnapshot, SimState, SimulatorApp } from './types.js';
 
 export class SimulatorControl {
   constructor(private readonly url: string) {}
@@ -29,8 +29,17 @@ export class SimulatorControl {
     return (await this.call('GET', 'state')) as SimState; // the server sends a SimState
   }
 
-  async log(): Promise<{ entries: LogEntry[]; counts: Record<string, number>; httpRequests: Record<string, number> }> {
-    return (await this.call('GET', 'log')) as { entries: LogEntry[]; counts: Record<string, number>; httpRequests: Record<string, number> }; // the server sends a LogSnapshot
+  async log(): Promise<LogSnapshot> {
+    return (await this.call('GET', 'log')) as LogSnapshot;
+  }
+
+  /** Waits until the simulator holds a request of `op` under a timed hang fault: the call is then in flight. */
+  async waitForHeld(op: string, timeoutMs = 60_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (((await this.log()).held[op] ?? 0) === 0) {
+      if (Date.now() > until) throw new Error(`timed out waiting for the simulator to hold ${op}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 
   async clearLog(): Promise<void> {

@@ -203,6 +203,12 @@ export class Latency {
 export class RequestLog {
   private entries: LogEntry[] = [];
   private http: Record<Resource, number> = { entra: 0, graph: 0, exchange: 0, sharepoint: 0 };
+  private held: Record<string, number> = {};
+
+  /** A request a timed hang holds from now: logged when it arrives, while its entry is added only when it ends. */
+  hold(op: string): void {
+    this.held[op] = (this.held[op] ?? 0) + 1;
+  }
 
   add(entry: LogEntry, httpRequest: boolean): void {
     this.entries.push(entry);
@@ -216,12 +222,13 @@ export class RequestLog {
   snapshot(): LogSnapshot {
     const counts: Record<string, number> = {};
     for (const e of this.entries) counts[e.op] = (counts[e.op] ?? 0) + 1;
-    return { entries: this.list(), counts, httpRequests: { ...this.http } };
+    return { entries: this.list(), counts, httpRequests: { ...this.http }, held: { ...this.held } };
   }
 
   clear(): void {
     this.entries = [];
     this.http = { entra: 0, graph: 0, exchange: 0, sharepoint: 0 };
+    this.held = {};
   }
 }
 

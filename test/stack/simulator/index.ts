@@ -165,6 +165,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
         res.destroy();
         return;
       }
+      env.log.hold(routed.op);
       await sleep(decision.ms, closer.signal);
     } else if (decision) {
       const reply = routed.faultReply?.(decision.kind, decision.retryAfter)

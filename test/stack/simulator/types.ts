@@ -114,6 +114,8 @@ export interface LogSnapshot {
   counts: Record<string, number>;
   /** HTTP requests per resource ($batch items not counted: one $batch is one request). */
   httpRequests: Record<Resource, number>;
+  /** Requests a timed hang fault has started to hold, per operation: a test can wait for a call to be in flight. */
+  held: Record<string, number>;
 }
 
 interface SimLicenseState {
