@@ -89618,6 +89618,7 @@ function graphScope(entra) {
 
 
 
+
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
 function pemBlocks(pem) {
     return [...pem.matchAll(PEM_BLOCK)].map((m) => ({ label: m[1] ?? '', text: m[0] }));
@@ -89687,10 +89688,10 @@ function parseCertificate(pem, password, now = new Date()) {
     const notAfter = new Date(certificate.validTo);
     const notBefore = new Date(certificate.validFrom);
     if (notAfter.getTime() <= now.getTime()) {
-        throw new Error(`The app certificate (${certificate.subject.replace(/\n/g, ', ')}) expired on ${notAfter.toISOString()}: create a new one, upload it to the app registration and update the certificate secret.`);
+        throw new Error(`The app certificate (${certificate.subject.replace(/\n/g, ', ')}) expired on ${toIso(notAfter)}: create a new one, upload it to the app registration and update the certificate secret.`);
     }
     if (notBefore.getTime() > now.getTime()) {
-        throw new Error(`The app certificate is not valid before ${notBefore.toISOString()}: check the runner's clock or the certificate.`);
+        throw new Error(`The app certificate is not valid before ${toIso(notBefore)}: check the runner's clock or the certificate.`);
     }
     return {
         certPem: certificate.toString(),
@@ -90252,7 +90253,9 @@ function createGraphApi(options) {
     const env = environmentFor(options.entra);
     const scope = graphScope(options.entra);
     const tokens = options.tokens ?? createTokenProvider(options.entra, options.certificate);
-    const maxRetries = options.maxRetries ?? 5;
+    // Microsoft's throttling guidance is to wait Retry-After and try again; in a sustained storm an item can be answered
+    // 429 several times in a row while the batch around it goes through, so it gets 8 tries after the first.
+    const maxRetries = options.maxRetries ?? 8;
     const maxRetryAfterSeconds = options.maxRetryAfterSeconds ?? 60;
     const requestTimeoutMs = options.requestTimeoutMs ?? 120_000;
     const baseUrl = `${env.graphEndpoint}/v1.0`;
@@ -101928,23 +101931,17 @@ async function openPowerShell(inputs, certificate, opening) {
     opening.preflight.push(...lines);
     const ready = lines.every((line) => line.ok);
     const common = { pwsh: inputs.pwsh, sessions: inputs.powershellSessions, commandTimeoutMs: commandTimeoutMs() };
-    if (ready && services.includes('exchange') && entra.organization) {
-        const exchange = createPowerShellService({
-            ...common,
-            service: 'exchange',
-            connect: exchangeConnectParameters(inputs, certificate),
-        });
-        opening.connectors.exchange = exchange;
-        opening.closers.push(() => exchange.close());
-    }
-    if (ready && services.includes('sharepoint') && entra.sharepointAdminUrl) {
-        const sharepoint = createPowerShellService({
-            ...common,
-            service: 'sharepoint',
-            connect: sharepointConnectParameters(inputs, certificate),
-        });
-        opening.connectors.sharepoint = sharepoint;
-        opening.closers.push(() => sharepoint.close());
+    const connectParameters = {
+        exchange: entra.organization ? exchangeConnectParameters : undefined,
+        sharepoint: entra.sharepointAdminUrl ? sharepointConnectParameters : undefined,
+    };
+    for (const service of services) {
+        const parameters = connectParameters[service];
+        if (!ready || !parameters)
+            continue;
+        const pool = createPowerShellService({ ...common, service, connect: parameters(inputs, certificate) });
+        opening.connectors[service] = pool;
+        opening.closers.push(() => pool.close());
     }
     if (services.includes('exchange') && !entra.organization) {
         opening.preflight.push({

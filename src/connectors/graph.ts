@@ -12,7 +12,7 @@ import type { GraphApi, GraphRequest, GraphTarget } from './types.js';
 export interface GraphApiOptions {
   entra: EntraInputs;
   certificate: AppCertificate;
-  /** Retries of a throttled (429/503/504) request before it fails. Default 5. */
+  /** Retries of a throttled (429/503/504) request before it fails. Default 8. */
   maxRetries?: number;
   /** Longest Retry-After honoured, in seconds; longer waits are cut to it. Default 60. */
   maxRetryAfterSeconds?: number;
@@ -40,7 +40,9 @@ export function createGraphApi(options: GraphApiOptions): GraphApi {
   const env = environmentFor(options.entra);
   const scope = graphScope(options.entra);
   const tokens = options.tokens ?? createTokenProvider(options.entra, options.certificate);
-  const maxRetries = options.maxRetries ?? 5;
+  // Microsoft's throttling guidance is to wait Retry-After and try again; in a sustained storm an item can be answered
+  // 429 several times in a row while the batch around it goes through, so it gets 8 tries after the first.
+  const maxRetries = options.maxRetries ?? 8;
   const maxRetryAfterSeconds = options.maxRetryAfterSeconds ?? 60;
   const requestTimeoutMs = options.requestTimeoutMs ?? 120_000;
   const baseUrl = `${env.graphEndpoint}/v1.0`;
