@@ -61,6 +61,12 @@ export interface Fixture {
     organization: string; // contoso.onmicrosoft.com
     sharepointAdminUrl: string; // https://contoso-admin.sharepoint.com
     oneDriveHost: string; // https://contoso-my.sharepoint.com
+    /**
+     * The Entra sign-in host of the cloud the tenant lives in. Default: login.microsoftonline.com, where worldwide and
+     * GCC (moderate) tenants sign in; GCC High and DoD tenants sign in at login.microsoftonline.us (Microsoft Graph
+     * national cloud deployments, learn.microsoft.com/graph/deployments).
+     */
+    loginHost?: string;
   };
   /** OUs relative to the base DN, created in order. */
   ous: string[];
