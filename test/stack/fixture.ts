@@ -11,7 +11,7 @@ interface FixtureCloud {
   /** Exchange mailbox type, or null for none. Default: UserMailbox. */
   mailbox?: 'UserMailbox' | 'SharedMailbox' | null;
   hiddenFromAddressLists?: boolean;
-  /** Whether the OneDrive is provisioned. Default: true. */
+  /** Whether the OneDrive is provisioned. Default: true. Without one, Graph answers 404 for a licensed user, 400 otherwise. */
   onedrive?: boolean;
   /** Directory role display names (e.g. "Global Administrator"). */
   roles?: string[];
