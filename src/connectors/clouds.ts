@@ -12,8 +12,8 @@ export interface CloudEnvironment {
   exchangeEnvironmentName: 'O365Default' | 'O365USGovGCCHigh' | 'O365USGovDoD' | 'O365China';
   /** The Exchange Online resource an app token is requested for. */
   exchangeResource: string;
-  /** `Connect-PnPOnline -AzureEnvironment`. */
-  pnpAzureEnvironment: 'Production' | 'USGovernment' | 'USGovernmentHigh' | 'USGovernmentDoD' | 'China';
+  /** `Connect-PnPOnline -AzureEnvironment`: it decides where PnP signs in and which Graph it calls. */
+  pnpAzureEnvironment: 'Production' | 'USGovernmentHigh' | 'USGovernmentDoD' | 'China';
   /** SharePoint Online domain suffix: `<tenant>-admin.<suffix>`, `<tenant>-my.<suffix>`. */
   sharepointSuffix: string;
 }
@@ -21,6 +21,14 @@ export interface CloudEnvironment {
 // GCC (usgov) runs on the worldwide Entra and Graph endpoints; GCC High and DoD share login.microsoftonline.us
 // but have separate Graph and Exchange hosts. Sources: learn.microsoft.com/graph/deployments, the
 // Connect-ExchangeOnline and PnP PowerShell national-cloud documentation.
+// Exchange: "Connect to Exchange Online PowerShell" (learn.microsoft.com/powershell/exchange/connect-to-exchange-online-powershell)
+// connects a "Microsoft 365 or Microsoft 365 GCC organization" without -ExchangeEnvironmentName, i.e. with its default
+// O365Default; GCC High, DoD and 21Vianet name O365USGovGCCHigh, O365USGovDoD and O365China.
+// PnP: GCC uses Production, which signs in at login.microsoftonline.com and calls graph.microsoft.com in every source.
+// Not USGovernment: PnP.Framework, which signs app-only connects in, sends USGovernment to login.microsoftonline.us
+// (AuthenticationManager.GetAzureADLoginEndPointStatic, github.com/pnp/pnpframework), where a GCC tenant is unknown,
+// even though PnP's "National and sovereign clouds" page (pnp.github.io/powershell/articles/nationalclouds.html) lists
+// USGovernment for GCC, at login.microsoftonline.com.
 export const CLOUDS: Record<Cloud, CloudEnvironment> = {
   global: {
     authorityHost: 'https://login.microsoftonline.com',
@@ -37,7 +45,7 @@ export const CLOUDS: Record<Cloud, CloudEnvironment> = {
     graphResource: 'https://graph.microsoft.com',
     exchangeEnvironmentName: 'O365Default',
     exchangeResource: 'https://outlook.office365.com',
-    pnpAzureEnvironment: 'USGovernment',
+    pnpAzureEnvironment: 'Production',
     sharepointSuffix: 'sharepoint.com',
   },
   usgovhigh: {

@@ -22,13 +22,23 @@ const driveShape = z.object({ webUrl: z.string().optional() });
 
 const driveKey = (userId: string): string => `onedrive-access:drive:${userId}`;
 
+// Graph has two answers for a user without a OneDrive: 404 "User's mysite not found." (licensed, the site not created
+// yet) and 400 "Unable to retrieve user's mysite URL." (no mysite at all, e.g. never licensed for one); its error code
+// for the 400 varies between reports (BadRequest, UnknownError), the message does not. Sources: OneDrive/onedrive-api-docs#530,
+// microsoftgraph/microsoft-graph-docs#1354 and #11344, skilion/onedrive#276.
+const NO_MYSITE = /Unable to retrieve user's mysite URL/i;
+
+function isNoOneDrive(error: unknown): boolean {
+  return isGraphError(error, 404) || (isGraphError(error, 400) && NO_MYSITE.test(error.message));
+}
+
 /** The user's drive URL (undefined: no OneDrive), or the error to fail that user with; never rejects. */
 async function readDrive(graph: GraphApi, userId: string): Promise<{ webUrl?: string } | { error: unknown }> {
   try {
     const { webUrl } = await graph.call({ method: 'GET', path: '/users/{id}/drive', params: { id: userId }, query: { select: ['webUrl'] }, schema: driveShape });
     return { webUrl };
   } catch (error) {
-    if (isGraphError(error, 404)) return { webUrl: undefined };
+    if (isNoOneDrive(error)) return { webUrl: undefined };
     return { error };
   }
 }

@@ -5,7 +5,7 @@ import { parseCertificate } from '../../src/connectors/auth.js';
 import { exchangeConnectParameters, sharepointConnectParameters } from '../../src/connectors/powershell/connect.js';
 import { createPowerShellService, type PowerShellServiceOptions } from '../../src/connectors/powershell/pool.js';
 import type { PowerShellService, PsService } from '../../src/connectors/types.js';
-import type { EntraInputs } from '../../src/inputs-types.js';
+import type { Cloud, EntraInputs } from '../../src/inputs-types.js';
 import type { StackFacts } from '../stack/stack.js';
 
 /** The part of the stack's facts these tests use. */
@@ -33,9 +33,9 @@ export function psService(
   facts: PsStackFacts,
   service: PsService,
   overrides: Partial<Omit<PowerShellServiceOptions, 'service' | 'connect'>> = {},
-  change: { parameters?: Record<string, unknown>; certificate?: { certPem: string; keyPem: string } } = {},
+  change: { parameters?: Record<string, unknown>; certificate?: { certPem: string; keyPem: string }; cloud?: Cloud } = {},
 ): PowerShellService {
-  const entra = entraInputs(facts);
+  const entra = { ...entraInputs(facts), ...(change.cloud ? { cloud: change.cloud } : {}) };
   const certificate = parseCertificate(entra.certificate);
   const connect = service === 'exchange' ? exchangeConnectParameters({ entra }, certificate) : sharepointConnectParameters({ entra }, certificate);
   return createPowerShellService({

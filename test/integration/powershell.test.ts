@@ -360,6 +360,29 @@ describe('SharePoint sessions', () => {
     expect(log.counts['spo.site-connect']).toBe(1);
   });
 
+  it('connects a GCC (usgov) tenant at the worldwide sign-in host, where it lives, and reads its OneDrive', async () => {
+    const site = await oneDriveOf(JDOE);
+    const sharepoint = service(facts, 'sharepoint', { sessions: 1 }, { cloud: 'usgov' });
+    const admins = await sharepoint.invoke('Get-PnPSiteCollectionAdmin', {}, { site: site.url, retry: 'read' });
+    expect(admins.output).toEqual([expect.objectContaining({ LoginName: `i:0#.f|membership|${JDOE}` })]);
+    const log = await control.log();
+    expect(log.counts['spo.connect']).toBe(1);
+    expect(log.counts['spo.site-connect']).toBe(1);
+  });
+
+  it.each([
+    ['the GCC High cloud', { cloud: 'usgovhigh' as const }],
+    ['USGovernment, which PnP.Framework signs in at the US Government host', { parameters: { AzureEnvironment: 'USGovernment' } }],
+  ])('fails the connect of a worldwide tenant as Entra does when -AzureEnvironment names %s', async (_name, change) => {
+    const sharepoint = service(facts, 'sharepoint', { sessions: 1 }, change);
+    await expect(sharepoint.invoke('Get-PnPTenantSite', { Identity: facts.simulator.sharepointAdminUrl })).rejects.toThrow(
+      /Connect-PnPOnline failed: .*AADSTS90002: Tenant '[^']+' not found\. Check to make sure you have the correct tenant ID and are signing into the correct cloud/s,
+    );
+    const log = await control.log();
+    expect(log.counts['spo.connect'] ?? 0).toBe(0);
+    expect(log.counts['spo.cmdlet.Get-PnPTenantSite'] ?? 0).toBe(0);
+  });
+
   it('reports a missing site as PnP does: "Cannot get site <url>."', async () => {
     const sharepoint = service(facts, 'sharepoint', { sessions: 1 });
     const url = 'https://contoso-my.sharepoint.com/personal/nobody_contoso_test';

@@ -153,8 +153,8 @@ function assertion(claims: Record<string, unknown>, cert: AppCertificate = appCe
   return `${header}.${payload}.${signature}`;
 }
 
-async function postToken(tenant: string, form: Record<string, string>): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any -- Entra's error JSON, checked field by field
-  const res = await fetch(`${sim.url}/${tenant}/oauth2/v2.0/token`, { method: 'POST', body: new URLSearchParams(form) });
+async function postToken(tenant: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any -- Entra's error JSON, checked field by field
+  const res = await fetch(`${sim.url}/${tenant}/oauth2/v2.0/token`, { method: 'POST', body: new URLSearchParams(form), headers });
   return { status: res.status, body: await res.json() };
 }
 
@@ -205,6 +205,17 @@ describe('token endpoint', () => {
     const sharepoint = decodeJwt(await token(fixture.tenant.sharepointAdminUrl));
     expect(sharepoint.aud).toBe(fixture.tenant.sharepointAdminUrl);
     expect(sharepoint.roles).toEqual(['Sites.FullControl.All']);
+  });
+
+  it('signs a worldwide tenant in at login.microsoftonline.com only: another cloud\'s sign-in host does not know it (AADSTS90002)', async () => {
+    const here = await postToken(tenantId, clientCredentials(), { 'x-sim-login-host': 'login.microsoftonline.com' });
+    expect(here.status).toBe(200);
+    for (const host of ['login.microsoftonline.us', 'login.chinacloudapi.cn']) {
+      const { status, body } = await postToken(tenantId, clientCredentials(), { 'x-sim-login-host': host });
+      expect(status).toBe(400);
+      expect(body).toMatchObject({ error: 'invalid_request', error_codes: [90002] });
+      expect(body.error_description).toMatch(new RegExp(`^AADSTS90002: Tenant '${tenantId}' not found\\. Check to make sure you have the correct tenant ID and are signing into the correct cloud\\.`));
+    }
   });
 
   it("answers an unknown tenant with Entra's AADSTS90002 error body", async () => {
@@ -426,14 +437,20 @@ describe('Graph', () => {
     expect(body.error.code).toBe('Request_ResourceNotFound');
   });
 
-  it("gives the OneDrive webUrl and 404 for a user whose OneDrive isn't provisioned", async () => {
+  it("gives the OneDrive webUrl, 400 for a user with no mysite, and 404 once licensed while the OneDrive isn't created", async () => {
     const accessToken = await token();
     const { body } = await call('GET', '/v1.0/users/sean.obrien@contoso.test/drive', accessToken);
     expect(body).toMatchObject({ driveType: 'business', webUrl: 'https://contoso-my.sharepoint.com/personal/sean_obrien_contoso_test/Documents' });
     const selected = await call('GET', '/v1.0/users/sean.obrien@contoso.test/drive?$select=webUrl', accessToken);
     expect(Object.keys(selected.body).sort()).toEqual(['@odata.context', 'webUrl']);
     const missing = await call('GET', '/v1.0/users/noor.drive@contoso.test/drive', accessToken);
-    expect(missing.status).toBe(404);
+    expect(missing.status).toBe(400);
+    expect(missing.body.error).toMatchObject({ code: 'BadRequest', message: "Unable to retrieve user's mysite URL." });
+    const assigned = await call('POST', '/v1.0/users/noor.drive@contoso.test/assignLicense', accessToken, { addLicenses: [{ skuId: SKU_E3, disabledPlans: [] }], removeLicenses: [] });
+    expect(assigned.status).toBe(200);
+    const notYet = await call('GET', '/v1.0/users/noor.drive@contoso.test/drive', accessToken);
+    expect(notYet.status).toBe(404);
+    expect(notYet.body.error).toMatchObject({ code: 'ResourceNotFound', message: "User's mysite not found." });
   });
 
   it('lists directory roles with their members and a user\'s memberOf with types', async () => {

@@ -11,7 +11,8 @@ import { mailboxHide } from '../../src/steps/mailbox-hide.js';
 import { mailboxShared } from '../../src/steps/mailbox-shared.js';
 import { onedriveAccess } from '../../src/steps/onedrive-access.js';
 import type { ApplyOutcome, Decision, Step, StepContext } from '../../src/steps/types.js';
-import { baseFixture } from '../stack/fixture.js';
+import { runEngine } from '../../src/engine.js';
+import { baseFixture, SKU_E3, type Fixture } from '../stack/fixture.js';
 import { SimulatorControl } from '../stack/simulator/control-client.js';
 import type { SimUserState } from '../stack/simulator/types.js';
 import { loadStackTenant } from '../stack/stack.js';
@@ -103,8 +104,24 @@ async function state() {
   return control.state();
 }
 
+// A licensed cloud user whose OneDrive was not created yet: Graph answers 404 "User's mysite not found." for them,
+// and 400 "Unable to retrieve user's mysite URL." for the unlicensed `nodrive` of the base fixture.
+function tenantFixture(): Fixture {
+  const fixture = baseFixture();
+  fixture.people.push({
+    key: 'unprovisioned',
+    givenName: 'Una',
+    surname: 'Provisioned',
+    displayName: 'Una Provisioned',
+    userPrincipalName: 'una.provisioned@contoso.test',
+    mail: 'una.provisioned@contoso.test',
+    cloud: { synced: false, onedrive: false, licenses: [SKU_E3] },
+  });
+  return fixture;
+}
+
 beforeAll(async () => {
-  await loadStackTenant(facts, baseFixture());
+  await loadStackTenant(facts, tenantFixture());
   const entra = entraInputs(facts);
   graph = createGraphApi({ entra, certificate: parseCertificate(entra.certificate) });
   exchange = psService(facts, 'exchange');
@@ -162,6 +179,39 @@ describe('mailbox-access and onedrive-access', () => {
     const nothing = await leaver('nodrive', SALESVP);
     expect(await mailboxAccess.observe(nothing)).toEqual({ kind: 'skipped', reason: 'no mailbox' });
     expect(await onedriveAccess.observe(nothing)).toEqual({ kind: 'skipped', reason: 'no OneDrive' });
+  });
+
+  it('skip, as "no OneDrive", leavers whose drive Graph answers 400 "Unable to retrieve user\'s mysite URL." or 404, and change nothing in SharePoint', async () => {
+    const before = await state();
+    const keys = ['nodrive', 'unprovisioned'];
+    const people: Person[] = await Promise.all(
+      keys.map(async (key, i) => {
+        const entra = entraUser(await simUser(key));
+        return {
+          request: { source: { file: 'offboarding/leavers.csv', line: i + 2 }, identity: { userPrincipalName: entra.userPrincipalName } },
+          entra,
+          delegate: { userPrincipalName: SALESVP, source: 'csv' as const },
+        };
+      }),
+    );
+    const results = await runEngine({
+      people,
+      steps: [onedriveAccess],
+      mode: 'apply',
+      inputs: { ...inputs(), steps: ['onedrive-access'] },
+      connectors: { graph, sharepoint },
+      run: { event: 'workflow_dispatch' },
+      now: new Date(),
+      concurrency: 2,
+    });
+    for (const result of results) {
+      expect(result.steps).toEqual([{ step: 'onedrive-access', status: 'skipped', reason: 'no OneDrive' }]);
+    }
+    const log = await control.log();
+    const drives = log.entries.filter((e) => e.op === 'graph.get.drive').map((e) => `${e.user ?? ''} ${e.status}`);
+    expect(drives.sort()).toEqual(['noor.drive@contoso.test 400', 'una.provisioned@contoso.test 404']);
+    expect(log.entries.filter((e) => e.resource === 'sharepoint')).toEqual([]);
+    expect((await state()).sites).toEqual(before.sites);
   });
 
   it('record the grant that ran again after its session was lost mid-command', async () => {

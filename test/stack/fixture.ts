@@ -11,7 +11,7 @@ interface FixtureCloud {
   /** Exchange mailbox type, or null for none. Default: UserMailbox. */
   mailbox?: 'UserMailbox' | 'SharedMailbox' | null;
   hiddenFromAddressLists?: boolean;
-  /** Whether the OneDrive is provisioned. Default: true. */
+  /** Whether the OneDrive is provisioned. Default: true. Without one, Graph answers 404 for a licensed user, 400 otherwise. */
   onedrive?: boolean;
   /** Directory role display names (e.g. "Global Administrator"). */
   roles?: string[];
@@ -61,6 +61,12 @@ export interface Fixture {
     organization: string; // contoso.onmicrosoft.com
     sharepointAdminUrl: string; // https://contoso-admin.sharepoint.com
     oneDriveHost: string; // https://contoso-my.sharepoint.com
+    /**
+     * The Entra sign-in host of the cloud the tenant lives in. Default: login.microsoftonline.com, where worldwide and
+     * GCC (moderate) tenants sign in; GCC High and DoD tenants sign in at login.microsoftonline.us (Microsoft Graph
+     * national cloud deployments, learn.microsoft.com/graph/deployments).
+     */
+    loginHost?: string;
   };
   /** OUs relative to the base DN, created in order. */
   ous: string[];

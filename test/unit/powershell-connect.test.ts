@@ -55,7 +55,7 @@ describe('exchangeConnectParameters', () => {
 describe('sharepointConnectParameters', () => {
   it.each([
     ['global', 'Production'],
-    ['usgov', 'USGovernment'],
+    ['usgov', 'Production'],
     ['usgovhigh', 'USGovernmentHigh'],
     ['usgovdod', 'USGovernmentDoD'],
     ['china', 'China'],

@@ -113,9 +113,12 @@ function Get-SimulatorToken {
         [string]$Tenant,
         [string]$ClientId,
         [System.Security.Cryptography.X509Certificates.X509Certificate2]$Certificate,
-        [string]$Scope
+        [string]$Scope,
+        # The Entra host the real module would send this request to; the simulator refuses it for a tenant of another cloud.
+        [string]$LoginHost
     )
     $path = '/' + [Uri]::EscapeDataString($Tenant) + '/oauth2/v2.0/token'
+    $headers = if ($LoginHost) { @{ 'x-sim-login-host' = $LoginHost } } else { @{} }
     # MSAL.NET retries a token request once after a server error.
     for ($attempt = 1; ; $attempt++) {
         $form = [System.Collections.Generic.Dictionary[string, string]]::new()
@@ -124,7 +127,7 @@ function Get-SimulatorToken {
         $form['grant_type'] = 'client_credentials'
         $form['client_assertion_type'] = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
         $form['client_assertion'] = New-ClientAssertion -Certificate $Certificate -ClientId $ClientId -Audience ([string]$script:Simulator.simulatorUrl + $path)
-        $response = Send-SimulatorRequest -Method POST -Path $path -Content ([System.Net.Http.FormUrlEncodedContent]::new($form))
+        $response = Send-SimulatorRequest -Method POST -Path $path -Content ([System.Net.Http.FormUrlEncodedContent]::new($form)) -Headers $headers
         if ($response.Status -ge 500 -and $attempt -eq 1) {
             Start-Sleep -Seconds 1
             continue

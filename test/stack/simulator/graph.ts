@@ -207,6 +207,16 @@ function graphError(call: Pick<GraphCall, 'requestId' | 'clientRequestId'>, stat
   };
 }
 
+// A user without a OneDrive: Graph answers 404 "User's mysite not found." when the user is licensed but the site is
+// not created yet (app-only, OneDrive/onedrive-api-docs#530), and 400 BadRequest "Unable to retrieve user's mysite
+// URL." when there is no mysite to find, as for a user never licensed for one (microsoft-graph-docs#1354,
+// skilion/onedrive#276, onedrive-api-docs#822; clients such as alcionai/corso treat both as "no drive").
+function noDrive(call: GraphCall, licensed: boolean): GraphResult {
+  return licensed
+    ? graphError(call, 404, 'ResourceNotFound', "User's mysite not found.")
+    : graphError(call, 400, 'BadRequest', "Unable to retrieve user's mysite URL.");
+}
+
 function throttled(requestId: string, clientRequestId: string, retryAfter: number): GraphResult {
   return graphError({ requestId, clientRequestId }, 429, 'TooManyRequests', 'Too many requests. Please retry after the number of seconds in the Retry-After header.', { 'Retry-After': String(retryAfter) });
 }
@@ -319,7 +329,7 @@ function dispatch(env: SimEnv, call: GraphCall, caller: Caller): GraphResult {
         if (!has(caller, FILES)) return graphError(call, 403, 'accessDenied', 'Access denied');
         if (!user) return notFound(call, id);
         const site = tenant.oneDriveOf(user);
-        if (!site) return { ...graphError(call, 404, 'ResourceNotFound', "User's mysite not found."), user: who };
+        if (!site) return { ...noDrive(call, tenant.assignedSkus(user).length > 0), user: who };
         const drive = driveOf(tenant, user, site.siteId);
         const select = parseSelect(call, Object.keys(drive), 'microsoft.graph.drive');
         return ok({ '@odata.context': context(env, `users('${user.id}')/drive${select ? `(${select.join(',')})` : ''}/$entity`), ...(select ? pick(drive, select) : drive) }, who);

@@ -39,6 +39,21 @@ function knownTenant(env: SimEnv, tenant: string): boolean {
   return [env.tenantId, env.organization, env.tenant().info.id].some((x) => x.toLowerCase() === t);
 }
 
+/** The header a stand-in module sends with the Entra host its real counterpart would have sent the request to. */
+const LOGIN_HOST_HEADER = 'x-sim-login-host';
+
+// Each national cloud has its own Entra instance that knows only its own tenants: a request sent to another cloud's
+// sign-in host fails with AADSTS90002 ("signing into the correct cloud"). Sources: Microsoft Graph national cloud
+// deployments (learn.microsoft.com/graph/deployments, "App registration and token service root endpoints") and
+// Microsoft Entra authentication and authorization error codes (learn.microsoft.com/entra/identity-platform/reference-error-codes).
+// Requests without the header (msal-node, given this server as its authority) sign in here.
+function signsInHere(env: SimEnv, ctx: Ctx): boolean {
+  const named = ctx.req.headers[LOGIN_HOST_HEADER];
+  if (typeof named !== 'string') return true;
+  const home = env.tenant().info.loginHost ?? 'login.microsoftonline.com';
+  return named.toLowerCase() === home.toLowerCase();
+}
+
 function entraError(env: SimEnv, ctx: Ctx, status: number, error: string, code: number, message: string): Reply {
   const timestamp = entraTimestamp();
   const traceId = newGuid();
@@ -69,7 +84,7 @@ function issueToken(env: SimEnv, ctx: Ctx, tenant: string): { reply: Reply; appI
       : entraError(env, ctx, injected, 'invalid_request', 90033, 'A transient error has occurred. Please try again.');
     return { reply };
   }
-  if (!knownTenant(env, tenant)) {
+  if (!knownTenant(env, tenant) || !signsInHere(env, ctx)) {
     return fail(400, 'invalid_request', 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`);
   }
   const form = new URLSearchParams(ctx.body.toString('utf8'));

@@ -5,13 +5,29 @@
 
 $script:CurrentConnection = $null
 
+# Where Connect-PnPOnline signs in for each -AzureEnvironment: PnP.Framework's
+# AuthenticationManager.GetAzureADLoginEndPointStatic (github.com/pnp/pnpframework,
+# src/lib/PnP.Framework/AuthenticationManager.cs), which the app-only certificate connect uses. USGovernment signs in
+# at the US Government host there, although PnP's "National and sovereign clouds" page
+# (pnp.github.io/powershell/articles/nationalclouds.html) and PnP.Core's CloudManager list login.microsoftonline.com
+# for it: a GCC tenant is only safe with Production, which every source signs in at the worldwide host.
+$script:LoginHosts = @{
+    Production       = 'login.microsoftonline.com'
+    PPE              = 'login.windows-ppe.net'
+    China            = 'login.chinacloudapi.cn'
+    Germany          = 'login.microsoftonline.de'
+    USGovernment     = 'login.microsoftonline.us'
+    USGovernmentHigh = 'login.microsoftonline.us'
+    USGovernmentDoD  = 'login.microsoftonline.us'
+}
+
 function Resolve-Connection([psobject]$Connection) {
     $resolved = if ($Connection) { $Connection } else { $script:CurrentConnection }
     if (-not $resolved) {
         throw (New-StandInError -Message 'There is currently no connection yet. Use Connect-PnPOnline to connect.' -ErrorId 'NoConnection' -Category ConnectionError)
     }
     if ($resolved.ExpiresOn -lt [DateTimeOffset]::UtcNow.AddMinutes(5)) {
-        $token = Get-SimulatorToken -Tenant $resolved.Tenant -ClientId $resolved.ClientId -Certificate $resolved.Certificate -Scope "$($resolved.Resource)/.default"
+        $token = Get-SimulatorToken -Tenant $resolved.Tenant -ClientId $resolved.ClientId -Certificate $resolved.Certificate -Scope "$($resolved.Resource)/.default" -LoginHost $resolved.LoginHost
         $resolved.AccessToken = $token.AccessToken
         $resolved.ExpiresOn = $token.ExpiresOn
     }
@@ -87,7 +103,9 @@ function Connect-PnPOnline {
         throw (New-StandInError -Message 'No certificate with a private key was provided: use -CertificatePath, -CertificateBase64Encoded or -Certificate.' -ErrorId 'EXCEPTION,PnP.PowerShell.Commands.Base.ConnectOnline' -Category InvalidArgument -Target $Url)
     }
     $resource = ([Uri]$Url).GetLeftPart([System.UriPartial]::Authority)
-    $token = Get-SimulatorToken -Tenant $Tenant -ClientId $ClientId -Certificate $certificateToUse -Scope "$resource/.default"
+    # Custom reads its endpoints from configuration the stand-in does not model: it signs in wherever the simulator is.
+    $loginHost = $script:LoginHosts[$AzureEnvironment]
+    $token = Get-SimulatorToken -Tenant $Tenant -ClientId $ClientId -Certificate $certificateToUse -Scope "$resource/.default" -LoginHost $loginHost
     # The first connect of a session pays module start-up and the version check; later site connections do not.
     $path = if ($script:SessionStarted) { '/_sim/spo/connect-site' } else { '/_sim/spo/connect' }
     $response = Send-SimulatorJson -Path $path -Body @{ url = $Url; clientId = $ClientId } -Token $token.AccessToken
@@ -101,6 +119,7 @@ function Connect-PnPOnline {
         ClientId         = $ClientId
         Tenant           = $Tenant
         AzureEnvironment = $AzureEnvironment
+        LoginHost        = $loginHost
         ConnectionType   = 'O365'
         Resource         = $resource
         Certificate      = $certificateToUse
