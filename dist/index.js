@@ -68726,6 +68726,14 @@ function adminNames(output) {
 }
 const driveShape = object({ webUrl: schemas_string().optional() });
 const driveKey = (userId) => `onedrive-access:drive:${userId}`;
+// Graph has two answers for a user without a OneDrive: 404 "User's mysite not found." (licensed, the site not created
+// yet) and 400 "Unable to retrieve user's mysite URL." (no mysite at all, e.g. never licensed for one); its error code
+// for the 400 varies between reports (BadRequest, UnknownError), the message does not. Sources: OneDrive/onedrive-api-docs#530,
+// microsoftgraph/microsoft-graph-docs#1354 and #11344, skilion/onedrive#276.
+const NO_MYSITE = /Unable to retrieve user's mysite URL/i;
+function isNoOneDrive(error) {
+    return isGraphError(error, 404) || (isGraphError(error, 400) && NO_MYSITE.test(error.message));
+}
 /** The user's drive URL (undefined: no OneDrive), or the error to fail that user with; never rejects. */
 async function readDrive(graph, userId) {
     try {
@@ -68733,7 +68741,7 @@ async function readDrive(graph, userId) {
         return { webUrl };
     }
     catch (error) {
-        if (isGraphError(error, 404))
+        if (isNoOneDrive(error))
             return { webUrl: undefined };
         return { error };
     }
@@ -89509,6 +89517,14 @@ const dist_ResponseMode = ResponseMode;
 // GCC (usgov) runs on the worldwide Entra and Graph endpoints; GCC High and DoD share login.microsoftonline.us
 // but have separate Graph and Exchange hosts. Sources: learn.microsoft.com/graph/deployments, the
 // Connect-ExchangeOnline and PnP PowerShell national-cloud documentation.
+// Exchange: "Connect to Exchange Online PowerShell" (learn.microsoft.com/powershell/exchange/connect-to-exchange-online-powershell)
+// connects a "Microsoft 365 or Microsoft 365 GCC organization" without -ExchangeEnvironmentName, i.e. with its default
+// O365Default; GCC High, DoD and 21Vianet name O365USGovGCCHigh, O365USGovDoD and O365China.
+// PnP: GCC uses Production, which signs in at login.microsoftonline.com and calls graph.microsoft.com in every source.
+// Not USGovernment: PnP.Framework, which signs app-only connects in, sends USGovernment to login.microsoftonline.us
+// (AuthenticationManager.GetAzureADLoginEndPointStatic, github.com/pnp/pnpframework), where a GCC tenant is unknown,
+// even though PnP's "National and sovereign clouds" page (pnp.github.io/powershell/articles/nationalclouds.html) lists
+// USGovernment for GCC, at login.microsoftonline.com.
 const clouds_CLOUDS = {
     global: {
         authorityHost: 'https://login.microsoftonline.com',
@@ -89525,7 +89541,7 @@ const clouds_CLOUDS = {
         graphResource: 'https://graph.microsoft.com',
         exchangeEnvironmentName: 'O365Default',
         exchangeResource: 'https://outlook.office365.com',
-        pnpAzureEnvironment: 'USGovernment',
+        pnpAzureEnvironment: 'Production',
         sharepointSuffix: 'sharepoint.com',
     },
     usgovhigh: {
