@@ -101,6 +101,8 @@ export interface EntraUser {
   onPremisesSecurityIdentifier?: string;
   onPremisesSamAccountName?: string;
   employeeId?: string;
+  /** `Member` or `Guest` (Graph's userType); a guest never receives a leaver's data. */
+  userType?: string;
   /** Directly assigned licence SKU ids (group-inherited ones excluded). */
   directLicenses: string[];
   /** Display names of the directory roles the user holds. */

@@ -55,6 +55,7 @@ export function createAdDirectory(
     stats,
     connect: () => session.open(),
     findUsers: reads.findUsers,
+    findUsersBySid: reads.findUsersBySid,
     readUsers: reads.readUsers,
     hasAttribute: reads.hasAttribute,
     whoami: reads.whoami,

@@ -16,6 +16,11 @@ export interface AdDirectory {
    * The result has one entry per identity, in the same order: every match (0, 1 or more).
    */
   findUsers(identities: Identity[]): Promise<AdUser[][]>;
+  /**
+   * Finds users by objectSid in the whole domain (not only the search base): the link from an Entra user's
+   * onPremisesSecurityIdentifier to its AD account. One entry per SID, in order; undefined where none has it.
+   */
+  findUsersBySid(sids: string[]): Promise<(AdUser | undefined)[]>;
   /** Reads users by DN (managers); undefined where the DN does not exist. */
   readUsers(dns: string[]): Promise<(AdUser | undefined)[]>;
   modify(dn: string, changes: LdapChange[]): Promise<void>;

@@ -14,6 +14,7 @@ const graphUser = z.object({
   onPremisesSecurityIdentifier: z.string().nullish(),
   onPremisesSamAccountName: z.string().nullish(),
   employeeId: z.string().nullish(),
+  userType: z.string().nullish(),
   licenseAssignmentStates: z.array(z.object({ skuId: z.string().nullish(), assignedByGroup: z.string().nullish() })).nullish(),
   manager: z.object({ id: z.string().optional(), userPrincipalName: z.string().optional(), accountEnabled: z.boolean().nullish() }).nullish(),
 });
@@ -91,6 +92,7 @@ function toEntraUser(user: GraphUser, roles: Map<string, string[]>): EntraUser {
     onPremisesSecurityIdentifier: user.onPremisesSecurityIdentifier ?? undefined,
     onPremisesSamAccountName: user.onPremisesSamAccountName ?? undefined,
     employeeId: user.employeeId ?? undefined,
+    userType: user.userType ?? undefined,
     directLicenses: [...new Set(direct)],
     directoryRoles: roles.get(user.id) ?? [],
     manager,
@@ -142,6 +144,17 @@ export async function findEntraUsers(graph: GraphApi, identities: Identity[]): P
       return [];
     }),
   );
+  const roles = await rolesPromise;
+  return found.map((users) => users.map((u) => toEntraUser(u, roles)));
+}
+
+/**
+ * Finds the Entra users synced from these AD objectSids (onPremisesSecurityIdentifier): the link from an AD account
+ * to its cloud account, independent of the UPNs, which may differ. One entry per SID, with every match.
+ */
+export async function findEntraUsersBySid(graph: GraphApi, sids: string[]): Promise<EntraUser[][]> {
+  const rolesPromise = sids.length > 0 ? directoryRolesByUser(graph) : Promise.resolve(new Map<string, string[]>());
+  const found = await Promise.all(sids.map((sid) => filterUsers(graph, 'onPremisesSecurityIdentifier', sid)));
   const roles = await rolesPromise;
   return found.map((users) => users.map((u) => toEntraUser(u, roles)));
 }

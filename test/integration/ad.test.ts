@@ -272,6 +272,29 @@ describe('lookups', () => {
     expect(user.objectSid).toBe(sids.jsmith);
   });
 
+  it('finds accounts by objectSid in the whole domain, outside the search base too', async () => {
+    const { sids } = await loadStackTenant(facts, fixture);
+    const staffOnly = directory({ baseDn: `OU=Staff,${facts.ldap.baseDn}` });
+    try {
+      const [kim, jsmith, unknown, junk] = await staffOnly.findUsersBySid([
+        sids['admin.kim'].toLowerCase(),
+        sids.jsmith,
+        `${sids.jsmith.slice(0, sids.jsmith.lastIndexOf('-'))}-99999`,
+        'jsmith)(objectSid=*',
+      ]);
+      expect(kim?.dn).toMatch(/^CN=Kim Admin,OU=Admins,/);
+      expect(kim?.adminCount).toBe(1);
+      expect(jsmith?.samAccountName).toBe('jsmith');
+      expect(unknown).toBeUndefined();
+      expect(junk).toBeUndefined();
+      // The search base still bounds the lookups by the row's columns.
+      const [byColumn] = await staffOnly.findUsers([{ samAccountName: 'admin.kim' }]);
+      expect(byColumn).toEqual([]);
+    } finally {
+      await staffOnly.close();
+    }
+  });
+
   it('returns both accounts when one identity matches two of them', async () => {
     const twin = dnOf('Jane Doe (second account)');
     await admin.add(twin, {

@@ -5,7 +5,7 @@ import { createGraphApi } from '../../src/connectors/graph.js';
 import { createAdDirectory } from '../../src/connectors/ldap.js';
 import type { AdDirectory, GraphApi } from '../../src/connectors/types.js';
 import type { EntraUser } from '../../src/model.js';
-import { entraGuard, findEntraUsers, findProtectedEntraGroups, identityCheck } from '../../src/resolve/entra.js';
+import { entraGuard, findEntraUsers, findEntraUsersBySid, findProtectedEntraGroups, identityCheck } from '../../src/resolve/entra.js';
 import { baseFixture, SKU_E3, SKU_EMS, type Fixture } from '../stack/fixture.js';
 import { loadStackTenant, SimulatorControl, stackFacts, type LoadedTenant } from '../helpers/stack.js';
 
@@ -122,6 +122,14 @@ describe('findEntraUsers', () => {
     expect(jdoe.onPremisesSyncEnabled).toBe(true);
     expect(jdoe.onPremisesSamAccountName).toBe('jdoe');
     expect(jdoe.onPremisesSecurityIdentifier).toBe(loaded.sids.jdoe);
+  });
+
+  it('finds the cloud account synced from an AD objectSid, whatever its UPN', async () => {
+    const graph = graphApi();
+    const [jdoe, nobody] = await findEntraUsersBySid(graph, [loaded.sids.jdoe, 'S-1-5-21-1-2-3-4']);
+    expect(jdoe.map((u) => u.userPrincipalName)).toEqual([person('jdoe').userPrincipalName]);
+    expect(jdoe[0]?.userType).toBe('Member');
+    expect(nobody).toEqual([]);
   });
 
   it('treats a quote in a $filter value as data: an injection attempt matches nobody', async () => {

@@ -164,6 +164,15 @@ export function createReads(session: LdapSession, options: ReadOptions) {
     return valid.map((dn) => (dn ? byDn.get(lower(dn)) : undefined));
   }
 
+  async function findUsersBySid(sids: string[]): Promise<(AdUser | undefined)[]> {
+    const valid = sids.map((sid) => (/^S-1-5-21(-\d+){4}$/i.test(sid) ? sid.toUpperCase() : undefined));
+    // AD matches objectSid against its string form; a linked account may sit anywhere in the domain.
+    const terms = valid.flatMap((sid) => (sid ? [escapeFilter`(objectSid=${sid})`] : []));
+    const found = await searchUsers(domainRoot(options.baseDn), terms);
+    const bySid = new Map(found.map((f) => [f.user.objectSid.toUpperCase(), f.user]));
+    return valid.map((sid) => (sid ? bySid.get(sid) : undefined));
+  }
+
   let self: Promise<{ dn?: string; objectSid?: string }> | undefined;
   function whoami(): Promise<{ dn?: string; objectSid?: string }> {
     self ??= (async () => {
@@ -198,5 +207,5 @@ export function createReads(session: LdapSession, options: ReadOptions) {
     }
   }
 
-  return { findUsers, readUsers, hasAttribute, whoami, exists };
+  return { findUsers, findUsersBySid, readUsers, hasAttribute, whoami, exists };
 }
