@@ -21,6 +21,10 @@ interface FixtureCloud {
   id?: string;
   /** Overrides onPremisesSecurityIdentifier (to test identity mismatches). */
   sidOverride?: string;
+  /** The cloud UPN when it differs from the AD one (a synced user whose UPN suffix is not routable, or was changed). */
+  userPrincipalName?: string;
+  /** Graph's userType. Default: Member. */
+  userType?: 'Member' | 'Guest';
 }
 
 export interface FixturePerson {

@@ -536,7 +536,7 @@ function userScalars(u: UserRecord): Record<string, unknown> {
     onPremisesSecurityIdentifier: u.onPremisesSecurityIdentifier,
     onPremisesSamAccountName: u.onPremisesSamAccountName,
     usageLocation: u.usageLocation,
-    userType: 'Member',
+    userType: u.userType,
   };
 }
 

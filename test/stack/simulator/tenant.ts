@@ -15,6 +15,7 @@ export interface UserRecord {
   key: string;
   id: string;
   userPrincipalName: string;
+  userType: 'Member' | 'Guest';
   mail: string | null;
   displayName: string;
   givenName: string | null;
@@ -151,7 +152,8 @@ export class Tenant {
       const user: UserRecord = {
         key: p.key,
         id,
-        userPrincipalName: p.userPrincipalName,
+        userPrincipalName: cloud.userPrincipalName ?? p.userPrincipalName,
+        userType: cloud.userType ?? 'Member',
         mail: p.mail ?? null,
         displayName: p.displayName,
         givenName: p.givenName,
