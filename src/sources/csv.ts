@@ -30,17 +30,21 @@ const IDENTITY_SET: ReadonlySet<string> = new Set(IDENTITY_KEYS);
 const isIdentityColumn = (column: Column): column is keyof Identity => IDENTITY_SET.has(column);
 
 // Zero-width characters come with text copied from web pages and chat; they are invisible but break every lookup.
-const EDGE_JUNK = /^[\s\u200B-\u200D\u2060\uFEFF]+|[\s\u200B-\u200D\u2060\uFEFF]+$/g;
 const ZERO_WIDTH = /[\u200B-\u200D\u2060\uFEFF]/;
 const CONTROL = /\p{Cc}/u;
 
-/** Trims spaces and zero-width characters at both ends. */
 const JUNK_AT_EDGE = /[\s\u200B-\u200D\u2060\uFEFF]/;
-export const cleanValue = (value: string): string =>
-  // Most values are clean: testing the two ends first keeps large files fast.
-  value !== '' && (JUNK_AT_EDGE.test(value[0]) || JUNK_AT_EDGE.test(value[value.length - 1]))
-    ? value.replace(EDGE_JUNK, '')
-    : value;
+/**
+ * Trims spaces and zero-width characters at both ends. A scan from each end, not a `\s+$` replace: the regex engine
+ * retries the trailing pattern from every position of a long run of spaces, which is quadratic in the cell's length.
+ */
+export function cleanValue(value: string): string {
+  let start = 0;
+  let end = value.length;
+  while (start < end && JUNK_AT_EDGE.test(value[start])) start++;
+  while (end > start && JUNK_AT_EDGE.test(value[end - 1])) end--;
+  return start === 0 && end === value.length ? value : value.slice(start, end);
+}
 
 /** The column a header cell names, matched without regard to case, spaces, `-` and `_`. */
 export function columnOf(header: string): Column | undefined {

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { columnOf, readCsv } from '../../src/sources/csv.js';
+import { cleanValue, columnOf, readCsv } from '../../src/sources/csv.js';
 import { findCsvFiles } from '../../src/sources/files.js';
 import { guessIdentityColumn, loadRequests, parseUsersInput, USERS_SOURCE } from '../../src/sources/requests.js';
 import { loadRoster } from '../../src/sources/roster.js';
@@ -127,6 +127,23 @@ describe('loadRequests', () => {
       identity: { userPrincipalName: 'jdoe@contoso.test' },
       effective: '2026-03-01T00:00:00Z',
     });
+  });
+
+  it('trims a long run of spaces in time linear in its length', () => {
+    // The fastest of three runs, for 10 k and 100 k characters: linear work grows about 10 times, quadratic 100 times.
+    const fastest = (length: number): number => {
+      // Spaces at both ends, and a long run inside that a trailing-spaces pattern must try from every position.
+      const cell = ` x${' '.repeat(length)}y `;
+      let best = Infinity;
+      for (let run = 0; run < 3; run++) {
+        const started = performance.now();
+        expect(cleanValue(cell)).toBe(`x${' '.repeat(length)}y`);
+        best = Math.min(best, performance.now() - started);
+      }
+      return Math.max(best, 0.05);
+    };
+    fastest(1_000);
+    expect(fastest(100_000) / fastest(10_000)).toBeLessThan(40);
   });
 
   it('rejects a zero-width character inside an identity', () => {
