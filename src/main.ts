@@ -21,6 +21,7 @@ import { loadRequests, parseUsersInput } from './sources/requests.js';
 import { loadRoster } from './sources/roster.js';
 import { selectRequests, type Selection } from './sources/select.js';
 import { stepsFor } from './steps/index.js';
+import { logText } from './util/log-text.js';
 
 /**
  * Users in flight at once. Large on purpose: every user's Graph calls then go out together in full batches, and
@@ -140,7 +141,7 @@ export async function run(): Promise<void> {
     });
     document.selection = { mode: selection.mode, note: selection.note, total: sources.requests.length };
     const selected = selection.selected;
-    core.info(`Selected ${selected.length} of ${sources.requests.length} request(s): ${selection.note}`);
+    core.info(logText(`Selected ${selected.length} of ${sources.requests.length} request(s): ${selection.note}`));
     if (selected.length > inputs.maxUsers) {
       throw new Error(
         `This run selects ${selected.length} users, more than max-users (${inputs.maxUsers}). Nothing was changed. ` +
@@ -155,7 +156,7 @@ export async function run(): Promise<void> {
 
     opened = await openConnectors(inputs, (message) => core.warning(message));
     preflight = opened.preflight;
-    for (const line of preflight) core.info(`${line.ok ? '✅' : '❌'} ${line.label}${line.detail ? ` — ${line.detail}` : ''}`);
+    for (const line of preflight) core.info(logText(`${line.ok ? '✅' : '❌'} ${line.label}${line.detail ? ` — ${line.detail}` : ''}`));
     const failed = preflight.filter((line) => !line.ok);
     if (failed.length > 0 && selected.length > 0) {
       throw new Error(`Preflight failed: ${failed.map((l) => l.label).join('; ')}. Nothing was changed.`);
@@ -163,7 +164,7 @@ export async function run(): Promise<void> {
 
     const people = await resolvePeople({ requests: selected, roster: sources.roster, inputs, connectors: opened.connectors });
     for (const person of people) {
-      for (const note of person.delegate.notes ?? []) core.info(`${person.request.source.file}:${person.request.source.line}: ${note}`);
+      for (const note of person.delegate.notes ?? []) core.info(logText(`${person.request.source.file}:${person.request.source.line}: ${note}`));
       if (person.delegate.source === 'none' && !person.stop) {
         core.warning('No delegate found: the mailbox and OneDrive steps are skipped for this user. Set a delegate in the row or default-delegate.', {
           file: person.request.source.file,
