@@ -137,6 +137,25 @@ describe('the bundled action with no directory configured', () => {
     expect(run.summary).toContain('Input errors (1) — nothing was changed');
   });
 
+  it('prints a file name that carries workflow commands as one plain log line', async () => {
+    const forged = mkdtempSync(path.join(os.tmpdir(), 'workspace-forged-'));
+    mkdirSync(path.join(forged, 'offboarding'));
+    const fileName = 'x\n::error title=Approved::forged\n::stop-commands::pwned.csv';
+    writeFileSync(path.join(forged, 'offboarding', fileName), 'upn,delegate\njdoe@contoso.test,boss@contoso.test\n');
+    const run = await runAction({
+      workspace: forged,
+      inputs: { mode: 'plan', select: 'all' },
+      eventName: 'workflow_dispatch',
+      payload: { inputs: {}, repository },
+    });
+    expect(run.exitCode).toBe(0);
+    const lines = run.stdout.split(/\r\n|\r|\n/);
+    // Only the action's own commands start a line: none of the file name's.
+    expect(lines.filter((line) => /^\s*::(error title=Approved|stop-commands)/.test(line))).toEqual([]);
+    const printed = 'offboarding/x ⏎ :\u200B:error title=Approved:\u200B:forged ⏎ :\u200B:stop-commands:\u200B:pwned.csv:2: ';
+    expect(lines.filter((line) => line.startsWith(printed))).toHaveLength(1);
+  });
+
   it('refuses a run that selects more users than max-users before changing anything', async () => {
     const run = await runAction({
       workspace,
