@@ -41988,7 +41988,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8239);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3846);
 // Entry point of the bundled action.
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -41998,7 +41998,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8239:
+/***/ 3846:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -73397,6 +73397,14 @@ function createReads(session, options) {
         const byDn = new Map(found.map((f) => [lower(normalizeDn(f.user.dn)), f.user]));
         return valid.map((dn) => (dn ? byDn.get(lower(dn)) : undefined));
     }
+    async function findUsersBySid(sids) {
+        const valid = sids.map((sid) => (/^S-1-5-21(-\d+){4}$/i.test(sid) ? sid.toUpperCase() : undefined));
+        // AD matches objectSid against its string form; a linked account may sit anywhere in the domain.
+        const terms = valid.flatMap((sid) => (sid ? [escapeFilter `(objectSid=${sid})`] : []));
+        const found = await searchUsers(domainRoot(options.baseDn), terms);
+        const bySid = new Map(found.map((f) => [f.user.objectSid.toUpperCase(), f.user]));
+        return valid.map((sid) => (sid ? bySid.get(sid) : undefined));
+    }
     let self;
     function whoami() {
         self ??= (async () => {
@@ -73433,7 +73441,7 @@ function createReads(session, options) {
             throw error;
         }
     }
-    return { findUsers, readUsers, hasAttribute, whoami, exists };
+    return { findUsers, findUsersBySid, readUsers, hasAttribute, whoami, exists };
 }
 
 ;// CONCATENATED MODULE: ./node_modules/is-network-error/index.js
@@ -74014,6 +74022,7 @@ function createAdDirectory(options) {
         stats,
         connect: () => session.open(),
         findUsers: reads.findUsers,
+        findUsersBySid: reads.findUsersBySid,
         readUsers: reads.readUsers,
         hasAttribute: reads.hasAttribute,
         whoami: reads.whoami,
@@ -102403,6 +102412,7 @@ const graphUser = object({
     onPremisesSecurityIdentifier: schemas_string().nullish(),
     onPremisesSamAccountName: schemas_string().nullish(),
     employeeId: schemas_string().nullish(),
+    userType: schemas_string().nullish(),
     licenseAssignmentStates: array(object({ skuId: schemas_string().nullish(), assignedByGroup: schemas_string().nullish() })).nullish(),
     manager: object({ id: schemas_string().optional(), userPrincipalName: schemas_string().optional(), accountEnabled: schemas_boolean().nullish() }).nullish(),
 });
@@ -102472,6 +102482,7 @@ function toEntraUser(user, roles) {
         onPremisesSecurityIdentifier: user.onPremisesSecurityIdentifier ?? undefined,
         onPremisesSamAccountName: user.onPremisesSamAccountName ?? undefined,
         employeeId: user.employeeId ?? undefined,
+        userType: user.userType ?? undefined,
         directLicenses: [...new Set(direct)],
         directoryRoles: roles.get(user.id) ?? [],
         manager,
@@ -102523,6 +102534,16 @@ async function findEntraUsers(graph, identities) {
         }
         return [];
     }));
+    const roles = await rolesPromise;
+    return found.map((users) => users.map((u) => toEntraUser(u, roles)));
+}
+/**
+ * Finds the Entra users synced from these AD objectSids (onPremisesSecurityIdentifier): the link from an AD account
+ * to its cloud account, independent of the UPNs, which may differ. One entry per SID, with every match.
+ */
+async function findEntraUsersBySid(graph, sids) {
+    const rolesPromise = sids.length > 0 ? directoryRolesByUser(graph) : Promise.resolve(new Map());
+    const found = await Promise.all(sids.map((sid) => filterUsers(graph, 'onPremisesSecurityIdentifier', sid)));
     const roles = await rolesPromise;
     return found.map((users) => users.map((u) => toEntraUser(u, roles)));
 }
@@ -105116,16 +105137,22 @@ const COLUMN_BY_HEADER = new Map(Object.entries(ALIASES).flatMap(([column, names
 const IDENTITY_SET = new Set(IDENTITY_KEYS);
 const isIdentityColumn = (column) => IDENTITY_SET.has(column);
 // Zero-width characters come with text copied from web pages and chat; they are invisible but break every lookup.
-const EDGE_JUNK = /^[\s\u200B-\u200D\u2060\uFEFF]+|[\s\u200B-\u200D\u2060\uFEFF]+$/g;
 const ZERO_WIDTH = /[\u200B-\u200D\u2060\uFEFF]/;
 const CONTROL = /\p{Cc}/u;
-/** Trims spaces and zero-width characters at both ends. */
 const JUNK_AT_EDGE = /[\s\u200B-\u200D\u2060\uFEFF]/;
-const cleanValue = (value) => 
-// Most values are clean: testing the two ends first keeps large files fast.
-value !== '' && (JUNK_AT_EDGE.test(value[0]) || JUNK_AT_EDGE.test(value[value.length - 1]))
-    ? value.replace(EDGE_JUNK, '')
-    : value;
+/**
+ * Trims spaces and zero-width characters at both ends. A scan from each end, not a `\s+$` replace: the regex engine
+ * retries the trailing pattern from every position of a long run of spaces, which is quadratic in the cell's length.
+ */
+function cleanValue(value) {
+    let start = 0;
+    let end = value.length;
+    while (start < end && JUNK_AT_EDGE.test(value[start]))
+        start++;
+    while (end > start && JUNK_AT_EDGE.test(value[end - 1]))
+        end--;
+    return start === 0 && end === value.length ? value : value.slice(start, end);
+}
 /** The column a header cell names, matched without regard to case, spaces, `-` and `_`. */
 function columnOf(header) {
     return COLUMN_BY_HEADER.get(cleanValue(header).toLowerCase().replace(/[\s_-]+/g, ''));
@@ -105760,8 +105787,24 @@ async function selectRequests(options) {
     return { ...result, mode, note: prefix + result.note };
 }
 
+;// CONCATENATED MODULE: ./src/util/log-text.ts
+// Text from data or from a server, made safe to print in the job log: the runner can read no workflow command in it.
+/**
+ * The runner treats a log line that starts with `::` (after spaces) as a workflow command (`::error::`,
+ * `::stop-commands::`, `::add-mask::`), and `##[` anywhere as the older form. A file name, a cell or a server's
+ * message could carry either, and a line break in it would start a new line the runner parses. One line, with every
+ * `::` and `##[` broken by a zero-width space, prints the same to a reader and nothing to the runner.
+ */
+function logText(text) {
+    return text
+        .replace(/\r\n|[\r\n\u0085\u2028\u2029]/g, ' ⏎ ')
+        .replace(/:(?=:)/g, ':\u200B')
+        .replace(/#(?=#\[)/g, '#\u200B');
+}
+
 ;// CONCATENATED MODULE: ./src/main.ts
 // The action: sources → requests → resolve → plan → apply → report. The only place that decides the exit status.
+
 
 
 
@@ -105887,7 +105930,7 @@ async function main_run() {
         });
         document.selection = { mode: selection.mode, note: selection.note, total: sources.requests.length };
         const selected = selection.selected;
-        core_info(`Selected ${selected.length} of ${sources.requests.length} request(s): ${selection.note}`);
+        core_info(logText(`Selected ${selected.length} of ${sources.requests.length} request(s): ${selection.note}`));
         if (selected.length > inputs.maxUsers) {
             throw new Error(`This run selects ${selected.length} users, more than max-users (${inputs.maxUsers}). Nothing was changed. ` +
                 'Split the change, or raise max-users for this run if the count is expected.');
@@ -105899,7 +105942,7 @@ async function main_run() {
         opened = await openConnectors(inputs, (message) => warning(message));
         preflight = opened.preflight;
         for (const line of preflight)
-            core_info(`${line.ok ? '✅' : '❌'} ${line.label}${line.detail ? ` — ${line.detail}` : ''}`);
+            core_info(logText(`${line.ok ? '✅' : '❌'} ${line.label}${line.detail ? ` — ${line.detail}` : ''}`));
         const failed = preflight.filter((line) => !line.ok);
         if (failed.length > 0 && selected.length > 0) {
             throw new Error(`Preflight failed: ${failed.map((l) => l.label).join('; ')}. Nothing was changed.`);
@@ -105907,7 +105950,7 @@ async function main_run() {
         const people = await resolvePeople({ requests: selected, roster: sources.roster, inputs, connectors: opened.connectors });
         for (const person of people) {
             for (const note of person.delegate.notes ?? [])
-                core_info(`${person.request.source.file}:${person.request.source.line}: ${note}`);
+                core_info(logText(`${person.request.source.file}:${person.request.source.line}: ${note}`));
             if (person.delegate.source === 'none' && !person.stop) {
                 warning('No delegate found: the mailbox and OneDrive steps are skipped for this user. Set a delegate in the row or default-delegate.', {
                     file: person.request.source.file,
