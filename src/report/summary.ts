@@ -29,13 +29,24 @@ const MARK: Record<StepStatus, string> = {
 /** Above this many users, the full table is folded and only users who need attention stay open. */
 const OPEN_TABLE_LIMIT = 25;
 
+/** U+2060 WORD JOINER: invisible, and it stops GitHub from reading a mention, a reference or a link. */
+const JOINER = '\u2060';
+
 /**
  * Escapes text for a cell of an HTML table inside markdown: HTML metacharacters, and the characters markdown
  * would otherwise turn into links, emphasis or code, become numeric entities; line breaks become spaces.
+ * GitHub finds mentions (`@team`), references (`#12`, `GH-12`) and bare links (`www.`, `https://`) in the text
+ * after entities are decoded, so entities do not stop them: a word joiner after `@`, `#`, `GH` and the scheme does.
+ * An `@` inside a word (a UPN) is no mention and stays as it is, so a copied UPN is the real one.
  */
 export function escapeCell(text: string): string {
   return text
     .replace(/[\r\n\u2028\u2029]+/g, ' ')
+    .replace(/(^|[^\p{L}\p{N}_.+-])@(?=[\p{L}\p{N}_-])/gu, `$1@${JOINER}`)
+    .replace(/#(?=\p{N})/gu, `#${JOINER}`)
+    .replace(/\bGH(?=-\p{N})/giu, (gh) => `${gh}${JOINER}`)
+    .replace(/\b(www)\./giu, `$1${JOINER}.`)
+    .replace(/\b([a-z][a-z0-9+.-]*):(?=\/\/)/giu, `$1${JOINER}:`)
     .replace(/[&<>"'`*_[\]()#|~\\!:]/g, (c) => `&#${c.codePointAt(0)};`);
 }
 

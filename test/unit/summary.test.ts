@@ -90,6 +90,20 @@ describe('job summary', () => {
     expect(markdown).toContain('<td>kim@contoso.com<br><sub>HR-7 &#60;b&#62;</sub></td><td>🛑 blocked <sub>admin-count</sub></td>');
   });
 
+  it('leaves no mention, reference or bare link in data for GitHub to act on', () => {
+    const reason = 'cc @contoso/security-team and @alice, see #12, GH-7, contoso/hr#3, www.evil.test or https://evil.test/x';
+    const decoded = escapeCell(reason).replace(/&#(\d+);/g, (_, code: string) => String.fromCodePoint(Number(code)));
+    // What GitHub links, on the text after entities are decoded.
+    expect(decoded).not.toMatch(/(^|[^\w])@[\w-]/);
+    expect(decoded).not.toMatch(/#\d|GH-\d|www\.|https:\/\//i);
+    // Visibly the same text: only invisible word joiners were added.
+    expect(decoded.replaceAll('\u2060', '')).toBe(reason);
+  });
+
+  it('keeps a UPN exactly as it is, so that a copied address is the real one', () => {
+    expect(escapeCell('jane.doe@contoso.com')).toBe('jane.doe@contoso.com');
+  });
+
   it('turns line breaks in a cell into spaces', () => {
     expect(escapeCell('a\nb\r\nc')).toBe('a b c');
   });
