@@ -5,7 +5,10 @@ import type * as github from '@actions/github';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { COMMENT_MARKER, planCommentBody, postPlanComment } from '../../src/report/comment.js';
 
+/** A workflow's GITHUB_TOKEN: it posts as github-actions[bot] and may not read /user. */
 const TOKEN = 'ghs_planCommentTestToken';
+/** A personal token of the user `identity-bot`. */
+const PERSONAL_TOKEN = 'github_pat_identityBot';
 const OWNER = 'contoso';
 const REPO = 'identity-offboarding';
 const PULL = 7;
@@ -43,7 +46,12 @@ beforeAll(async () => {
     };
     const list = new RegExp(`^/repos/${OWNER}/${REPO}/issues/(\\d+)/comments$`).exec(url.pathname);
     const one = new RegExp(`^/repos/${OWNER}/${REPO}/issues/comments/(\\d+)$`).exec(url.pathname);
-    if (list && request.method === 'GET') {
+    const caller = request.headers.authorization === `token ${PERSONAL_TOKEN}` ? 'identity-bot' : 'github-actions[bot]';
+    if (url.pathname === '/user' && request.method === 'GET') {
+      // https://docs.github.com/en/rest/users/users#get-the-authenticated-user: an installation token is refused.
+      if (caller === 'github-actions[bot]') return send(403, { message: 'Resource not accessible by integration' });
+      send(200, { login: caller, type: 'User' });
+    } else if (list && request.method === 'GET') {
       const perPage = Number(url.searchParams.get('per_page') ?? 30);
       const page = Number(url.searchParams.get('page') ?? 1);
       const all = state.comments.filter((comment) => comment.issue === Number(list[1]));
@@ -54,12 +62,13 @@ beforeAll(async () => {
       send(200, all.slice((page - 1) * perPage, page * perPage), headers);
     } else if (list && request.method === 'POST') {
       const { body } = await readBody(request);
-      const comment = { id: state.nextId++, issue: Number(list[1]), body: String(body), user: { login: 'github-actions[bot]' } };
+      const comment = { id: state.nextId++, issue: Number(list[1]), body: String(body), user: { login: caller } };
       state.comments.push(comment);
       send(201, comment);
     } else if (one && request.method === 'PATCH') {
       const comment = state.comments.find((c) => c.id === Number(one[1]));
       if (!comment) return send(404, { message: 'Not Found' });
+      if (comment.user.login !== caller) return send(403, { message: 'Resource not accessible by integration' });
       comment.body = String((await readBody(request)).body);
       send(200, comment);
     } else {
@@ -81,10 +90,10 @@ beforeEach(() => {
 });
 
 /** The parts of the workflow context the comment reads, for a pull_request event. */
-function pullRequestContext(pull: number | null = PULL): typeof github.context {
+function pullRequestContext(pull: number | null = PULL, headSha?: string): typeof github.context {
   return {
     eventName: 'pull_request',
-    payload: pull === null ? {} : { pull_request: { number: pull } },
+    payload: pull === null ? {} : { pull_request: { number: pull, head: { sha: headSha } } },
     repo: { owner: OWNER, repo: REPO },
     serverUrl: 'https://github.com',
     runId: RUN_ID,
@@ -117,8 +126,10 @@ describe('the plan comment on a pull request', () => {
     expect(state.comments).toHaveLength(2);
     expect(state.comments[0].body).toBe('Please check jdoe before merging.');
     expect(state.requests).toEqual([
+      'GET /user',
       `GET /repos/${OWNER}/${REPO}/issues/${PULL}/comments`,
       `POST /repos/${OWNER}/${REPO}/issues/${PULL}/comments`,
+      'GET /user',
       `GET /repos/${OWNER}/${REPO}/issues/${PULL}/comments`,
       `PATCH /repos/${OWNER}/${REPO}/issues/comments/${first.id}`,
     ]);
@@ -140,6 +151,34 @@ describe('the plan comment on a pull request', () => {
     expect(mine.action).toBe('created');
     expect(mine.id).not.toBe(other.id);
     expect(state.comments.find((comment) => comment.id === other.id)?.body).toContain('plan of #8');
+  });
+
+  it('never takes over a comment someone else wrote with the plan marker in it', async () => {
+    const forged = { ...humanComment(PULL, `${COMMENT_MARKER}\n## Offboarding plan\nNothing would change.`), user: { login: 'mallory' } };
+    state.comments.push(forged);
+    const posted = await postPlanComment({ token: TOKEN, markdown: '## Offboarding plan\n3 would change\n', context: pullRequestContext(), baseUrl });
+    expect(posted.action).toBe('created');
+    expect(state.comments.find((comment) => comment.id === forged.id)?.body).toContain('Nothing would change.');
+    expect(state.comments.find((comment) => comment.id === posted.id)).toMatchObject({ user: { login: 'github-actions[bot]' } });
+    expect(state.requests.filter((request) => request.startsWith('PATCH'))).toEqual([]);
+
+    const again = await postPlanComment({ token: TOKEN, markdown: '## Offboarding plan\n4 would change\n', context: pullRequestContext(), baseUrl });
+    expect(again).toEqual({ action: 'updated', id: posted.id });
+  });
+
+  it('with a personal token, updates the comments of that token\'s user only', async () => {
+    state.comments.push({ ...humanComment(PULL, `${COMMENT_MARKER}\nold plan`), user: { login: 'github-actions[bot]' } });
+    const first = await postPlanComment({ token: PERSONAL_TOKEN, markdown: 'plan A', context: pullRequestContext(), baseUrl });
+    const second = await postPlanComment({ token: PERSONAL_TOKEN, markdown: 'plan B', context: pullRequestContext(), baseUrl });
+    expect(first.action).toBe('created');
+    expect(second).toEqual({ action: 'updated', id: first.id });
+    expect(state.comments.find((comment) => comment.id === first.id)).toMatchObject({ user: { login: 'identity-bot' } });
+  });
+
+  it('names the head commit the plan was made for', async () => {
+    const sha = 'a'.repeat(40);
+    await postPlanComment({ token: TOKEN, markdown: 'plan', context: pullRequestContext(PULL, sha), baseUrl });
+    expect(planComments()[0].body).toBe(`${COMMENT_MARKER}\n<sub>Plan for commit ${sha}</sub>\n\nplan`);
   });
 
   it('cuts a plan that is too long for a comment at a line break and points to the job summary of the run', async () => {
