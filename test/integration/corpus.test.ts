@@ -298,13 +298,17 @@ describe('the plan comment on a pull request that carries markup', () => {
   const comments: string[] = [];
 
   beforeAll(async () => {
-    // A stand-in for the two GitHub REST calls a first plan comment makes: list the comments (none), create one.
+    // A stand-in for the GitHub REST calls a first plan comment makes with the GITHUB_TOKEN: who am I (refused to an
+    // installation token), list the comments (none), create one.
     server = createServer((request, response) => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
         response.setHeader('content-type', 'application/json');
-        if (request.method === 'GET' && /^\/repos\/contoso\/identity-offboarding\/issues\/7\/comments/.test(request.url ?? '')) {
+        if (request.method === 'GET' && request.url === '/user') {
+          response.statusCode = 403;
+          response.end('{"message":"Resource not accessible by integration"}');
+        } else if (request.method === 'GET' && /^\/repos\/contoso\/identity-offboarding\/issues\/7\/comments/.test(request.url ?? '')) {
           response.end('[]');
         } else if (request.method === 'POST' && request.url === '/repos/contoso/identity-offboarding/issues/7/comments') {
           const body = String((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { body?: unknown }).body);
