@@ -32,6 +32,8 @@ const isIdentityColumn = (column: Column): column is keyof Identity => IDENTITY_
 // Zero-width characters come with text copied from web pages and chat; they are invisible but break every lookup.
 const ZERO_WIDTH = /[\u200B-\u200D\u2060\uFEFF]/;
 const CONTROL = /\p{Cc}/u;
+/** The longest cell each kind of column may hold: no real identity or note is longer, and a huge cell would swamp the summary. */
+const CELL_LIMITS = { identity: 256, reason: 512, other: 1_024 };
 
 const JUNK_AT_EDGE = /[\s\u200B-\u200D\u2060\uFEFF]/;
 /**
@@ -161,6 +163,10 @@ export function readCsv(file: string, text: string): CsvTable {
   const headerOf = new Map<Column, string>();
   for (const cell of header.record) {
     const name = cleanValue(cell);
+    if (name.length > CELL_LIMITS.other) {
+      table.errors.push({ file, line: header.line, message: `a header cell is ${name.length} characters long; at most ${CELL_LIMITS.other} are allowed` });
+      return table;
+    }
     const column = columnOf(name);
     columnAt.push(column);
     if (!column) {
@@ -203,6 +209,11 @@ export function readCsv(file: string, text: string): CsvTable {
       });
       continue;
     }
+    const tooLong = cells.map((value, index) => cellLengthProblem(columnAt[index], cleanValue(header.record[index]), value)).find(Boolean);
+    if (tooLong) {
+      table.errors.push({ file, line, message: tooLong });
+      continue;
+    }
     const values: Partial<Record<Column, string>> = {};
     cells.forEach((value, index) => {
       const column = columnAt[index];
@@ -212,6 +223,14 @@ export function readCsv(file: string, text: string): CsvTable {
     table.rows.push({ line, values });
   }
   return table;
+}
+
+/** Why a cell is too long, or undefined: the message names the column, never repeats the value. */
+export function cellLengthProblem(column: Column | undefined, header: string, value: string): string | undefined {
+  const limit = column === undefined ? CELL_LIMITS.other : isIdentityColumn(column) ? CELL_LIMITS.identity : column === 'reason' ? CELL_LIMITS.reason : CELL_LIMITS.other;
+  if (value.length <= limit) return undefined;
+  const name = header.length > 40 ? `${header.slice(0, 40)}…` : header;
+  return `the value in column "${name}" is ${value.length} characters long; at most ${limit} are allowed there`;
 }
 
 /** Why an identity value is unusable, or undefined when it is fine. */

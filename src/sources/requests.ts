@@ -2,6 +2,7 @@
 import { parse } from 'csv-parse/sync';
 import { IDENTITY_KEYS, type InputError, type Request } from '../model.js';
 import {
+  cellLengthProblem,
   cleanValue,
   type Column,
   type CsvRow,
@@ -240,7 +241,17 @@ export function parseUsersInput(text: string, timeZone: string): RequestsResult 
       base.errors.push({ file: USERS_SOURCE, line, message: 'no identity before the first comma' });
       continue;
     }
-    const values: CsvRow['values'] = { [guessIdentityColumn(identity)]: identity };
+    const column = guessIdentityColumn(identity);
+    const tooLong = [
+      cellLengthProblem(column, 'identity', identity),
+      cellLengthProblem('effective', 'effective', effective ?? ''),
+      cellLengthProblem('delegate', 'delegate', delegate ?? ''),
+    ].find(Boolean);
+    if (tooLong) {
+      base.errors.push({ file: USERS_SOURCE, line, message: tooLong });
+      continue;
+    }
+    const values: CsvRow['values'] = { [column]: identity };
     if (effective) values.effective = effective;
     if (delegate) values.delegate = delegate;
     rows.push({ line, values });

@@ -129,6 +129,31 @@ describe('loadRequests', () => {
     });
   });
 
+  it('refuses an over-long cell at its line without repeating it: identity 256, reason 512, any other 1024', () => {
+    const result = load(
+      [
+        'upn,reason,Notes',
+        `${'a'.repeat(251)}@x.test,ok,ok`,
+        `jdoe@contoso.test,${'r'.repeat(513)},ok`,
+        `asmith@contoso.test,ok,${'n'.repeat(1_100_000)}`,
+        `bjones@contoso.test,${'r'.repeat(512)},${'n'.repeat(1024)}`,
+      ].join('\n'),
+    );
+    expect(messages(result)).toEqual([
+      '2: the value in column "upn" is 258 characters long; at most 256 are allowed there',
+      '3: the value in column "reason" is 513 characters long; at most 512 are allowed there',
+      '4: the value in column "Notes" is 1100000 characters long; at most 1024 are allowed there',
+    ]);
+    expect(result.requests.map((request) => request.source.line)).toEqual([5]);
+  });
+
+  it('refuses an over-long value in the users input at its line', () => {
+    const result = parseUsersInput(`jdoe@contoso.test\n${'x'.repeat(300)}\n`, 'UTC');
+    expect(result.errors).toEqual([
+      { file: USERS_SOURCE, line: 2, message: 'the value in column "identity" is 300 characters long; at most 256 are allowed there' },
+    ]);
+  });
+
   it('trims a long run of spaces in time linear in its length', () => {
     // The fastest of three runs, for 10 k and 100 k characters: linear work grows about 10 times, quadratic 100 times.
     const fastest = (length: number): number => {
