@@ -1,7 +1,7 @@
 // The action: sources → requests → resolve → plan → apply → report. The only place that decides the exit status.
-import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import pLimit from 'p-limit';
 import * as core from '@actions/core';
 import * as github from '@actions/github';
 import { runEngine, unresolvedResult } from './engine.js';
@@ -16,7 +16,7 @@ import { ResultsRecorder } from './report/results.js';
 import { countUsers, renderSummary, userLabel } from './report/summary.js';
 import { resolvePeople } from './resolve/index.js';
 import { makeBaseReader } from './sources/base.js';
-import { findCsvFiles } from './sources/files.js';
+import { findCsvFiles, printablePath, readWorkspaceFile } from './sources/files.js';
 import { loadRequests, parseUsersInput } from './sources/requests.js';
 import { loadRoster } from './sources/roster.js';
 import { selectRequests, type Selection } from './sources/select.js';
@@ -57,6 +57,9 @@ interface Sources {
   fromUsersInput: boolean;
 }
 
+/** CSV files read at once: a glob may match hundreds. */
+const READ_CONCURRENCY = 8;
+
 async function readSources(inputs: Inputs, workspace: string): Promise<Sources> {
   const errors: InputError[] = [];
   const notices: string[] = [];
@@ -70,9 +73,20 @@ async function readSources(inputs: Inputs, workspace: string): Promise<Sources> 
   } else {
     const files = await findCsvFiles(workspace, inputs.csv);
     if (files.length === 0) notices.push(`No CSV file matches ${inputs.csv}.`);
-    const texts = await Promise.all(
-      files.map(async (file) => ({ path: file, text: await readFile(path.join(workspace, file), 'utf8') })),
+    const limit = pLimit(READ_CONCURRENCY);
+    const read = await Promise.all(
+      files.map((file) =>
+        limit(async () => {
+          try {
+            return { path: file, text: await readWorkspaceFile(workspace, file) };
+          } catch (error) {
+            errors.push({ file: printablePath(file), message: `Cannot read the CSV file: ${(error as Error).message}` });
+            return undefined;
+          }
+        }),
+      ),
     );
+    const texts = read.filter((file): file is { path: string; text: string } => file !== undefined);
     const result = loadRequests({ files: texts, timeZone: inputs.timeZone });
     requests = result.requests;
     errors.push(...result.errors);
@@ -81,13 +95,13 @@ async function readSources(inputs: Inputs, workspace: string): Promise<Sources> 
   let roster: RosterEntry[] = [];
   if (inputs.roster) {
     try {
-      const text = await readFile(path.join(workspace, inputs.roster), 'utf8');
+      const text = await readWorkspaceFile(workspace, inputs.roster);
       const result = loadRoster(inputs.roster, text);
       roster = result.roster;
       errors.push(...result.errors);
       notices.push(...result.notices);
     } catch (error) {
-      errors.push({ file: inputs.roster, message: `Cannot read the roster: ${(error as Error).message}` });
+      errors.push({ file: printablePath(inputs.roster), message: `Cannot read the roster: ${(error as Error).message}` });
     }
   }
   return { requests, roster, errors, notices, fromUsersInput };

@@ -137,23 +137,39 @@ describe('the bundled action with no directory configured', () => {
     expect(run.summary).toContain('Input errors (1) — nothing was changed');
   });
 
-  it('prints a file name that carries workflow commands as one plain log line', async () => {
+  it('prints data that carries workflow commands as plain log lines, and refuses a file name with a line break', async () => {
     const forged = mkdtempSync(path.join(os.tmpdir(), 'workspace-forged-'));
     mkdirSync(path.join(forged, 'offboarding'));
-    const fileName = 'x\n::error title=Approved::forged\n::stop-commands::pwned.csv';
-    writeFileSync(path.join(forged, 'offboarding', fileName), 'upn,delegate\njdoe@contoso.test,boss@contoso.test\n');
-    const run = await runAction({
+    writeFileSync(path.join(forged, 'offboarding', 'leavers.csv'), 'upn,delegate\njdoe@contoso.test,##[error]forged@contoso.test\n');
+    const plan = await runAction({
       workspace: forged,
       inputs: { mode: 'plan', select: 'all' },
       eventName: 'workflow_dispatch',
       payload: { inputs: {}, repository },
     });
-    expect(run.exitCode).toBe(0);
-    const lines = run.stdout.split(/\r\n|\r|\n/);
+    expect(plan.exitCode).toBe(0);
+    const planLines = plan.stdout.split(/\r\n|\r|\n/);
+    expect(planLines.filter((line) => line.includes('##['))).toEqual([]);
+    expect(planLines.filter((line) => line.includes('forged@contoso.test'))).toEqual([
+      'offboarding/leavers.csv:2: csv: delegate #\u200B#[error]forged@contoso.test not found',
+    ]);
+
+    writeFileSync(path.join(forged, 'offboarding', 'x\n::error title=Approved::forged\n::stop-commands::pwned.csv'), 'upn\nasmith@contoso.test\n');
+    const refused = await runAction({
+      workspace: forged,
+      inputs: { mode: 'plan', select: 'all' },
+      eventName: 'workflow_dispatch',
+      payload: { inputs: {}, repository },
+    });
+    expect(refused.exitCode).toBe(1);
+    const lines = refused.stdout.split(/\r\n|\r|\n/);
     // Only the action's own commands start a line: none of the file name's.
     expect(lines.filter((line) => /^\s*::(error title=Approved|stop-commands)/.test(line))).toEqual([]);
-    const printed = 'offboarding/x ⏎ :\u200B:error title=Approved:\u200B:forged ⏎ :\u200B:stop-commands:\u200B:pwned.csv:2: ';
-    expect(lines.filter((line) => line.startsWith(printed))).toHaveLength(1);
+    expect(lines.filter((line) => line.includes('control character'))).toEqual([
+      '::error title=Offboarding input error,file=offboarding/x\\n%3A%3Aerror title=Approved%3A%3Aforged\\n%3A%3Astop-commands%3A%3Apwned.csv::' +
+        'Cannot read the CSV file: the file name contains a control character (a line break or tab): rename the file',
+    ]);
+    expect(refused.results?.users).toEqual([]);
   });
 
   it('refuses a run that selects more users than max-users before changing anything', async () => {

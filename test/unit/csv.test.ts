@@ -1,10 +1,11 @@
 // Termination CSVs, the `users` input, the roster and the CSV glob: parsing, validation and line numbers.
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanValue, columnOf, readCsv } from '../../src/sources/csv.js';
-import { findCsvFiles } from '../../src/sources/files.js';
+import { findCsvFiles, readWorkspaceFile } from '../../src/sources/files.js';
 import { guessIdentityColumn, loadRequests, parseUsersInput, USERS_SOURCE } from '../../src/sources/requests.js';
 import { loadRoster } from '../../src/sources/roster.js';
 
@@ -459,5 +460,60 @@ describe('findCsvFiles', () => {
     await mkdir(path.join(workspace, 'repo'));
     await writeFile(path.join(workspace, 'outside.csv'), 'upn\n');
     expect(await findCsvFiles(path.join(workspace, 'repo'), '../*.csv')).toEqual([]);
+  });
+});
+
+describe('readWorkspaceFile', () => {
+  let workspace: string | undefined;
+  let outside: string | undefined;
+  afterEach(async () => {
+    for (const dir of [workspace, outside]) if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  async function setUp(): Promise<{ repo: string; secret: string }> {
+    workspace = await mkdtemp(path.join(os.tmpdir(), 'offboard-read-'));
+    outside = await mkdtemp(path.join(os.tmpdir(), 'offboard-outside-'));
+    const repo = path.join(workspace, 'repo');
+    await mkdir(path.join(repo, 'hr'), { recursive: true });
+    const secret = path.join(outside, 'secrets.csv');
+    await writeFile(secret, 'upn\nLDAP_PASSWORD=hunter2@x\n');
+    return { repo, secret };
+  }
+
+  it('reads a regular file inside the workspace', async () => {
+    const { repo } = await setUp();
+    await writeFile(path.join(repo, 'hr', 'roster.csv'), 'upn,hr_PositionID\n');
+    expect(await readWorkspaceFile(repo, 'hr/roster.csv')).toBe('upn,hr_PositionID\n');
+  });
+
+  it('refuses a symbolic link to the process environment and to a file outside the workspace', async () => {
+    const { repo, secret } = await setUp();
+    await symlink('/proc/self/environ', path.join(repo, 'hr', 'roster.csv'));
+    await symlink(secret, path.join(repo, 'hr', 'leavers.csv'));
+    for (const file of ['hr/roster.csv', 'hr/leavers.csv']) {
+      await expect(readWorkspaceFile(repo, file)).rejects.toThrow('the path leads outside the workspace');
+    }
+  });
+
+  it('refuses a file reached through a directory link that leads out, which the glob lists', async () => {
+    const { repo } = await setUp();
+    await symlink(outside as string, path.join(repo, 'offboarding'));
+    const files = await findCsvFiles(repo, 'offboarding/*.csv');
+    expect(files).toEqual(['offboarding/secrets.csv']);
+    await expect(readWorkspaceFile(repo, files[0])).rejects.toThrow('the path leads outside the workspace');
+  });
+
+  it('refuses a FIFO without waiting for a writer, and a directory', async () => {
+    const { repo } = await setUp();
+    execFileSync('mkfifo', [path.join(repo, 'hr', 'pipe.csv')]);
+    await expect(readWorkspaceFile(repo, 'hr/pipe.csv')).rejects.toThrow('not a regular file');
+    await expect(readWorkspaceFile(repo, 'hr')).rejects.toThrow('not a regular file');
+  });
+
+  it('refuses a file name with a control character', async () => {
+    const { repo } = await setUp();
+    const name = 'x\n::error::forged.csv';
+    await writeFile(path.join(repo, 'hr', name), 'upn\n');
+    await expect(readWorkspaceFile(repo, `hr/${name}`)).rejects.toThrow('the file name contains a control character');
   });
 });
