@@ -42007,14 +42007,254 @@ __nccwpck_require__.d(__webpack_exports__, {
   e: () => (/* binding */ main_run)
 });
 
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
+;// CONCATENATED MODULE: ./node_modules/yocto-queue/index.js
+/*
+How it works:
+`this.#head` is an instance of `Node` which keeps track of its current value and nests another instance of `Node` that keeps the value that comes after it. When a value is provided to `.enqueue()`, the code needs to iterate through `this.#head`, going deeper and deeper to find the last value. However, iterating through every single item is slow. This problem is solved by saving a reference to the last value as `this.#tail` so that it can reference it to add a new value.
+*/
+
+class Node {
+	value;
+	next;
+
+	constructor(value) {
+		this.value = value;
+	}
+}
+
+class Queue {
+	#head;
+	#tail;
+	#size;
+
+	constructor() {
+		this.clear();
+	}
+
+	enqueue(value) {
+		const node = new Node(value);
+
+		if (this.#head) {
+			this.#tail.next = node;
+			this.#tail = node;
+		} else {
+			this.#head = node;
+			this.#tail = node;
+		}
+
+		this.#size++;
+	}
+
+	dequeue() {
+		const current = this.#head;
+		if (!current) {
+			return;
+		}
+
+		this.#head = this.#head.next;
+		this.#size--;
+
+		// Clean up tail reference when queue becomes empty
+		if (!this.#head) {
+			this.#tail = undefined;
+		}
+
+		return current.value;
+	}
+
+	peek() {
+		if (!this.#head) {
+			return;
+		}
+
+		return this.#head.value;
+
+		// TODO: Node.js 18.
+		// return this.#head?.value;
+	}
+
+	clear() {
+		this.#head = undefined;
+		this.#tail = undefined;
+		this.#size = 0;
+	}
+
+	get size() {
+		return this.#size;
+	}
+
+	* [Symbol.iterator]() {
+		let current = this.#head;
+
+		while (current) {
+			yield current.value;
+			current = current.next;
+		}
+	}
+
+	* drain() {
+		while (this.#head) {
+			yield this.dequeue();
+		}
+	}
+}
+
+;// CONCATENATED MODULE: ./node_modules/p-limit/index.js
+
+
+function pLimit(concurrency) {
+	let rejectOnClear = false;
+
+	if (typeof concurrency === 'object') {
+		({concurrency, rejectOnClear = false} = concurrency);
+	}
+
+	validateConcurrency(concurrency);
+
+	if (typeof rejectOnClear !== 'boolean') {
+		throw new TypeError('Expected `rejectOnClear` to be a boolean');
+	}
+
+	const queue = new Queue();
+	let activeCount = 0;
+
+	const resumeNext = () => {
+		// Process the next queued function if we're under the concurrency limit
+		if (activeCount < concurrency && queue.size > 0) {
+			activeCount++;
+			queue.dequeue().run();
+		}
+	};
+
+	const next = () => {
+		activeCount--;
+		resumeNext();
+	};
+
+	const run = async (function_, resolve, arguments_) => {
+		// Execute the function and capture the result promise
+		const result = (async () => function_(...arguments_))();
+
+		// Resolve immediately with the promise (don't wait for completion)
+		resolve(result);
+
+		// Wait for the function to complete (success or failure)
+		// We catch errors here to prevent unhandled rejections,
+		// but the original promise rejection is preserved for the caller
+		try {
+			await result;
+		} catch {}
+
+		// Decrement active count and process next queued function
+		next();
+	};
+
+	const enqueue = (function_, resolve, reject, arguments_) => {
+		const queueItem = {reject};
+
+		// Queue the internal resolve function instead of the run function
+		// to preserve the asynchronous execution context.
+		new Promise(internalResolve => { // eslint-disable-line promise/param-names
+			queueItem.run = internalResolve;
+			queue.enqueue(queueItem);
+		}).then(run.bind(undefined, function_, resolve, arguments_)); // eslint-disable-line promise/prefer-await-to-then
+
+		// Start processing immediately if we haven't reached the concurrency limit
+		if (activeCount < concurrency) {
+			resumeNext();
+		}
+	};
+
+	const generator = (function_, ...arguments_) => new Promise((resolve, reject) => {
+		enqueue(function_, resolve, reject, arguments_);
+	});
+
+	Object.defineProperties(generator, {
+		activeCount: {
+			get: () => activeCount,
+		},
+		pendingCount: {
+			get: () => queue.size,
+		},
+		clearQueue: {
+			value() {
+				if (!rejectOnClear) {
+					queue.clear();
+					return;
+				}
+
+				const abortError = AbortSignal.abort().reason;
+
+				while (queue.size > 0) {
+					queue.dequeue().reject(abortError);
+				}
+			},
+		},
+		concurrency: {
+			get: () => concurrency,
+
+			set(newConcurrency) {
+				validateConcurrency(newConcurrency);
+				concurrency = newConcurrency;
+
+				queueMicrotask(() => {
+					// eslint-disable-next-line no-unmodified-loop-condition
+					while (activeCount < concurrency && queue.size > 0) {
+						resumeNext();
+					}
+				});
+			},
+		},
+		map: {
+			async value(iterable, function_) {
+				const promises = [];
+
+				try {
+					Array.from(iterable, (value, index) => {
+						const promise = generator(function_, value, index);
+						promises.push(promise);
+						return promise;
+					});
+				} catch (error) {
+					// The iterable threw, so `Promise.all` never observes the already scheduled promises. Observe them here to avoid unhandled rejections.
+					for (const promise of promises) {
+						promise.catch(() => {}); // eslint-disable-line promise/prefer-await-to-then
+					}
+
+					throw error;
+				}
+
+				return Promise.all(promises);
+			},
+		},
+	});
+
+	return generator;
+}
+
+function limitFunction(function_, options) {
+	const limit = pLimit(options);
+
+	const limitedFunction = (...arguments_) => limit(() => function_(...arguments_));
+	Object.defineProperty(limitedFunction, 'clearQueue', {
+		value: limit.clearQueue,
+	});
+
+	return limitedFunction;
+}
+
+function validateConcurrency(concurrency) {
+	if (!((Number.isInteger(concurrency) || concurrency === Number.POSITIVE_INFINITY) && concurrency > 0)) {
+		throw new TypeError('Expected `concurrency` to be a number from 1 and up');
+	}
+}
+
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
@@ -49958,248 +50198,6 @@ function getOctokit(token, options, ...additionalPlugins) {
     return new GitHubWithPlugins(getOctokitOptions(token, options));
 }
 //# sourceMappingURL=github.js.map
-;// CONCATENATED MODULE: ./node_modules/yocto-queue/index.js
-/*
-How it works:
-`this.#head` is an instance of `Node` which keeps track of its current value and nests another instance of `Node` that keeps the value that comes after it. When a value is provided to `.enqueue()`, the code needs to iterate through `this.#head`, going deeper and deeper to find the last value. However, iterating through every single item is slow. This problem is solved by saving a reference to the last value as `this.#tail` so that it can reference it to add a new value.
-*/
-
-class Node {
-	value;
-	next;
-
-	constructor(value) {
-		this.value = value;
-	}
-}
-
-class Queue {
-	#head;
-	#tail;
-	#size;
-
-	constructor() {
-		this.clear();
-	}
-
-	enqueue(value) {
-		const node = new Node(value);
-
-		if (this.#head) {
-			this.#tail.next = node;
-			this.#tail = node;
-		} else {
-			this.#head = node;
-			this.#tail = node;
-		}
-
-		this.#size++;
-	}
-
-	dequeue() {
-		const current = this.#head;
-		if (!current) {
-			return;
-		}
-
-		this.#head = this.#head.next;
-		this.#size--;
-
-		// Clean up tail reference when queue becomes empty
-		if (!this.#head) {
-			this.#tail = undefined;
-		}
-
-		return current.value;
-	}
-
-	peek() {
-		if (!this.#head) {
-			return;
-		}
-
-		return this.#head.value;
-
-		// TODO: Node.js 18.
-		// return this.#head?.value;
-	}
-
-	clear() {
-		this.#head = undefined;
-		this.#tail = undefined;
-		this.#size = 0;
-	}
-
-	get size() {
-		return this.#size;
-	}
-
-	* [Symbol.iterator]() {
-		let current = this.#head;
-
-		while (current) {
-			yield current.value;
-			current = current.next;
-		}
-	}
-
-	* drain() {
-		while (this.#head) {
-			yield this.dequeue();
-		}
-	}
-}
-
-;// CONCATENATED MODULE: ./node_modules/p-limit/index.js
-
-
-function pLimit(concurrency) {
-	let rejectOnClear = false;
-
-	if (typeof concurrency === 'object') {
-		({concurrency, rejectOnClear = false} = concurrency);
-	}
-
-	validateConcurrency(concurrency);
-
-	if (typeof rejectOnClear !== 'boolean') {
-		throw new TypeError('Expected `rejectOnClear` to be a boolean');
-	}
-
-	const queue = new Queue();
-	let activeCount = 0;
-
-	const resumeNext = () => {
-		// Process the next queued function if we're under the concurrency limit
-		if (activeCount < concurrency && queue.size > 0) {
-			activeCount++;
-			queue.dequeue().run();
-		}
-	};
-
-	const next = () => {
-		activeCount--;
-		resumeNext();
-	};
-
-	const run = async (function_, resolve, arguments_) => {
-		// Execute the function and capture the result promise
-		const result = (async () => function_(...arguments_))();
-
-		// Resolve immediately with the promise (don't wait for completion)
-		resolve(result);
-
-		// Wait for the function to complete (success or failure)
-		// We catch errors here to prevent unhandled rejections,
-		// but the original promise rejection is preserved for the caller
-		try {
-			await result;
-		} catch {}
-
-		// Decrement active count and process next queued function
-		next();
-	};
-
-	const enqueue = (function_, resolve, reject, arguments_) => {
-		const queueItem = {reject};
-
-		// Queue the internal resolve function instead of the run function
-		// to preserve the asynchronous execution context.
-		new Promise(internalResolve => { // eslint-disable-line promise/param-names
-			queueItem.run = internalResolve;
-			queue.enqueue(queueItem);
-		}).then(run.bind(undefined, function_, resolve, arguments_)); // eslint-disable-line promise/prefer-await-to-then
-
-		// Start processing immediately if we haven't reached the concurrency limit
-		if (activeCount < concurrency) {
-			resumeNext();
-		}
-	};
-
-	const generator = (function_, ...arguments_) => new Promise((resolve, reject) => {
-		enqueue(function_, resolve, reject, arguments_);
-	});
-
-	Object.defineProperties(generator, {
-		activeCount: {
-			get: () => activeCount,
-		},
-		pendingCount: {
-			get: () => queue.size,
-		},
-		clearQueue: {
-			value() {
-				if (!rejectOnClear) {
-					queue.clear();
-					return;
-				}
-
-				const abortError = AbortSignal.abort().reason;
-
-				while (queue.size > 0) {
-					queue.dequeue().reject(abortError);
-				}
-			},
-		},
-		concurrency: {
-			get: () => concurrency,
-
-			set(newConcurrency) {
-				validateConcurrency(newConcurrency);
-				concurrency = newConcurrency;
-
-				queueMicrotask(() => {
-					// eslint-disable-next-line no-unmodified-loop-condition
-					while (activeCount < concurrency && queue.size > 0) {
-						resumeNext();
-					}
-				});
-			},
-		},
-		map: {
-			async value(iterable, function_) {
-				const promises = [];
-
-				try {
-					Array.from(iterable, (value, index) => {
-						const promise = generator(function_, value, index);
-						promises.push(promise);
-						return promise;
-					});
-				} catch (error) {
-					// The iterable threw, so `Promise.all` never observes the already scheduled promises. Observe them here to avoid unhandled rejections.
-					for (const promise of promises) {
-						promise.catch(() => {}); // eslint-disable-line promise/prefer-await-to-then
-					}
-
-					throw error;
-				}
-
-				return Promise.all(promises);
-			},
-		},
-	});
-
-	return generator;
-}
-
-function limitFunction(function_, options) {
-	const limit = pLimit(options);
-
-	const limitedFunction = (...arguments_) => limit(() => function_(...arguments_));
-	Object.defineProperty(limitedFunction, 'clearQueue', {
-		value: limit.clearQueue,
-	});
-
-	return limitedFunction;
-}
-
-function validateConcurrency(concurrency) {
-	if (!((Number.isInteger(concurrency) || concurrency === Number.POSITIVE_INFINITY) && concurrency > 0)) {
-		throw new TypeError('Expected `concurrency` to be a number from 1 and up');
-	}
-}
-
 ;// CONCATENATED MODULE: ./src/steps/define.ts
 /**
  * The step as the engine holds it. `observe` may take its needs as present because the engine calls it only once it
@@ -92026,7 +92024,7 @@ const npmRunPathEnv = ({env = external_node_process_namespaceObject.env, ...opti
 };
 
 ;// CONCATENATED MODULE: external "node:timers/promises"
-const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 ;// CONCATENATED MODULE: ./node_modules/human-signals/build/src/realtime.js
 
 const getRealtimeSignals=()=>{
@@ -92525,7 +92523,7 @@ const throwOnTimeout = (kill, timeout, context, controller) => timeout === 0 || 
 	: [killAfterTimeout(kill, timeout, context, controller)];
 
 const killAfterTimeout = async (kill, timeout, context, {signal}) => {
-	await (0,external_node_timers_promises_namespaceObject.setTimeout)(timeout, undefined, {signal});
+	await (0,promises_namespaceObject.setTimeout)(timeout, undefined, {signal});
 	context.terminationReason ??= 'timeout';
 	kill();
 	throw new DiscardedError();
@@ -92617,7 +92615,7 @@ const killOnTimeout = async ({kill, forceKillAfterDelay, context, controllerSign
 	}
 
 	try {
-		await (0,external_node_timers_promises_namespaceObject.setTimeout)(forceKillAfterDelay, undefined, {signal: controllerSignal});
+		await (0,promises_namespaceObject.setTimeout)(forceKillAfterDelay, undefined, {signal: controllerSignal});
 		if (kill('SIGKILL')) {
 			context.isForcefullyTerminated ??= true;
 		}
@@ -92916,7 +92914,7 @@ const onMessage = async ({anyProcess, channel, isSubprocess, ipcEmitter}, wrappe
 		// eslint-disable-next-line no-await-in-loop
 		await waitForOutgoingMessages(anyProcess, ipcEmitter, incomingMessages[0]);
 		// eslint-disable-next-line no-await-in-loop
-		await external_node_timers_promises_namespaceObject.scheduler.yield();
+		await promises_namespaceObject.scheduler.yield();
 
 		// eslint-disable-next-line no-await-in-loop
 		const message = await handleStrictRequest({
@@ -93345,7 +93343,7 @@ const startIpc = async ({anyProcess, channel, isSubprocess, ipc}) => {
 	}
 
 	getIpcEmitter(anyProcess, channel, isSubprocess);
-	await external_node_timers_promises_namespaceObject.scheduler.yield();
+	await promises_namespaceObject.scheduler.yield();
 };
 
 let isCancelListening = false;
@@ -93664,6 +93662,8 @@ const serializeEncoding = encoding => typeof encoding === 'string' ? `"${encodin
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 // EXTERNAL MODULE: external "node:buffer"
 var external_node_buffer_ = __nccwpck_require__(4573);
+;// CONCATENATED MODULE: external "node:fs/promises"
+const external_node_fs_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: ./node_modules/which-command/index.js
 
 
@@ -100394,7 +100394,7 @@ const logOutputAsync = async ({stream, onStreamEnd, fdNumber, encoding, allMixed
 // When using `buffer: false`, users need to read `subprocess.stdout|stderr|all` right away
 // See https://github.com/sindresorhus/execa/issues/730 and https://github.com/sindresorhus/execa/pull/729#discussion_r1465496310
 const resumeStream = async stream => {
-	await (0,external_node_timers_promises_namespaceObject.setImmediate)();
+	await (0,promises_namespaceObject.setImmediate)();
 	if (stream.readableFlowing === null) {
 		stream.resume();
 	}
@@ -102019,14 +102019,34 @@ async function openConnectors(inputs, warn) {
 const COMMENT_MARKER = '<!-- m365-offboard:plan -->';
 /** GitHub rejects comments over 65,536 characters; keep room for the marker and the note. */
 const COMMENT_LIMIT = 60_000;
-/** The comment body: the plan, cut short with a pointer to the job summary when it is too long. */
-function planCommentBody(markdown, runUrl) {
+/** Who posts with the workflow's GITHUB_TOKEN. */
+const ACTIONS_BOT = 'github-actions[bot]';
+/**
+ * The login whose comments this action may take as its own. Anyone who can comment can also write the marker, so a
+ * comment counts only when its author is the token's own account: the user of a personal token (`GET /user`), or
+ * github-actions[bot] for the GITHUB_TOKEN, which may not read `/user` (403 "Resource not accessible by integration").
+ */
+async function ownLogin(octokit) {
+    try {
+        return (await octokit.rest.users.getAuthenticated()).data.login;
+    }
+    catch (error) {
+        if (error.status === 403)
+            return ACTIONS_BOT;
+        throw error;
+    }
+}
+/**
+ * The comment body: the plan, cut short with a pointer to the job summary when it is too long, and the commit it
+ * was made for, so that a reviewer can tell a current plan from one left by an earlier push.
+ */
+function planCommentBody(markdown, runUrl, headSha) {
     let body = markdown;
     if (body.length > COMMENT_LIMIT) {
         const cut = body.lastIndexOf('\n', COMMENT_LIMIT);
         body = `${body.slice(0, cut > 0 ? cut : COMMENT_LIMIT)}\n\n…the plan is too long for a comment: the full plan is in the job summary${runUrl ? ` of [the run](${runUrl})` : ''}.\n`;
     }
-    return `${COMMENT_MARKER}\n${body}`;
+    return `${COMMENT_MARKER}\n${headSha ? `<sub>Plan for commit ${headSha}</sub>\n\n` : ''}${body}`;
 }
 /** Creates the plan comment, or updates the one an earlier run posted. Returns what it did. */
 async function postPlanComment(options) {
@@ -102037,9 +102057,11 @@ async function postPlanComment(options) {
     const octokit = getOctokit(options.token, options.baseUrl ? { baseUrl: options.baseUrl } : {});
     const { owner, repo } = context.repo;
     const runUrl = `${context.serverUrl}/${owner}/${repo}/actions/runs/${context.runId}`;
-    const body = planCommentBody(options.markdown, runUrl);
+    const headSha = context.payload.pull_request?.head?.sha;
+    const body = planCommentBody(options.markdown, runUrl, typeof headSha === 'string' && /^[0-9a-f]{40}$/.test(headSha) ? headSha : undefined);
+    const login = await ownLogin(octokit);
     const comments = await octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: number, per_page: 100 });
-    const existing = comments.find((comment) => comment.body?.startsWith(COMMENT_MARKER));
+    const existing = comments.find((comment) => comment.body?.startsWith(COMMENT_MARKER) && comment.user?.login === login);
     if (existing) {
         await octokit.rest.issues.updateComment({ owner, repo, comment_id: existing.id, body });
         return { action: 'updated', id: existing.id };
@@ -102180,13 +102202,23 @@ const MARK = {
 };
 /** Above this many users, the full table is folded and only users who need attention stay open. */
 const OPEN_TABLE_LIMIT = 25;
+/** U+2060 WORD JOINER: invisible, and it stops GitHub from reading a mention, a reference or a link. */
+const JOINER = '\u2060';
 /**
  * Escapes text for a cell of an HTML table inside markdown: HTML metacharacters, and the characters markdown
  * would otherwise turn into links, emphasis or code, become numeric entities; line breaks become spaces.
+ * GitHub finds mentions (`@team`), references (`#12`, `GH-12`) and bare links (`www.`, `https://`) in the text
+ * after entities are decoded, so entities do not stop them: a word joiner after `@`, `#`, `GH` and the scheme does.
+ * An `@` inside a word (a UPN) is no mention and stays as it is, so a copied UPN is the real one.
  */
 function escapeCell(text) {
     return text
         .replace(/[\r\n\u2028\u2029]+/g, ' ')
+        .replace(/(^|[^\p{L}\p{N}_.+-])@(?=[\p{L}\p{N}_-])/gu, `$1@${JOINER}`)
+        .replace(/#(?=\p{N})/gu, `#${JOINER}`)
+        .replace(/\bGH(?=-\p{N})/giu, (gh) => `${gh}${JOINER}`)
+        .replace(/\b(www)\./giu, `$1${JOINER}.`)
+        .replace(/\b([a-z][a-z0-9+.-]*):(?=\/\/)/giu, `$1${JOINER}:`)
         .replace(/[&<>"'`*_[\]()#|~\\!:]/g, (c) => `&#${c.codePointAt(0)};`);
 }
 /** `jane.doe@contoso.com` → `j.d.@contoso.com`; a display name → its initials. */
@@ -103003,7 +103035,7 @@ function makeBaseReader(options) {
 }
 
 ;// CONCATENATED MODULE: ./src/sources/files.ts
-// Finds the termination CSV files named by the `csv` input (a path or a glob) inside the workspace.
+// Finds the termination CSV files named by the `csv` input (a path or a glob) inside the workspace, and reads them safely.
 
 
 /**
@@ -103014,6 +103046,7 @@ async function findCsvFiles(workspace, pattern) {
     const root = external_node_path_default().resolve(workspace);
     const found = new Set();
     for await (const entry of external_node_fs_namespaceObject.promises.glob(pattern, { cwd: root, withFileTypes: true })) {
+        // A symbolic link is never a file here; a file reached through a linked directory is checked when it is read.
         if (!entry.isFile())
             continue;
         const relative = external_node_path_default().relative(root, external_node_path_default().join(entry.parentPath, entry.name));
@@ -103022,6 +103055,33 @@ async function findCsvFiles(workspace, pattern) {
         found.add(relative.split((external_node_path_default()).sep).join('/'));
     }
     return [...found].sort();
+}
+/** A path as it can be shown: control characters (a line break in a file name) written as JSON escapes. */
+const printablePath = (file) => JSON.stringify(file).slice(1, -1);
+/**
+ * Reads a file named relative to the workspace. Anyone who can open a pull request chooses these files, so only a
+ * regular file whose real path (symlinks resolved) lies inside the workspace is read: a symlink to
+ * `/proc/self/environ` would otherwise put the runner's secrets into the summary. A FIFO or device is refused
+ * without blocking on it, and a path with a control character is refused before it reaches any log line.
+ */
+async function readWorkspaceFile(workspace, relative) {
+    if (/\p{Cc}/u.test(relative))
+        throw new Error('the file name contains a control character (a line break or tab): rename the file');
+    const root = await external_node_fs_namespaceObject.promises.realpath(workspace);
+    const real = await external_node_fs_namespaceObject.promises.realpath(external_node_path_default().resolve(root, relative));
+    const inside = external_node_path_default().relative(root, real);
+    if (inside === '' || inside.startsWith('..') || external_node_path_default().isAbsolute(inside)) {
+        throw new Error('the path leads outside the workspace (a symbolic link?): only files inside the workspace are read');
+    }
+    const handle = await external_node_fs_namespaceObject.promises.open(real, external_node_fs_namespaceObject.constants.O_RDONLY | external_node_fs_namespaceObject.constants.O_NOFOLLOW | external_node_fs_namespaceObject.constants.O_NONBLOCK);
+    try {
+        if (!(await handle.stat()).isFile())
+            throw new Error('not a regular file: only regular files are read');
+        return await handle.readFile('utf8');
+    }
+    finally {
+        await handle.close();
+    }
 }
 
 ;// CONCATENATED MODULE: ./node_modules/csv-parse/lib/api/CsvError.js
@@ -105139,6 +105199,8 @@ const isIdentityColumn = (column) => IDENTITY_SET.has(column);
 // Zero-width characters come with text copied from web pages and chat; they are invisible but break every lookup.
 const ZERO_WIDTH = /[\u200B-\u200D\u2060\uFEFF]/;
 const CONTROL = /\p{Cc}/u;
+/** The longest cell each kind of column may hold: no real identity or note is longer, and a huge cell would swamp the summary. */
+const CELL_LIMITS = { identity: 256, reason: 512, other: 1_024 };
 const JUNK_AT_EDGE = /[\s\u200B-\u200D\u2060\uFEFF]/;
 /**
  * Trims spaces and zero-width characters at both ends. A scan from each end, not a `\s+$` replace: the regex engine
@@ -105249,6 +105311,10 @@ function readCsv(file, text) {
     const headerOf = new Map();
     for (const cell of header.record) {
         const name = cleanValue(cell);
+        if (name.length > CELL_LIMITS.other) {
+            table.errors.push({ file, line: header.line, message: `a header cell is ${name.length} characters long; at most ${CELL_LIMITS.other} are allowed` });
+            return table;
+        }
         const column = columnOf(name);
         columnAt.push(column);
         if (!column) {
@@ -105292,6 +105358,11 @@ function readCsv(file, text) {
             });
             continue;
         }
+        const tooLong = cells.map((value, index) => cellLengthProblem(columnAt[index], cleanValue(header.record[index]), value)).find(Boolean);
+        if (tooLong) {
+            table.errors.push({ file, line, message: tooLong });
+            continue;
+        }
         const values = {};
         cells.forEach((value, index) => {
             const column = columnAt[index];
@@ -105302,6 +105373,14 @@ function readCsv(file, text) {
         table.rows.push({ line, values });
     }
     return table;
+}
+/** Why a cell is too long, or undefined: the message names the column, never repeats the value. */
+function cellLengthProblem(column, header, value) {
+    const limit = column === undefined ? CELL_LIMITS.other : isIdentityColumn(column) ? CELL_LIMITS.identity : column === 'reason' ? CELL_LIMITS.reason : CELL_LIMITS.other;
+    if (value.length <= limit)
+        return undefined;
+    const name = header.length > 40 ? `${header.slice(0, 40)}…` : header;
+    return `the value in column "${name}" is ${value.length} characters long; at most ${limit} are allowed there`;
 }
 /** Why an identity value is unusable, or undefined when it is fine. */
 function identityValueProblem(column, value) {
@@ -105602,7 +105681,17 @@ function parseUsersInput(text, timeZone) {
             base.errors.push({ file: USERS_SOURCE, line, message: 'no identity before the first comma' });
             continue;
         }
-        const values = { [guessIdentityColumn(identity)]: identity };
+        const column = guessIdentityColumn(identity);
+        const tooLong = [
+            cellLengthProblem(column, 'identity', identity),
+            cellLengthProblem('effective', 'effective', effective ?? ''),
+            cellLengthProblem('delegate', 'delegate', delegate ?? ''),
+        ].find(Boolean);
+        if (tooLong) {
+            base.errors.push({ file: USERS_SOURCE, line, message: tooLong });
+            continue;
+        }
+        const values = { [column]: identity };
         if (effective)
             values.effective = effective;
         if (delegate)
@@ -105848,6 +105937,8 @@ function annotateInputErrors(errors) {
         core_error(error.message, { title: 'Offboarding input error', file: error.file, startLine: error.line });
     }
 }
+/** CSV files read at once: a glob may match hundreds. */
+const READ_CONCURRENCY = 8;
 async function readSources(inputs, workspace) {
     const errors = [];
     const notices = [];
@@ -105863,7 +105954,17 @@ async function readSources(inputs, workspace) {
         const files = await findCsvFiles(workspace, inputs.csv);
         if (files.length === 0)
             notices.push(`No CSV file matches ${inputs.csv}.`);
-        const texts = await Promise.all(files.map(async (file) => ({ path: file, text: await (0,promises_namespaceObject.readFile)(external_node_path_default().join(workspace, file), 'utf8') })));
+        const limit = pLimit(READ_CONCURRENCY);
+        const read = await Promise.all(files.map((file) => limit(async () => {
+            try {
+                return { path: file, text: await readWorkspaceFile(workspace, file) };
+            }
+            catch (error) {
+                errors.push({ file: printablePath(file), message: `Cannot read the CSV file: ${error.message}` });
+                return undefined;
+            }
+        })));
+        const texts = read.filter((file) => file !== undefined);
         const result = loadRequests({ files: texts, timeZone: inputs.timeZone });
         requests = result.requests;
         errors.push(...result.errors);
@@ -105872,14 +105973,14 @@ async function readSources(inputs, workspace) {
     let roster = [];
     if (inputs.roster) {
         try {
-            const text = await (0,promises_namespaceObject.readFile)(external_node_path_default().join(workspace, inputs.roster), 'utf8');
+            const text = await readWorkspaceFile(workspace, inputs.roster);
             const result = loadRoster(inputs.roster, text);
             roster = result.roster;
             errors.push(...result.errors);
             notices.push(...result.notices);
         }
         catch (error) {
-            errors.push({ file: inputs.roster, message: `Cannot read the roster: ${error.message}` });
+            errors.push({ file: printablePath(inputs.roster), message: `Cannot read the roster: ${error.message}` });
         }
     }
     return { requests, roster, errors, notices, fromUsersInput };
