@@ -7,7 +7,7 @@ const config: KnipConfig = {
   entry: ['src/index.ts!', 'scripts/*.{mjs,ts}', 'test/stack/simulator/main.ts'],
   project: ['src/**/*.ts!', 'test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.{mjs,ts}'],
   // System programs the test stack, the benchmark and the screenshot script run, not npm packages.
-  ignoreBinaries: ['openssl', 'chromium'],
+  ignoreBinaries: ['openssl', 'chromium', 'mkfifo'],
   // knip's default issue types, and import cycles, which it leaves out by default.
   include: [
     'files',
