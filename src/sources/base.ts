@@ -2,8 +2,12 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { getOctokit } from '@actions/github';
+import { childEnv } from '../util/child-env.js';
 
 const run = promisify(execFile);
+
+/** What git reads besides the essentials: where its configuration is (`safe.directory` is set there on runners). */
+const gitEnv = (): Record<string, string> => childEnv(['XDG_CONFIG_HOME', 'GIT_CONFIG_GLOBAL', 'GIT_CONFIG_SYSTEM', 'GIT_CONFIG_NOSYSTEM']);
 
 /** Reads `path` (relative to the workspace) at commit `sha`; undefined when the file did not exist there. */
 export type BaseReader = (path: string, sha: string) => Promise<string | undefined>;
@@ -12,7 +16,7 @@ const short = (sha: string): string => sha.slice(0, 7);
 
 async function succeeds(workspace: string, args: string[]): Promise<boolean> {
   try {
-    await run('git', args, { cwd: workspace });
+    await run('git', args, { cwd: workspace, env: gitEnv() });
     return true;
   } catch {
     return false;
@@ -38,6 +42,7 @@ export function makeBaseReader(options: {
       if (!(await succeeds(workspace, ['cat-file', '-e', object]))) return undefined;
       const { stdout } = await run('git', ['cat-file', 'blob', object], {
         cwd: workspace,
+        env: gitEnv(),
         encoding: 'utf8',
         maxBuffer: 512 * 1024 * 1024,
       });

@@ -1,6 +1,6 @@
 // Which requests a run acts on (changed, due, all, auto by event), and reading the CSV at the base commit.
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -264,6 +264,31 @@ describe('makeBaseReader', () => {
     const readBase = makeBaseReader({ workspace: repo.dir, repo: { owner: 'contoso', repo: 'offboarding' } });
     expect(await readBase(FILE, repo.base)).toBe(BASE);
     expect(await readBase(FILE, repo.head)).toBe(CURRENT);
+  });
+
+  it('starts git with the essential variables only: no action input, so no secret, reaches it', async () => {
+    const repo = await gitRepository();
+    const bin = await mkdtemp(path.join(os.tmpdir(), 'fake-git-'));
+    cleanup.push(() => rm(repo.dir, { recursive: true, force: true }), () => rm(bin, { recursive: true, force: true }));
+    // A git in front of the real one that records its own environment, as the kernel holds it, then runs git.
+    const realGit = (await run('sh', ['-c', 'command -v git'])).stdout.trim();
+    const seen = path.join(bin, 'environ');
+    await writeFile(path.join(bin, 'git'), `#!/bin/sh\ntr '\\0' '\\n' < /proc/$$/environ >> '${seen}'\nexec '${realGit}' "$@"\n`, { mode: 0o755 });
+    const saved = { PATH: process.env.PATH, secret: process.env['INPUT_LDAP-BIND-PASSWORD'] };
+    process.env.PATH = `${bin}${path.delimiter}${process.env.PATH}`;
+    process.env['INPUT_LDAP-BIND-PASSWORD'] = 'hunter2';
+    try {
+      const readBase = makeBaseReader({ workspace: repo.dir, repo: { owner: 'contoso', repo: 'offboarding' } });
+      expect(await readBase(FILE, repo.base)).toBe(BASE);
+    } finally {
+      process.env.PATH = saved.PATH;
+      if (saved.secret === undefined) delete process.env['INPUT_LDAP-BIND-PASSWORD'];
+      else process.env['INPUT_LDAP-BIND-PASSWORD'] = saved.secret;
+    }
+    const names = new Set((await readFile(seen, 'utf8')).split('\n').filter(Boolean).map((line) => line.slice(0, line.indexOf('='))));
+    expect(names.has('PATH')).toBe(true);
+    expect([...names].filter((name) => name.startsWith('INPUT_') || name.startsWith('GITHUB_') || name.startsWith('ACTIONS_'))).toEqual([]);
+    expect(await readFile(seen, 'utf8')).not.toContain('hunter2');
   });
 
   it('answers undefined for a file that did not exist at a commit of the checkout', async () => {
