@@ -312,6 +312,16 @@ export const GRAPH_CASES: GraphCase[] = [
   },
   {
     service: 'graph',
+    name: "list a group's members with $select: users and nested groups, each with its @odata.type",
+    // "GET /groups/{id}/members"; "Returns a collection of directoryObject objects", members "can be users, groups,
+    // devices, organizational contacts, and service principals" — a reader tells them apart by @odata.type.
+    doc: `${LEARN}/api/group-list-members?view=graph-rest-1.0`,
+    covers: ['graph GET /groups/{id}/members?$select'],
+    request: (t) => ({ method: 'GET', path: ['groups', t.group('Licensing - EMS').id, 'members'], query: { $select: 'id' } }),
+    response: { status: 200, body: collection(z.object({ '@odata.type': z.enum(['#microsoft.graph.user', '#microsoft.graph.group', '#microsoft.graph.device', '#microsoft.graph.orgContact', '#microsoft.graph.servicePrincipal']), id: z.string() })) },
+  },
+  {
+    service: 'graph',
     name: 'a page shorter than the collection carries @odata.nextLink',
     // "When more results are available, the response contains an @odata.nextLink property with a URL to the next page."
     doc: `${LEARN}/paging`,
