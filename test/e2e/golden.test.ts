@@ -4,7 +4,8 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadStackTenant, stackFacts } from '../helpers/stack.js';
+import { CONTRACT_CASES, uncovered } from '../contract/index.js';
+import { loadStackTenant, SimulatorControl, stackFacts } from '../helpers/stack.js';
 import { baseFixture } from '../stack/fixture.js';
 import { runAction, stackActionEnv, stackActionInputs, type ActionRun } from './run-action.js';
 
@@ -23,6 +24,10 @@ const ALL_STEPS =
 const TIMEOUT_MS = 600_000;
 
 const workspaces: string[] = [];
+
+/** The signature of every call the action made in these scenarios (the simulator's request log). */
+const signatures = new Set<string>();
+const control = new SimulatorControl(facts.simulator.url);
 
 /** A workspace holding the demo's CSVs where the example workflows keep them, or one given leavers CSV. */
 function workspace(leavers?: string): string {
@@ -43,13 +48,16 @@ const without = (inputs: Record<string, string>, names: string[]): Record<string
   Object.fromEntries(Object.entries(inputs).filter(([name]) => !names.includes(name)));
 
 async function run(dir: string, inputs: Record<string, string>): Promise<ActionRun> {
-  return runAction({
+  await control.clearLog();
+  const result = await runAction({
     workspace: dir,
     inputs: { csv: 'offboarding/*.csv', roster: 'hr/roster.csv', select: 'all', ...inputs },
     eventName: 'workflow_dispatch',
     payload: { inputs: {}, ref: 'refs/heads/main', repository },
     env: stackActionEnv(facts),
   });
+  for (const entry of (await control.log()).entries) signatures.add(entry.signature ?? `${entry.op} (no signature)`);
+  return result;
 }
 
 /**
@@ -132,4 +140,10 @@ describe('the bundled action writes the same results files as before', () => {
     const inputs = { ...without(stackActionInputs(facts), cloud), mode: 'apply', steps: ALL_STEPS, 'block-group': 'Offboarding Block' };
     compareWithGolden('ad-only-apply', await run(workspace(), inputs));
   }, TIMEOUT_MS);
+
+  it('every call the action made has a contract case', () => {
+    // Run alone (-t), no scenario would have called anything: that proves nothing, so it fails.
+    expect(signatures.size, 'no scenario ran before this test').toBeGreaterThan(0);
+    expect(uncovered([...signatures], CONTRACT_CASES), `calls without a contract case in test/contract/ (see its README):\n${[...signatures].sort().join('\n')}`).toEqual([]);
+  });
 });

@@ -37,6 +37,8 @@ export interface Reply {
 export interface Routed {
   resource: Resource;
   op: string;
+  /** The call's signature for the log (see LogEntry). */
+  signature?: string;
   /** Latency kind to pay; undefined pays none. */
   latency?: LatencyKind;
   /** Replies to a throttle or unavailable fault, in the service's own error shape (Retry-After in seconds, if any). */

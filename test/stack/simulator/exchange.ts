@@ -3,6 +3,7 @@ import { CmdletError, identityHint, Parameters } from './cmdlet.js';
 import type { Ctx, Outcome, Reply, Routed } from './core.js';
 import { authenticate, EXCHANGE_APP_ID, type SimEnv } from './env.js';
 import { isObject } from './jwt.js';
+import { cmdletSignature } from './signature.js';
 import type { MailboxRecord, Tenant, UserRecord } from './tenant.js';
 
 /** The mailbox server named in Exchange's "couldn't be found" messages. */
@@ -26,7 +27,7 @@ const INHERITANCE = ['None', 'All', 'Children', 'Descendents', 'SelfAndChildren'
 export function routeExchange(env: SimEnv, ctx: Ctx): Routed | undefined {
   const segments = ctx.url.pathname.split('/').filter(Boolean);
   if (ctx.url.pathname === '/_sim/exo/connect') {
-    return { resource: 'exchange', op: 'exo.connect', latency: 'exo.connect', faultReply: exoFault, run: () => connect(env, ctx) };
+    return { resource: 'exchange', op: 'exo.connect', signature: 'exchange Connect-ExchangeOnline', latency: 'exo.connect', faultReply: exoFault, run: () => connect(env, ctx) };
   }
   if (segments.length === 4 && segments[0] === 'adminapi' && segments[1] === 'beta' && segments[3] === 'InvokeCommand') {
     const organization = decodeURIComponent(segments[2]);
@@ -41,6 +42,7 @@ export function routeExchange(env: SimEnv, ctx: Ctx): Routed | undefined {
     return {
       resource: 'exchange',
       op: `exo.cmdlet.${name ?? 'invalid'}`,
+      signature: cmdletSignature('exchange', name ?? 'invalid', cmdletInput?.Parameters),
       latency: 'exo.cmdlet',
       faultReply: exoFault,
       run: () => invoke(env, ctx, organization, name, cmdletInput?.Parameters),

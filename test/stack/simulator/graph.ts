@@ -4,6 +4,7 @@ import { authenticate, GRAPH_APP_ID, type SimEnv } from './env.js';
 import { graphDate, isoSeconds, newGuid, stableGuid } from './ids.js';
 import { isObject } from './jwt.js';
 import { checkFilter, evaluate, type FilterSchema, ODataError, parseFilter } from './odata.js';
+import { graphSignature } from './signature.js';
 import { type GroupRecord, oneDriveSlug, type RoleRecord, type Tenant, type UserRecord } from './tenant.js';
 
 interface GraphCall {
@@ -114,6 +115,7 @@ export function routeGraph(env: SimEnv, ctx: Ctx): Routed | undefined {
     return {
       resource: 'graph',
       op: 'graph.batch',
+      signature: graphSignature(ctx.method, ['$batch'], ctx.url.searchParams, headers.consistencylevel),
       latency: 'graph.batch',
       faultReply,
       run: () => batch(env, ctx, headers),
@@ -123,6 +125,7 @@ export function routeGraph(env: SimEnv, ctx: Ctx): Routed | undefined {
   return {
     resource: 'graph',
     op,
+    signature: graphSignature(ctx.method, segmentsOf(sub), ctx.url.searchParams, headers.consistencylevel),
     latency: op.startsWith('graph.get.') || op.startsWith('graph.list.') ? 'graph.read' : 'graph.write',
     faultReply,
     run: () => {
@@ -855,6 +858,7 @@ function batch(env: SimEnv, ctx: Ctx, headers: Record<string, string>): Outcome 
       method: item.method,
       path: item.url,
       op,
+      signature: graphSignature(item.method, segmentsOf(path), query, item.headers.consistencylevel),
       status: result.status,
       user: result.user,
       resource: 'graph',

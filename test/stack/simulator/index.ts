@@ -145,6 +145,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
         method: ctx.method,
         path: rawPath,
         op: routed.op,
+        ...(routed.signature ? { signature: routed.signature } : {}),
         status,
         resource: routed.resource,
         requestId,

@@ -3,6 +3,7 @@ import { CmdletError, identityHint, Parameters } from './cmdlet.js';
 import type { Ctx, Outcome, Reply, Routed } from './core.js';
 import { authenticate, type SimEnv } from './env.js';
 import { isObject } from './jwt.js';
+import { cmdletSignature } from './signature.js';
 import type { SiteRecord, Tenant, UserRecord } from './tenant.js';
 
 /** Parameters each cmdlet acts on; Detailed and Wait are accepted and have no effect. */
@@ -19,12 +20,12 @@ const TENANT_CMDLETS = ['Get-PnPTenantSite', 'Set-PnPTenantSite'];
 
 export function routeSharePoint(env: SimEnv, ctx: Ctx): Routed | undefined {
   if (ctx.url.pathname === '/_sim/spo/connect') {
-    return { resource: 'sharepoint', op: 'spo.connect', latency: 'spo.connect', faultReply: spoFault, run: () => connect(env, ctx) };
+    return { resource: 'sharepoint', op: 'spo.connect', signature: 'sharepoint Connect-PnPOnline', latency: 'spo.connect', faultReply: spoFault, run: () => connect(env, ctx) };
   }
   // A further site connection in a session that is already connected: module start-up and the version check are
   // behind it, so it costs a token and one context round trip, modelled as a cmdlet.
   if (ctx.url.pathname === '/_sim/spo/connect-site') {
-    return { resource: 'sharepoint', op: 'spo.site-connect', latency: 'spo.cmdlet', faultReply: spoFault, run: () => connect(env, ctx) };
+    return { resource: 'sharepoint', op: 'spo.site-connect', signature: 'sharepoint Connect-PnPOnline', latency: 'spo.cmdlet', faultReply: spoFault, run: () => connect(env, ctx) };
   }
   if (ctx.url.pathname === '/_sim/spo/InvokeCommand') {
     let input: unknown;
@@ -37,6 +38,7 @@ export function routeSharePoint(env: SimEnv, ctx: Ctx): Routed | undefined {
     return {
       resource: 'sharepoint',
       op: `spo.cmdlet.${name ?? 'invalid'}`,
+      signature: cmdletSignature('sharepoint', name ?? 'invalid', isObject(input) ? input.Parameters : undefined),
       latency: 'spo.cmdlet',
       faultReply: spoFault,
       run: () => invoke(env, ctx, name, isObject(input) ? input.Parameters : undefined, isObject(input) && typeof input.Url === 'string' ? input.Url : undefined),

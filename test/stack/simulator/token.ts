@@ -14,6 +14,7 @@ export function routeEntra(env: SimEnv, ctx: Ctx): Routed | undefined {
     return {
       resource: 'entra',
       op: 'token',
+      signature: `entra ${ctx.method} /{tenant}/oauth2/v2.0/token ${tokenGrant(ctx)}`,
       latency: 'token',
       faultReply: (kind, retryAfter) => {
         const reply = entraError(env, ctx, kind === 'throttle' ? 429 : 503, 'temporarily_unavailable', 90033, 'A transient error has occurred. Please try again.');
@@ -23,15 +24,22 @@ export function routeEntra(env: SimEnv, ctx: Ctx): Routed | undefined {
     };
   }
   if (ctx.method === 'GET' && segments.length === 4 && segments[1] === 'v2.0' && segments[2] === '.well-known' && segments[3] === 'openid-configuration') {
-    return { resource: 'entra', op: 'entra.openid-configuration', run: () => ({ reply: openIdConfiguration(env, ctx, decodeURIComponent(segments[0])) }) };
+    return { resource: 'entra', op: 'entra.openid-configuration', signature: 'entra GET /{tenant}/v2.0/.well-known/openid-configuration', run: () => ({ reply: openIdConfiguration(env, ctx, decodeURIComponent(segments[0])) }) };
   }
   if (ctx.method === 'GET' && segments.length === 4 && segments[1] === 'discovery' && segments[2] === 'v2.0' && segments[3] === 'keys') {
-    return { resource: 'entra', op: 'entra.keys', run: () => ({ reply: { status: 200, json: { keys: [jwk(env)] } } }) };
+    return { resource: 'entra', op: 'entra.keys', signature: 'entra GET /{tenant}/discovery/v2.0/keys', run: () => ({ reply: { status: 200, json: { keys: [jwk(env)] } } }) };
   }
   if (ctx.method === 'GET' && ctx.url.pathname === '/common/discovery/instance') {
-    return { resource: 'entra', op: 'entra.instance-discovery', run: () => ({ reply: instanceDiscovery(env) }) };
+    return { resource: 'entra', op: 'entra.instance-discovery', signature: `entra GET /common/discovery/instance?${[...new Set(ctx.url.searchParams.keys())].sort().join('&')}`, run: () => ({ reply: instanceDiscovery(env) }) };
   }
   return undefined;
+}
+
+/** The grant and how the client proves itself: `client_credentials+client_assertion` for a certificate. */
+function tokenGrant(ctx: Ctx): string {
+  const form = new URLSearchParams(ctx.body.toString('utf8'));
+  const credential = ['client_assertion', 'client_secret'].find((name) => form.has(name));
+  return `${form.get('grant_type') ?? '(no grant_type)'}${credential ? `+${credential}` : ''}`;
 }
 
 function knownTenant(env: SimEnv, tenant: string): boolean {

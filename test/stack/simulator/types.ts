@@ -95,6 +95,11 @@ export interface LogEntry {
   path: string;
   /** Stable operation kind, e.g. `token`, `graph.batch`, `graph.get.user`, `exo.cmdlet.Get-MailboxPermission`. */
   op: string;
+  /**
+   * The kind of call without its values (signature.ts), as contract cases name what they cover:
+   * `graph GET /users/{id}?$expand&$select`, `exchange Add-MailboxPermission -AccessRights -Identity -User`.
+   */
+  signature?: string;
   status: number;
   /** The user the operation was about, when there is one (UPN when known, else the identifier as sent). */
   user?: string;

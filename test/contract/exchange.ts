@@ -1,0 +1,170 @@
+// Exchange Online PowerShell (ExchangeOnlineManagement 3.x) as the Exchange PowerShell reference documents it.
+import { z } from 'zod';
+import type { CmdletCase } from './types.js';
+
+const REFERENCE = 'https://learn.microsoft.com/en-us/powershell/module/exchangepowershell';
+
+// "Property sets in Exchange Online PowerShell module cmdlets": Get-EXOMailbox without -Properties or -PropertySets
+// returns the Minimum set, which includes ExternalDirectoryObjectId, UserPrincipalName, Alias, DisplayName,
+// EmailAddresses, PrimarySmtpAddress, RecipientType, RecipientTypeDetails, Identity, Name and Guid.
+const minimumMailbox = z.object({
+  ExternalDirectoryObjectId: z.string(),
+  UserPrincipalName: z.string(),
+  Alias: z.string(),
+  DisplayName: z.string(),
+  EmailAddresses: z.array(z.string()),
+  PrimarySmtpAddress: z.string(),
+  RecipientType: z.string(),
+  RecipientTypeDetails: z.string(),
+  Identity: z.string(),
+  Name: z.string(),
+  Guid: z.string(),
+});
+
+// Get-MailboxPermission's examples show the entries' User, AccessRights, IsInherited and Deny; AccessRights is a
+// list ("Multiple values separated by commas").
+const permissionEntry = z.object({ Identity: z.string(), User: z.string(), AccessRights: z.array(z.string()), IsInherited: z.boolean(), Deny: z.boolean() });
+
+// "The operation couldn't be performed because object '…' couldn't be found on '…'." is the text of Exchange's
+// ManagementObjectNotFoundException, which the V3 module reports as "Ex…|<type>|<text>".
+const NOT_FOUND = { type: /ManagementObjectNotFoundException|Exception/, message: /ManagementObjectNotFoundException\|.*couldn't be found/ };
+
+export const EXCHANGE_CASES: CmdletCase[] = [
+  {
+    service: 'exchange',
+    name: 'Get-EXOMailbox -Identity: the Minimum property set',
+    // "-Identity … any value that uniquely identifies the mailbox … User principal name (UPN)"; "-Properties … If you
+    // don't use this parameter … the output contains the properties in the Minimum property set".
+    doc: `${REFERENCE}/get-exomailbox`,
+    covers: ['exchange Get-EXOMailbox -Identity', 'exchange Connect-ExchangeOnline'],
+    request: (t) => ({ cmdlet: 'Get-EXOMailbox', parameters: { Identity: t.user('jdoe').userPrincipalName } }),
+    response: { output: minimumMailbox.extend({ RecipientTypeDetails: z.literal('UserMailbox') }), count: 1 },
+  },
+  {
+    service: 'exchange',
+    name: 'Get-EXOMailbox -Identity -Properties: the named properties too',
+    // "-Properties … specifies the properties that are returned in the output of this cmdlet."
+    doc: `${REFERENCE}/get-exomailbox`,
+    covers: ['exchange Get-EXOMailbox -Identity -Properties'],
+    request: (t) => ({ cmdlet: 'Get-EXOMailbox', parameters: { Identity: t.user('jdoe').userPrincipalName, Properties: ['HiddenFromAddressListsEnabled'] } }),
+    response: { output: minimumMailbox.extend({ HiddenFromAddressListsEnabled: z.boolean() }), count: 1 },
+  },
+  {
+    service: 'exchange',
+    name: 'Get-EXOMailbox for a user without a mailbox: ManagementObjectNotFoundException',
+    doc: `${REFERENCE}/get-exomailbox`,
+    covers: ['exchange Get-EXOMailbox -Identity'],
+    request: (t) => ({ cmdlet: 'Get-EXOMailbox', parameters: { Identity: t.user('nodrive').userPrincipalName } }),
+    response: { error: NOT_FOUND },
+  },
+  {
+    service: 'exchange',
+    name: "Get-MailboxPermission -Identity -User: the user's entries on the mailbox",
+    // "Get-MailboxPermission -Identity john@contoso.com -User "Ayla"": "returns the permissions that the user Ayla has
+    // on John's mailbox"; "-User … filters the results by who has permissions to the mailbox".
+    doc: `${REFERENCE}/get-mailboxpermission`,
+    covers: ['exchange Get-MailboxPermission -Identity -User'],
+    setup: (t) => [
+      { cmdlet: 'Add-MailboxPermission', parameters: { Identity: t.user('jdoe').userPrincipalName, User: t.user('salesvp').userPrincipalName, AccessRights: ['FullAccess'], InheritanceType: 'All' } },
+    ],
+    request: (t) => ({ cmdlet: 'Get-MailboxPermission', parameters: { Identity: t.user('jdoe').userPrincipalName, User: t.user('salesvp').userPrincipalName } }),
+    response: { output: permissionEntry.extend({ AccessRights: z.array(z.string()).refine((r) => r.includes('FullAccess'), 'FullAccess') }), count: 1 },
+  },
+  {
+    service: 'exchange',
+    name: 'Get-MailboxPermission -Identity -User for a user with no entry: nothing',
+    doc: `${REFERENCE}/get-mailboxpermission`,
+    covers: ['exchange Get-MailboxPermission -Identity -User'],
+    request: (t) => ({ cmdlet: 'Get-MailboxPermission', parameters: { Identity: t.user('jdoe').userPrincipalName, User: t.user('cfo').userPrincipalName } }),
+    response: { output: permissionEntry, count: 0 },
+  },
+  {
+    service: 'exchange',
+    name: 'Get-MailboxPermission on a mailbox that does not exist: ManagementObjectNotFoundException',
+    doc: `${REFERENCE}/get-mailboxpermission`,
+    covers: ['exchange Get-MailboxPermission -Identity -User'],
+    request: (t) => ({ cmdlet: 'Get-MailboxPermission', parameters: { Identity: 'nobody@contoso.test', User: t.user('cfo').userPrincipalName } }),
+    response: { error: NOT_FOUND },
+  },
+  {
+    service: 'exchange',
+    name: 'Add-MailboxPermission FullAccess with InheritanceType All and AutoMapping false',
+    // Example: "Add-MailboxPermission -Identity "Terry Adams" -User Kevin@contoso.com -AccessRights FullAccess
+    // -InheritanceType All"; "-AutoMapping $false" turns off auto-mapping; the cmdlet writes the new entry.
+    doc: `${REFERENCE}/add-mailboxpermission`,
+    covers: ['exchange Add-MailboxPermission -AccessRights -AutoMapping -Identity -InheritanceType -User'],
+    request: (t) => ({
+      cmdlet: 'Add-MailboxPermission',
+      parameters: { Identity: t.user('jdoe').userPrincipalName, User: t.user('salesvp').userPrincipalName, AccessRights: ['FullAccess'], InheritanceType: 'All', AutoMapping: false },
+    }),
+    response: { output: permissionEntry.extend({ AccessRights: z.array(z.literal('FullAccess')) }), count: 1, warnings: [] },
+  },
+  {
+    service: 'exchange',
+    name: 'Add-MailboxPermission of an entry already there: a warning, no error',
+    // Granting an entry the mailbox already has is not an error: Exchange writes the warning "The appropriate access
+    // control entry is already present on the object … for account …" and changes nothing.
+    doc: `${REFERENCE}/add-mailboxpermission`,
+    covers: ['exchange Add-MailboxPermission -AccessRights -AutoMapping -Identity -InheritanceType -User'],
+    setup: (t) => [
+      { cmdlet: 'Add-MailboxPermission', parameters: { Identity: t.user('jdoe').userPrincipalName, User: t.user('salesvp').userPrincipalName, AccessRights: ['FullAccess'], InheritanceType: 'All' } },
+    ],
+    request: (t) => ({
+      cmdlet: 'Add-MailboxPermission',
+      parameters: { Identity: t.user('jdoe').userPrincipalName, User: t.user('salesvp').userPrincipalName, AccessRights: ['FullAccess'], InheritanceType: 'All', AutoMapping: false },
+    }),
+    response: { output: permissionEntry, warnings: [/The appropriate access control entry is already present on the object/] },
+  },
+  {
+    service: 'exchange',
+    name: 'Add-MailboxPermission for a grantee who does not exist: ManagementObjectNotFoundException',
+    // "-User … specifies who gets the permissions on the mailbox": a mailbox user, mail user or security group.
+    doc: `${REFERENCE}/add-mailboxpermission`,
+    covers: ['exchange Add-MailboxPermission -AccessRights -AutoMapping -Identity -InheritanceType -User'],
+    request: (t) => ({
+      cmdlet: 'Add-MailboxPermission',
+      parameters: { Identity: t.user('jdoe').userPrincipalName, User: 'nobody@contoso.test', AccessRights: ['FullAccess'], InheritanceType: 'All', AutoMapping: false },
+    }),
+    response: { error: NOT_FOUND },
+  },
+  {
+    service: 'exchange',
+    name: 'Set-Mailbox -Type Shared converts a user mailbox',
+    // "-Type … Shared: The mailbox is converted to a shared mailbox" (Regular, Room, Equipment, Shared).
+    doc: `${REFERENCE}/set-mailbox`,
+    covers: ['exchange Set-Mailbox -Identity -Type'],
+    request: (t) => ({ cmdlet: 'Set-Mailbox', parameters: { Identity: t.user('cloudy').userPrincipalName, Type: 'Shared' } }),
+    response: { output: z.unknown(), count: 0, warnings: [] },
+  },
+  {
+    service: 'exchange',
+    name: 'Set-Mailbox that changes nothing: a warning',
+    // Exchange's set cmdlets warn "The command completed successfully but no settings of '…' have been modified."
+    // when the object already has the values given.
+    doc: `${REFERENCE}/set-mailbox`,
+    covers: ['exchange Set-Mailbox -Identity -Type'],
+    setup: (t) => [{ cmdlet: 'Set-Mailbox', parameters: { Identity: t.user('cloudy').userPrincipalName, Type: 'Shared' } }],
+    request: (t) => ({ cmdlet: 'Set-Mailbox', parameters: { Identity: t.user('cloudy').userPrincipalName, Type: 'Shared' } }),
+    response: { output: z.unknown(), count: 0, warnings: [/no settings of .* have been modified/] },
+  },
+  {
+    service: 'exchange',
+    name: 'Set-Mailbox -HiddenFromAddressListsEnabled $true on a cloud mailbox',
+    // "-HiddenFromAddressListsEnabled … $true: The recipient doesn't appear in the address book and other address lists."
+    doc: `${REFERENCE}/set-mailbox`,
+    covers: ['exchange Set-Mailbox -HiddenFromAddressListsEnabled -Identity'],
+    request: (t) => ({ cmdlet: 'Set-Mailbox', parameters: { Identity: t.user('cloudy').userPrincipalName, HiddenFromAddressListsEnabled: true } }),
+    response: { output: z.unknown(), count: 0, warnings: [] },
+  },
+  {
+    service: 'exchange',
+    name: 'Connect-ExchangeOnline with an organization the app does not sign in to: the connect fails (AADSTS90002)',
+    // "-Organization … specifies the organization when you connect using CBA or managed identity … use the primary
+    // .onmicrosoft.com domain"; the sign-in for an unknown tenant fails with AADSTS90002 (Entra error codes).
+    doc: `${REFERENCE}/connect-exchangeonline`,
+    covers: ['exchange Connect-ExchangeOnline'],
+    connect: { Organization: 'fabrikam-nowhere.onmicrosoft.com' },
+    request: (t) => ({ cmdlet: 'Get-EXOMailbox', parameters: { Identity: t.user('jdoe').userPrincipalName } }),
+    response: { error: { message: /AADSTS90002/ } },
+  },
+];

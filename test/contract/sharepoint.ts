@@ -1,0 +1,61 @@
+// SharePoint Online through PnP.PowerShell as PnP's cmdlet reference documents it.
+import { z } from 'zod';
+import type { CmdletCase } from './types.js';
+
+const PNP = 'https://pnp.github.io/powershell/cmdlets';
+
+// Get-PnPSiteCollectionAdmin "Returns the current site collection administrators of the site collection in the
+// current context" as SharePoint users (Microsoft.SharePoint.Client.User: Id, Title, Email, LoginName, IsSiteAdmin;
+// claims login names "i:0#.f|membership|<upn>").
+const siteAdmin = z.object({
+  Id: z.number().int(),
+  Title: z.string(),
+  Email: z.string(),
+  LoginName: z.string().startsWith('i:0#.f|membership|'),
+  IsSiteAdmin: z.literal(true),
+});
+
+export const SHAREPOINT_CASES: CmdletCase[] = [
+  {
+    service: 'sharepoint',
+    name: 'Get-PnPSiteCollectionAdmin on a connection to a OneDrive: its admins, the owner among them',
+    // "This command will return all current site collection administrators of the site collection in the current
+    // context"; the cmdlet has no URL parameter, so the site is the one the connection (Connect-PnPOnline -Url) names.
+    doc: `${PNP}/Get-PnPSiteCollectionAdmin.html`,
+    covers: ['sharepoint Get-PnPSiteCollectionAdmin', 'sharepoint Connect-PnPOnline'],
+    request: (t) => ({ cmdlet: 'Get-PnPSiteCollectionAdmin', parameters: {}, site: t.oneDrive('jdoe') }),
+    response: { output: siteAdmin, count: 1 },
+  },
+  {
+    service: 'sharepoint',
+    name: 'Set-PnPTenantSite -Identity -Owners adds a site collection admin',
+    // "-Owners: Specifies owners to add as site collection administrators. They will be added as additional site
+    // collection administrators. Existing administrators will stay. Can be both users and groups."; the cmdlet writes
+    // no output.
+    doc: `${PNP}/Set-PnPTenantSite.html`,
+    covers: ['sharepoint Set-PnPTenantSite -Identity -Owners'],
+    request: (t) => ({ cmdlet: 'Set-PnPTenantSite', parameters: { Identity: t.oneDrive('jdoe'), Owners: [t.user('salesvp').userPrincipalName] } }),
+    response: { output: z.unknown(), count: 0 },
+  },
+  {
+    service: 'sharepoint',
+    name: 'after Set-PnPTenantSite -Owners, Get-PnPSiteCollectionAdmin lists the owner and the added admin',
+    // "Existing administrators will stay."
+    doc: `${PNP}/Set-PnPTenantSite.html`,
+    covers: ['sharepoint Get-PnPSiteCollectionAdmin'],
+    setup: (t) => [{ cmdlet: 'Set-PnPTenantSite', parameters: { Identity: t.oneDrive('jdoe'), Owners: [t.user('salesvp').userPrincipalName] } }],
+    request: (t) => ({ cmdlet: 'Get-PnPSiteCollectionAdmin', parameters: {}, site: t.oneDrive('jdoe') }),
+    response: { output: siteAdmin, count: 2 },
+  },
+  {
+    service: 'sharepoint',
+    name: 'Connect-PnPOnline with a tenant that does not exist: the connect fails (AADSTS90002)',
+    // "-Tenant: The Microsoft Entra ID tenant … e.g. mycompany.onmicrosoft.com"; the sign-in for an unknown tenant
+    // fails with AADSTS90002 (Entra error codes).
+    doc: `${PNP}/Connect-PnPOnline.html`,
+    covers: ['sharepoint Connect-PnPOnline'],
+    connect: { Tenant: 'fabrikam-nowhere.onmicrosoft.com' },
+    request: (t) => ({ cmdlet: 'Get-PnPSiteCollectionAdmin', parameters: {}, site: t.oneDrive('jdoe') }),
+    response: { error: { message: /AADSTS90002/ } },
+  },
+];
