@@ -10,7 +10,7 @@ const CMDLETS = ['Get-EXOMailbox'] as const;
 type MailboxKind = 'shared' | 'absent' | 'user' | 'unknown';
 
 async function mailboxFromExchange(exchange: PowerShellService, user: EntraUser): Promise<{ kind: MailboxKind; type?: string }> {
-  const mailbox = await readMailbox(new CommandLog(exchange, CMDLETS), user.userPrincipalName);
+  const mailbox = await readMailbox(new CommandLog(exchange, CMDLETS), user.userPrincipalName, ['RecipientTypeDetails']);
   if (!mailbox) return { kind: 'absent' };
   const type = String(mailbox.RecipientTypeDetails ?? '');
   return { kind: type === 'SharedMailbox' ? 'shared' : 'user', type };

@@ -32,7 +32,8 @@ export const mailboxAccess = defineStep({
 
     const commands = new CommandLog(exchange, CMDLETS);
     const mailbox = user.userPrincipalName;
-    if (!(await readMailbox(commands, mailbox))) return { kind: 'skipped', reason: 'no mailbox' };
+    // Only whether it exists.
+    if (!(await readMailbox(commands, mailbox, []))) return { kind: 'skipped', reason: 'no mailbox' };
     if (await hasFullAccess(commands, mailbox, delegate)) {
       return { kind: 'unchanged', before: { mailbox, delegate, accessRights: ['FullAccess'] } };
     }

@@ -24,7 +24,7 @@ export const mailboxShared = defineStep({
     const commands = new CommandLog(exchange, CMDLETS);
     const identity = user.userPrincipalName;
     const typeOf = async (): Promise<string | undefined> => {
-      const mailbox = await readMailbox(commands, identity);
+      const mailbox = await readMailbox(commands, identity, ['RecipientTypeDetails']);
       return mailbox ? String(mailbox.RecipientTypeDetails ?? '') : undefined;
     };
     const type = await typeOf();

@@ -33,12 +33,16 @@ export class CommandLog<C extends string = string> {
 
 export type Mailbox = Record<string, unknown>;
 
-/** `Get-EXOMailbox -Identity <upn>`; undefined when there is no mailbox. */
-export async function readMailbox(commands: CommandLog<'Get-EXOMailbox'>, identity: string, properties?: string[]): Promise<Mailbox | undefined> {
+/**
+ * `Get-EXOMailbox -Identity <upn> -Properties <properties>`; undefined when there is no mailbox. Every caller names the
+ * properties it reads: without -Properties the cmdlet returns only its Minimum property set
+ * (https://learn.microsoft.com/powershell/exchange/cmdlet-property-sets#get-exomailbox-property-sets).
+ */
+export async function readMailbox(commands: CommandLog<'Get-EXOMailbox'>, identity: string, properties: readonly string[]): Promise<Mailbox | undefined> {
   try {
     const { output } = await commands.invoke(
       'Get-EXOMailbox',
-      { Identity: identity, ...(properties ? { Properties: properties } : {}) },
+      { Identity: identity, ...(properties.length > 0 ? { Properties: [...properties] } : {}) },
       { retry: 'read' },
     );
     const mailbox = output[0];
