@@ -3,7 +3,7 @@ import type { AppCertificate } from '../connectors/auth.js';
 import { exchangeConnectParameters, sharepointConnectParameters } from '../connectors/powershell/connect.js';
 import { createPowerShellService } from '../connectors/powershell/pool.js';
 import type { Inputs } from '../inputs-types.js';
-import { servicesFor } from '../steps/index.js';
+import { cmdletsFor, servicesFor } from '../steps/index.js';
 import type { Opening } from './checklist.js';
 import { checkPowerShell } from './pwsh-probe.js';
 
@@ -30,13 +30,14 @@ export async function openPowerShell(inputs: Inputs, certificate: AppCertificate
   const ready = lines.every((line) => line.ok);
   const common = { pwsh: inputs.pwsh, sessions: inputs.powershellSessions, commandTimeoutMs: commandTimeoutMs() };
   const connectParameters = {
-    exchange: entra.organization ? exchangeConnectParameters : undefined,
-    sharepoint: entra.sharepointAdminUrl ? sharepointConnectParameters : undefined,
+    // The session loads the Exchange cmdlets the enabled steps declare, and no other.
+    exchange: entra.organization ? () => exchangeConnectParameters(inputs, certificate, cmdletsFor('exchange', inputs.steps)) : undefined,
+    sharepoint: entra.sharepointAdminUrl ? () => sharepointConnectParameters(inputs, certificate) : undefined,
   };
   for (const service of services) {
     const parameters = connectParameters[service];
     if (!ready || !parameters) continue;
-    const pool = createPowerShellService({ ...common, service, connect: parameters(inputs, certificate) });
+    const pool = createPowerShellService({ ...common, service, connect: parameters() });
     opening.connectors[service] = pool;
     opening.closers.push(() => pool.close());
   }

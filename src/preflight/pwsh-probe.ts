@@ -15,6 +15,8 @@ const MIN_MODULE: Record<PsService, [number, number]> = {
   // PnP.PowerShell 2 is the first release on PowerShell 7 with -CertificateBase64Encoded app-only sign-in.
   sharepoint: [2, 0],
 };
+// On Windows the connect keeps the key in memory with -X509KeyStorageFlags, which PnP.PowerShell has since 3.0.
+const MIN_MODULE_WINDOWS: Record<PsService, [number, number]> = { exchange: [3, 0], sharepoint: [3, 0] };
 
 const INSTALL: Record<PsService, string> = {
   exchange:
@@ -57,7 +59,13 @@ function compareVersions(a: string, b: string): number {
 const notFound = (error: unknown): boolean => /ENOENT/.test(messageOf(error));
 
 /** One short pwsh run: its version and the modules the services need, each failure with its fix. */
-export async function checkPowerShell(options: { pwsh: string; services: PsService[]; env?: NodeJS.ProcessEnv }): Promise<PreflightLine[]> {
+export async function checkPowerShell(options: {
+  pwsh: string;
+  services: PsService[];
+  env?: NodeJS.ProcessEnv;
+  platform?: NodeJS.Platform;
+}): Promise<PreflightLine[]> {
+  const minimum = (options.platform ?? process.platform) === 'win32' ? MIN_MODULE_WINDOWS : MIN_MODULE;
   let stdout: string;
   try {
     const result = await pRetry(
@@ -111,11 +119,11 @@ export async function checkPowerShell(options: { pwsh: string; services: PsServi
       .sort((a, b) => compareVersions(b.Version, a.Version))[0];
     if (!newest) {
       lines.push({ ok: false, label: `${name} module`, detail: 'not found on PSModulePath', fix: INSTALL[service] });
-    } else if (!atLeast(newest.Version, MIN_MODULE[service])) {
+    } else if (!atLeast(newest.Version, minimum[service])) {
       lines.push({
         ok: false,
         label: `${name} module`,
-        detail: `${newest.Version} at ${newest.Path}: ${MIN_MODULE[service].join('.')} or later is needed`,
+        detail: `${newest.Version} at ${newest.Path}: ${minimum[service].join('.')} or later is needed`,
         fix: `Update it on the runner: \`pwsh -Command "Update-Module ${name}"\` (or Install-Module ${name} -Scope AllUsers -Force).`,
       });
     } else {

@@ -61,3 +61,8 @@ export function stepsUsing(service: StepNeeds, names: readonly string[], list: r
 export function servicesFor(names: readonly string[], list: readonly StepInfo[] = STEPS): PsService[] {
   return (['exchange', 'sharepoint'] as const).filter((service) => stepsUsing(service, names, list).length > 0);
 }
+
+/** The cmdlets the enabled steps declare for a service, once each, in the list's order: what its sessions load. */
+export function cmdletsFor(service: PsService, names: readonly string[], list: readonly StepInfo[] = STEPS): string[] {
+  return [...new Set(stepsFor(names, list).flatMap((step) => step.cmdlets?.[service] ?? []))];
+}

@@ -5,10 +5,12 @@ import { CommandLog, readMailbox } from './ps-commands.js';
 import { defineStep } from './define.js';
 import type { StepContext } from './types.js';
 
+const CMDLETS = ['Get-EXOMailbox'] as const;
+
 type MailboxKind = 'shared' | 'absent' | 'user' | 'unknown';
 
 async function mailboxFromExchange(exchange: PowerShellService, user: EntraUser): Promise<{ kind: MailboxKind; type?: string }> {
-  const mailbox = await readMailbox(new CommandLog(exchange), user.userPrincipalName);
+  const mailbox = await readMailbox(new CommandLog(exchange, CMDLETS), user.userPrincipalName, ['RecipientTypeDetails']);
   if (!mailbox) return { kind: 'absent' };
   const type = String(mailbox.RecipientTypeDetails ?? '');
   return { kind: type === 'SharedMailbox' ? 'shared' : 'user', type };
@@ -30,6 +32,7 @@ export const licenses = defineStep({
   // Exchange confirms the mailbox is shared when mailbox-shared is not enabled.
   uses: ['exchange'],
   dependsOn: ['mailbox-shared'],
+  cmdlets: { exchange: CMDLETS },
   permissions: {
     graph: [['LicenseAssignment.ReadWrite.All'], ['User.ReadWrite.All'], ['Directory.ReadWrite.All']],
     exchange: [['Exchange.ManageAsApp']],

@@ -2,7 +2,9 @@
 import { CommandLog, psBoolean, psList, readMailbox } from './ps-commands.js';
 import { defineStep } from './define.js';
 
-async function hasFullAccess(commands: CommandLog, mailbox: string, delegate: string): Promise<boolean> {
+const CMDLETS = ['Get-EXOMailbox', 'Get-MailboxPermission', 'Add-MailboxPermission'] as const;
+
+async function hasFullAccess(commands: CommandLog<'Get-MailboxPermission'>, mailbox: string, delegate: string): Promise<boolean> {
   const { output } = await commands.invoke('Get-MailboxPermission', { Identity: mailbox, User: delegate }, { retry: 'read' });
   return output.some((entry) => {
     const ace = (entry ?? {}) as Record<string, unknown>;
@@ -21,15 +23,17 @@ export const mailboxAccess = defineStep({
     notes: 'Exchange Online: Exchange.ManageAsApp (Office 365 Exchange Online API) and the Exchange Recipient Administrator role for the app.',
   },
   reversible: true,
+  cmdlets: { exchange: CMDLETS },
   async observe({ person, connectors, inputs }) {
     const user = person.entra;
     const exchange = connectors.exchange;
     const delegate = person.delegate.userPrincipalName;
     if (person.delegate.source === 'none' || !delegate) return { kind: 'skipped', reason: 'no delegate found' };
 
-    const commands = new CommandLog(exchange);
+    const commands = new CommandLog(exchange, CMDLETS);
     const mailbox = user.userPrincipalName;
-    if (!(await readMailbox(commands, mailbox))) return { kind: 'skipped', reason: 'no mailbox' };
+    // Only whether it exists.
+    if (!(await readMailbox(commands, mailbox, []))) return { kind: 'skipped', reason: 'no mailbox' };
     if (await hasFullAccess(commands, mailbox, delegate)) {
       return { kind: 'unchanged', before: { mailbox, delegate, accessRights: ['FullAccess'] } };
     }

@@ -3,6 +3,7 @@ import { defineStep } from './define.js';
 import { CommandLog, psBoolean, readMailbox } from './ps-commands.js';
 
 const AD_ATTRIBUTE = 'msExchHideFromAddressLists';
+const CMDLETS = ['Get-EXOMailbox', 'Set-Mailbox'] as const;
 
 export const mailboxHide = defineStep({
   name: 'mailbox-hide',
@@ -18,6 +19,7 @@ export const mailboxHide = defineStep({
     notes: 'Exchange Online (cloud mailboxes): Exchange.ManageAsApp; AD (synced mailboxes): write msExchHideFromAddressLists.',
   },
   reversible: true,
+  cmdlets: { exchange: CMDLETS },
   async observe({ person, connectors }) {
     const user = person.entra;
 
@@ -40,7 +42,7 @@ export const mailboxHide = defineStep({
 
     const exchange = connectors.exchange;
     if (!exchange) return { kind: 'skipped', reason: 'Exchange Online not configured' };
-    const commands = new CommandLog(exchange);
+    const commands = new CommandLog(exchange, CMDLETS);
     const identity = user.userPrincipalName;
     const hidden = async (): Promise<boolean | undefined> => {
       const mailbox = await readMailbox(commands, identity, ['HiddenFromAddressListsEnabled']);

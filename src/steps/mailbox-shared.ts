@@ -2,6 +2,8 @@
 import { CommandLog, readMailbox } from './ps-commands.js';
 import { defineStep } from './define.js';
 
+const CMDLETS = ['Get-EXOMailbox', 'Set-Mailbox'] as const;
+
 export const mailboxShared = defineStep({
   name: 'mailbox-shared',
   description: 'converts the mailbox to a shared mailbox',
@@ -14,14 +16,15 @@ export const mailboxShared = defineStep({
   },
   reversible: true,
   publishes: ['mailbox'],
+  cmdlets: { exchange: CMDLETS },
   async observe({ person, connectors }) {
     const user = person.entra;
     const exchange = connectors.exchange;
 
-    const commands = new CommandLog(exchange);
+    const commands = new CommandLog(exchange, CMDLETS);
     const identity = user.userPrincipalName;
     const typeOf = async (): Promise<string | undefined> => {
-      const mailbox = await readMailbox(commands, identity);
+      const mailbox = await readMailbox(commands, identity, ['RecipientTypeDetails']);
       return mailbox ? String(mailbox.RecipientTypeDetails ?? '') : undefined;
     };
     const type = await typeOf();

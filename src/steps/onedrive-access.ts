@@ -18,6 +18,8 @@ function adminNames(output: unknown[]): string[] {
   });
 }
 
+const CMDLETS = ['Get-PnPSiteCollectionAdmin', 'Set-PnPTenantSite'] as const;
+
 const driveShape = z.object({ webUrl: z.string().optional() });
 
 const driveKey = (userId: string): string => `onedrive-access:drive:${userId}`;
@@ -43,7 +45,7 @@ async function readDrive(graph: GraphApi, userId: string): Promise<{ webUrl?: st
   }
 }
 
-async function siteAdmins(commands: CommandLog, site: string): Promise<string[]> {
+async function siteAdmins(commands: CommandLog<'Get-PnPSiteCollectionAdmin'>, site: string): Promise<string[]> {
   // The cmdlet reads the site of its connection: the worker opens one to the OneDrive.
   const { output } = await commands.invoke('Get-PnPSiteCollectionAdmin', {}, { site, retry: 'read' });
   return [...new Set(adminNames(output).map((name) => name.toLowerCase()))];
@@ -60,6 +62,7 @@ export const onedriveAccess = defineStep({
     notes: 'GET /users/{id}/drive for the OneDrive URL; SharePoint: Sites.FullControl.All (SharePoint API) for Set-PnPTenantSite.',
   },
   reversible: true,
+  cmdlets: { sharepoint: CMDLETS },
   prepare({ people, connectors, shared }) {
     const { graph } = connectors;
     if (!graph || !connectors.sharepoint) return;
@@ -81,7 +84,7 @@ export const onedriveAccess = defineStep({
     if (!webUrl) return { kind: 'skipped', reason: 'no OneDrive' };
     const site = oneDriveSiteUrl(webUrl);
 
-    const commands = new CommandLog(sharepoint);
+    const commands = new CommandLog(sharepoint, CMDLETS);
     const admins = await siteAdmins(commands, site);
     if (admins.includes(delegate.toLowerCase())) {
       return { kind: 'unchanged', before: { site, siteCollectionAdmins: admins } };

@@ -3,13 +3,24 @@ import { isExchangeNotFound } from '../connectors/powershell/errors.js';
 import type { PowerShellService, PsCallOptions, PsResult } from '../connectors/types.js';
 import type { ApplyOutcome } from './types.js';
 
-/** Runs one step's commands and records those that ran again after their session was lost. */
-export class CommandLog {
+/**
+ * Runs one step's commands, only the cmdlets it declares (its `cmdlets`, which decide what the sessions load), and
+ * records those that ran again after their session was lost.
+ */
+export class CommandLog<C extends string = string> {
   readonly retried: string[] = [];
+  private readonly declared: ReadonlySet<string>;
 
-  constructor(private readonly service: PowerShellService) {}
+  constructor(
+    private readonly service: PowerShellService,
+    declared: readonly C[],
+  ) {
+    this.declared = new Set(declared);
+  }
 
-  async invoke(cmdlet: string, parameters: Record<string, unknown>, options?: PsCallOptions): Promise<PsResult> {
+  async invoke(cmdlet: C, parameters: Record<string, unknown>, options?: PsCallOptions): Promise<PsResult> {
+    // A call the step does not declare would work only while another enabled step happens to declare it.
+    if (!this.declared.has(cmdlet)) throw new Error(`${cmdlet} is not among the cmdlets this step declares.`);
     const result = await this.service.invoke(cmdlet, parameters, options);
     if (result.retried) this.retried.push(cmdlet);
     return result;
@@ -22,12 +33,16 @@ export class CommandLog {
 
 export type Mailbox = Record<string, unknown>;
 
-/** `Get-EXOMailbox -Identity <upn>`; undefined when there is no mailbox. */
-export async function readMailbox(commands: CommandLog, identity: string, properties?: string[]): Promise<Mailbox | undefined> {
+/**
+ * `Get-EXOMailbox -Identity <upn> -Properties <properties>`; undefined when there is no mailbox. Every caller names the
+ * properties it reads: without -Properties the cmdlet returns only its Minimum property set
+ * (https://learn.microsoft.com/powershell/exchange/cmdlet-property-sets#get-exomailbox-property-sets).
+ */
+export async function readMailbox(commands: CommandLog<'Get-EXOMailbox'>, identity: string, properties: readonly string[]): Promise<Mailbox | undefined> {
   try {
     const { output } = await commands.invoke(
       'Get-EXOMailbox',
-      { Identity: identity, ...(properties ? { Properties: properties } : {}) },
+      { Identity: identity, ...(properties.length > 0 ? { Properties: [...properties] } : {}) },
       { retry: 'read' },
     );
     const mailbox = output[0];

@@ -91,6 +91,11 @@ export interface StepInfo {
   reversible: boolean;
   /** The facts its decisions publish for later steps. */
   publishes?: readonly (keyof Facts)[];
+  /**
+   * The PowerShell cmdlets it calls, per service: the Exchange sessions load only those of the enabled steps
+   * (`Connect-ExchangeOnline -CommandName`), and the step's CommandLog refuses any other.
+   */
+  cmdlets?: { readonly exchange?: readonly string[]; readonly sharepoint?: readonly string[] };
 }
 
 /** What `Step.prepare` sees: every user of the run who is not stopped by a guard. */

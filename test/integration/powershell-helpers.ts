@@ -6,6 +6,7 @@ import { exchangeConnectParameters, sharepointConnectParameters } from '../../sr
 import { createPowerShellService, type PowerShellServiceOptions } from '../../src/connectors/powershell/pool.js';
 import type { PowerShellService, PsService } from '../../src/connectors/types.js';
 import type { Cloud, EntraInputs } from '../../src/inputs-types.js';
+import { cmdletsFor, STEP_ORDER } from '../../src/steps/index.js';
 import type { StackFacts } from '../stack/stack.js';
 
 /** The part of the stack's facts these tests use. */
@@ -28,16 +29,28 @@ export function entraInputs(facts: PsStackFacts): EntraInputs {
   };
 }
 
-/** A PowerShell service for the stand-in modules, connected as the action connects (with `change` applied to that). */
+/**
+ * A PowerShell service for the stand-in modules, connected as the action connects for a run of `change.steps` (default:
+ * every step), with the rest of `change` applied to that.
+ */
 export function psService(
   facts: PsStackFacts,
   service: PsService,
   overrides: Partial<Omit<PowerShellServiceOptions, 'service' | 'connect'>> = {},
-  change: { parameters?: Record<string, unknown>; certificate?: { certPem: string; keyPem: string }; cloud?: Cloud } = {},
+  change: {
+    parameters?: Record<string, unknown>;
+    certificate?: { certPem: string; keyPem: string };
+    cloud?: Cloud;
+    steps?: readonly string[];
+    platform?: NodeJS.Platform;
+  } = {},
 ): PowerShellService {
   const entra = { ...entraInputs(facts), ...(change.cloud ? { cloud: change.cloud } : {}) };
   const certificate = parseCertificate(entra.certificate);
-  const connect = service === 'exchange' ? exchangeConnectParameters({ entra }, certificate) : sharepointConnectParameters({ entra }, certificate);
+  const connect =
+    service === 'exchange'
+      ? exchangeConnectParameters({ entra }, certificate, cmdletsFor('exchange', change.steps ?? STEP_ORDER))
+      : sharepointConnectParameters({ entra }, certificate, change.platform);
   return createPowerShellService({
     service,
     pwsh: facts.pwsh,

@@ -1,5 +1,5 @@
 // The PowerShell connector with real pwsh, the stand-in modules and the simulator: sessions, errors, kills, timeouts.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
@@ -105,10 +105,62 @@ describe('Exchange Online sessions', () => {
 
   it('reports a missing mailbox as ManagementObjectNotFoundException with the identity as sent', async () => {
     const exchange = service(facts, 'exchange', { sessions: 1 });
+    // As the V3 module reports it: a plain exception, category NotSpecified, the server's exception type as the reason.
     await expect(exchange.invoke('Get-EXOMailbox', { Identity: 'nobody@contoso.test' })).rejects.toMatchObject({
       message: expect.stringMatching(/ManagementObjectNotFoundException\|The operation couldn't be performed because object 'nobody@contoso\.test' couldn't be found/),
-      errorId: expect.stringContaining('[FailureCategory=Cmdlet-ManagementObjectNotFoundException]'),
+      type: 'System.Exception',
+      category: 'NotSpecified',
+      reason: 'ManagementObjectNotFoundException',
+      errorId: expect.stringMatching(/^\[Server=[^\]]+,RequestId=[^\]]+,TimeStamp=[^\]]+\],Microsoft\.Exchange\.Management\.RestApiClient\.GetExoMailbox$/),
     });
+    await expect(exchange.invoke('Set-Mailbox', { Identity: 'nobody@contoso.test', Type: 'Shared' })).rejects.toMatchObject({
+      reason: 'ManagementObjectNotFoundException',
+      errorId: expect.stringMatching(/^\[Server=[^\]]+\],Write-ErrorMessage$/),
+    });
+  });
+
+  it('returns only the Minimum property set from Get-EXOMailbox unless -Properties or -PropertySets name more', async () => {
+    const minimum = [
+      'Alias', 'DisplayName', 'DistinguishedName', 'EmailAddresses', 'ExchangeVersion', 'ExternalDirectoryObjectId', 'Guid',
+      'Id', 'Name', 'OrganizationId', 'PrimarySmtpAddress', 'RecipientType', 'RecipientTypeDetails', 'UserPrincipalName',
+    ];
+    const exchange = service(facts, 'exchange', { sessions: 1 });
+    const keys = async (parameters: Record<string, unknown>): Promise<string[]> => {
+      const { output } = await exchange.invoke('Get-EXOMailbox', { Identity: CLOUDY, ...parameters });
+      expect(output).toHaveLength(1);
+      return Object.keys(output[0] as object).sort();
+    };
+    expect(await keys({})).toEqual([...minimum].sort());
+    expect(await keys({ Properties: ['HiddenFromAddressListsEnabled'] })).toEqual([...minimum, 'HiddenFromAddressListsEnabled'].sort());
+    expect(await keys({ PropertySets: ['AddressList'] })).toEqual([...minimum, 'HiddenFromAddressListsEnabled'].sort());
+    expect(await keys({ PropertySets: ['Minimum'], Properties: ['IsDirSynced'] })).toEqual([...minimum, 'IsDirSynced'].sort());
+    expect(await keys({ PropertySets: ['All'] })).toEqual(expect.arrayContaining([...minimum, 'HiddenFromAddressListsEnabled', 'IsDirSynced', 'Identity']));
+  });
+
+  it('loads only the cmdlets the run’s steps declare: for mailbox-hide alone, Get-MailboxPermission is not there at all', async () => {
+    const exchange = service(facts, 'exchange', { sessions: 1 }, { steps: ['mailbox-hide'] });
+    // Get-EXOMailbox is the module's own; Set-Mailbox is the one cmdlet the connect loaded.
+    const { output } = await exchange.invoke('Get-EXOMailbox', { Identity: CLOUDY, Properties: ['HiddenFromAddressListsEnabled'] });
+    expect(output).toEqual([expect.objectContaining({ HiddenFromAddressListsEnabled: false })]);
+    await exchange.invoke('Set-Mailbox', { Identity: CLOUDY, Type: 'Shared' });
+    expect(await mailboxOf(CLOUDY)).toMatchObject({ recipientTypeDetails: 'SharedMailbox' });
+    await expect(exchange.invoke('Get-MailboxPermission', { Identity: CLOUDY })).rejects.toMatchObject({
+      type: 'System.Management.Automation.CommandNotFoundException',
+      category: 'ObjectNotFound',
+      errorId: 'CommandNotFoundException',
+      message: expect.stringContaining("The term 'Get-MailboxPermission' is not recognized as a name of a cmdlet, function, script file, or executable program."),
+    });
+    const log = await control.log();
+    expect(log.entries.filter((e) => e.op === 'exo.connect').map((e) => e.commands)).toEqual([['Set-Mailbox']]);
+    expect(log.counts['exo.cmdlet.Get-MailboxPermission'] ?? 0).toBe(0);
+  });
+
+  it('sends the connect the cmdlets of every enabled Exchange step, and loads them all', async () => {
+    const exchange = service(facts, 'exchange', { sessions: 1 }, { steps: ['mailbox-access', 'onedrive-access', 'mailbox-shared', 'licenses'] });
+    const { output } = await exchange.invoke('Get-MailboxPermission', { Identity: JDOE });
+    expect(output).toEqual([expect.objectContaining({ User: 'NT AUTHORITY\\SELF' })]);
+    const log = await control.log();
+    expect(log.entries.filter((e) => e.op === 'exo.connect').map((e) => e.commands)).toEqual([['Get-MailboxPermission', 'Add-MailboxPermission', 'Set-Mailbox']]);
   });
 
   it('refuses a cmdlet that is not on the worker’s list, even one the module has', async () => {
@@ -383,6 +435,16 @@ describe('SharePoint sessions', () => {
     expect(log.counts['spo.cmdlet.Get-PnPTenantSite'] ?? 0).toBe(0);
   });
 
+  it('connects with the Windows parameters, the private key kept in memory (-X509KeyStorageFlags EphemeralKeySet), site connections too', async () => {
+    const site = await oneDriveOf(JDOE);
+    const sharepoint = service(facts, 'sharepoint', { sessions: 1 }, { platform: 'win32' });
+    const admins = await sharepoint.invoke('Get-PnPSiteCollectionAdmin', {}, { site: site.url, retry: 'read' });
+    expect(admins.output).toEqual([expect.objectContaining({ LoginName: `i:0#.f|membership|${JDOE}` })]);
+    const log = await control.log();
+    expect(log.counts['spo.connect']).toBe(1);
+    expect(log.counts['spo.site-connect']).toBe(1);
+  });
+
   it('reports a missing site as PnP does: "Cannot get site <url>."', async () => {
     const sharepoint = service(facts, 'sharepoint', { sessions: 1 });
     const url = 'https://contoso-my.sharepoint.com/personal/nobody_contoso_test';
@@ -448,6 +510,17 @@ describe('preflight', () => {
     expect(lines).toEqual([
       expect.objectContaining({ ok: false, detail: '/nonexistent/pwsh was not found', fix: expect.stringContaining('Install PowerShell 7.4 or later') }),
     ]);
+  });
+
+  it('asks a Windows runner for PnP.PowerShell 3.0 or later (-X509KeyStorageFlags), and accepts 2.x elsewhere', async () => {
+    const modules = mkdtempSync(path.join(tmpdir(), 'pnp-2-'));
+    const folder = path.join(modules, 'PnP.PowerShell', '2.12.0');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(path.join(folder, 'PnP.PowerShell.psd1'), "@{ ModuleVersion = '2.12.0'; GUID = '0b0430ce-d799-4f3b-a565-f0dca1f31e17' }\n");
+    const check = (platform: NodeJS.Platform) =>
+      checkPowerShell({ pwsh: facts.pwsh, services: ['sharepoint'], env: { ...process.env, PSModulePath: modules }, platform });
+    expect((await check('win32'))[1]).toMatchObject({ ok: false, label: 'PnP.PowerShell module', detail: expect.stringMatching(/^2\.12\.0 at .*: 3\.0 or later is needed$/) });
+    expect((await check('linux'))[1]).toMatchObject({ ok: true, label: 'PnP.PowerShell module', detail: expect.stringMatching(/^2\.12\.0 at /) });
   });
 
   it('says how to install a missing module and which permissions the app needs', async () => {

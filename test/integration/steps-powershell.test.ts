@@ -290,6 +290,33 @@ describe('mailbox-shared and mailbox-hide', () => {
   });
 });
 
+describe('sessions that load only the cmdlets of the run’s steps', () => {
+  it('run each Exchange step on a session connected for it alone, and fail a step whose cmdlets that session did not load', async () => {
+    const forAccess = psService(facts, 'exchange', { sessions: 1 }, { steps: ['mailbox-access'] });
+    const forShared = psService(facts, 'exchange', { sessions: 1 }, { steps: ['mailbox-shared'] });
+    try {
+      const access = await run(mailboxAccess, await leaver('jdoe', SALESVP, { graph, exchange: forAccess, sharepoint }));
+      expect(access.decision).toMatchObject({ kind: 'change', after: { accessRights: ['FullAccess'] } });
+      const shared = await run(mailboxShared, await leaver('cloudy', SALESVP, { graph, exchange: forShared, sharepoint }));
+      expect(shared.decision).toMatchObject({ kind: 'change', after: { recipientTypeDetails: 'SharedMailbox' } });
+      const after = await state();
+      expect(after.mailboxes.find((m) => m.userPrincipalName === 'jdoe@contoso.test')?.permissions).toEqual([
+        expect.objectContaining({ user: SALESVP, accessRights: ['FullAccess'] }),
+      ]);
+      expect(after.mailboxes.find((m) => m.userPrincipalName === 'chloe.nuage@contoso.test')?.recipientTypeDetails).toBe('SharedMailbox');
+      // mailbox-access needs Get-MailboxPermission, which a session for mailbox-shared never loaded.
+      await expect(mailboxAccess.observe(await leaver('cloudy', SALESVP, { graph, exchange: forShared, sharepoint }))).rejects.toMatchObject({
+        type: 'System.Management.Automation.CommandNotFoundException',
+      });
+      const connects = (await control.log()).entries.filter((e) => e.op === 'exo.connect').map((e) => e.commands);
+      expect(connects).toEqual(expect.arrayContaining([['Get-MailboxPermission', 'Add-MailboxPermission'], ['Set-Mailbox']]));
+      expect(connects).toHaveLength(2);
+    } finally {
+      await Promise.all([forAccess.close(), forShared.close()]);
+    }
+  });
+});
+
 describe('injection through the steps', () => {
   it('passes a hostile delegate and leaver to the cmdlets as data, and changes nothing', async () => {
     const before = await state();

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { exchangeConnectParameters, sharepointConnectParameters } from '../../src/connectors/powershell/connect.js';
 import { powershellEnv } from '../../src/connectors/powershell/env.js';
 import type { Cloud, EntraInputs } from '../../src/inputs-types.js';
+import { cmdletsFor, STEP_ORDER } from '../../src/steps/index.js';
 import { oneDriveSiteUrl } from '../../src/steps/onedrive-access.js';
 
 const certificate = { certPem: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----', keyPem: '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----' };
@@ -27,11 +28,11 @@ describe('exchangeConnectParameters', () => {
     ['usgovdod', 'O365USGovDoD'],
     ['china', 'O365China'],
   ] as const)('connects %s to -ExchangeEnvironmentName %s', (cloud, environment) => {
-    expect(exchangeConnectParameters({ entra: entra(cloud) }, certificate).parameters.ExchangeEnvironmentName).toBe(environment);
+    expect(exchangeConnectParameters({ entra: entra(cloud) }, certificate, []).parameters.ExchangeEnvironmentName).toBe(environment);
   });
 
   it('connects app-only with the app id and organization, quietly, and hands the certificate to the worker, not to the parameters', () => {
-    const connect = exchangeConnectParameters({ entra: entra('global') }, { ...certificate });
+    const connect = exchangeConnectParameters({ entra: entra('global') }, { ...certificate }, cmdletsFor('exchange', STEP_ORDER));
     expect(connect).toEqual({
       cmdlet: 'Connect-ExchangeOnline',
       parameters: {
@@ -48,7 +49,21 @@ describe('exchangeConnectParameters', () => {
   });
 
   it('says which input is missing without an organization', () => {
-    expect(() => exchangeConnectParameters({ entra: entra('global', { organization: undefined }) }, certificate)).toThrow(/organization/);
+    expect(() => exchangeConnectParameters({ entra: entra('global', { organization: undefined }) }, certificate, [])).toThrow(/organization/);
+  });
+
+  it.each([
+    [['mailbox-access'], ['Get-MailboxPermission', 'Add-MailboxPermission']],
+    [['mailbox-hide'], ['Set-Mailbox']],
+    [['mailbox-shared', 'mailbox-hide', 'licenses'], ['Set-Mailbox']],
+    [['mailbox-access', 'onedrive-access', 'mailbox-shared', 'entra-disable'], ['Get-MailboxPermission', 'Add-MailboxPermission', 'Set-Mailbox']],
+  ])('loads for steps %j exactly the cmdlets they declare: -CommandName %j (Get-EXO* are the module’s own)', (steps, commandName) => {
+    expect(exchangeConnectParameters({ entra: entra('global') }, certificate, cmdletsFor('exchange', steps)).parameters.CommandName).toEqual(commandName);
+  });
+
+  it('leaves -CommandName out when the steps call only Get-EXO* cmdlets, as an empty list is not a selection', () => {
+    expect(cmdletsFor('exchange', ['licenses'])).toEqual(['Get-EXOMailbox']);
+    expect(exchangeConnectParameters({ entra: entra('global') }, certificate, cmdletsFor('exchange', ['licenses'])).parameters).not.toHaveProperty('CommandName');
   });
 });
 
@@ -64,7 +79,7 @@ describe('sharepointConnectParameters', () => {
   });
 
   it('connects to the SharePoint admin site of the tenant', () => {
-    expect(sharepointConnectParameters({ entra: entra('global') }, certificate)).toEqual({
+    expect(sharepointConnectParameters({ entra: entra('global') }, certificate, 'linux')).toEqual({
       cmdlet: 'Connect-PnPOnline',
       parameters: {
         Url: 'https://contoso-admin.sharepoint.com',
@@ -74,6 +89,13 @@ describe('sharepointConnectParameters', () => {
       },
       certificate,
     });
+  });
+
+  it('keeps the private key in memory on Windows (-X509KeyStorageFlags EphemeralKeySet), and sends no such flag elsewhere', () => {
+    expect(sharepointConnectParameters({ entra: entra('global') }, certificate, 'win32').parameters).toMatchObject({ X509KeyStorageFlags: 'EphemeralKeySet' });
+    for (const platform of ['linux', 'darwin'] as const) {
+      expect(sharepointConnectParameters({ entra: entra('global') }, certificate, platform).parameters).not.toHaveProperty('X509KeyStorageFlags');
+    }
   });
 
   it('says which input is missing without an admin URL', () => {

@@ -34,20 +34,29 @@ export interface PsConnect {
   certificate: PsCertificate;
 }
 
-/** `Connect-ExchangeOnline` app-only with the certificate (the worker adds it as an in-memory X509Certificate2). */
-export function exchangeConnectParameters(inputs: Pick<Inputs, 'entra'>, certificate: PsCertificate): PsConnect {
+// The nine Get-EXO* cmdlets are built into the module; -CommandName chooses among the others, which the connect loads
+// into a generated module. https://learn.microsoft.com/powershell/module/exchange/connect-exchangeonline (-CommandName,
+// -Prefix) and https://learn.microsoft.com/powershell/exchange/exchange-online-powershell-v2#cmdlets-in-the-exchange-online-powershell-module
+const isExchangeModuleCmdlet = (cmdlet: string): boolean => /^Get-EXO/i.test(cmdlet);
+
+/**
+ * `Connect-ExchangeOnline` app-only with the certificate (the worker adds it as an in-memory X509Certificate2), loading
+ * only `cmdlets`: those the run's steps call. A cmdlet left out is not there in the session at all.
+ */
+export function exchangeConnectParameters(inputs: Pick<Inputs, 'entra'>, certificate: PsCertificate, cmdlets: readonly string[]): PsConnect {
   const entra = inputs.entra;
   if (!entra?.organization) {
     throw new Error('Exchange Online needs `organization`: the primary *.onmicrosoft.com domain of the tenant.');
   }
+  const commandName = [...new Set(cmdlets.filter((cmdlet) => !isExchangeModuleCmdlet(cmdlet)))];
   return {
     cmdlet: 'Connect-ExchangeOnline',
     parameters: {
       AppId: entra.clientId,
       Organization: entra.organization,
       ExchangeEnvironmentName: CLOUDS[entra.cloud].exchangeEnvironmentName,
-      // Only the cmdlets the steps use are generated at connect, which makes the connect faster.
-      CommandName: ['Get-MailboxPermission', 'Add-MailboxPermission', 'Set-Mailbox'],
+      // Without -CommandName the connect loads every cmdlet the app's role allows: slower, and more than a run needs.
+      ...(commandName.length > 0 ? { CommandName: commandName } : {}),
       ShowBanner: false,
       ShowProgress: false,
       SkipLoadingFormatData: true,
@@ -56,8 +65,18 @@ export function exchangeConnectParameters(inputs: Pick<Inputs, 'entra'>, certifi
   };
 }
 
-/** `Connect-PnPOnline` app-only to the SharePoint admin site (the worker adds the certificate as base64 PFX). */
-export function sharepointConnectParameters(inputs: Pick<Inputs, 'entra'>, certificate: PsCertificate): PsConnect {
+/**
+ * `Connect-PnPOnline` app-only to the SharePoint admin site (the worker adds the certificate as base64 PFX). On Windows
+ * PnP imports the PFX's private key into the user's key store at every connect (each OneDrive is a connect of its own)
+ * unless told to keep it in memory: `-X509KeyStorageFlags EphemeralKeySet` (PnP.PowerShell 3.0 and later;
+ * https://pnp.github.io/powershell/cmdlets/Connect-PnPOnline.html, pnp/powershell#4324 and #4919). Other platforms keep
+ * such keys in memory anyway.
+ */
+export function sharepointConnectParameters(
+  inputs: Pick<Inputs, 'entra'>,
+  certificate: PsCertificate,
+  platform: NodeJS.Platform = process.platform,
+): PsConnect {
   const entra = inputs.entra;
   if (!entra?.sharepointAdminUrl) {
     throw new Error('SharePoint needs `sharepoint-admin-url` (https://<tenant>-admin.sharepoint.com) or an `organization` to derive it from.');
@@ -69,6 +88,7 @@ export function sharepointConnectParameters(inputs: Pick<Inputs, 'entra'>, certi
       ClientId: entra.clientId,
       Tenant: entra.organization ?? entra.tenantId,
       AzureEnvironment: CLOUDS[entra.cloud].pnpAzureEnvironment,
+      ...(platform === 'win32' ? { X509KeyStorageFlags: 'EphemeralKeySet' } : {}),
     },
     certificate: { certPem: certificate.certPem, keyPem: certificate.keyPem },
   };

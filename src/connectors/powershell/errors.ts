@@ -9,14 +9,17 @@ export class PowerShellError extends Error {
   /** FullyQualifiedErrorId, e.g. `MissingMandatoryParameter,Add-MailboxPermission`. */
   readonly errorId?: string;
   readonly category?: string;
+  /** CategoryInfo.Reason, e.g. `ManagementObjectNotFoundException` for an Exchange Online cmdlet's server error. */
+  readonly reason?: string;
 
-  constructor(cmdlet: string, message: string, details: { type?: string; errorId?: string; category?: string } = {}) {
+  constructor(cmdlet: string, message: string, details: { type?: string; errorId?: string; category?: string; reason?: string } = {}) {
     super(message);
     this.name = 'PowerShellError';
     this.cmdlet = cmdlet;
     this.type = details.type;
     this.errorId = details.errorId;
     this.category = details.category;
+    this.reason = details.reason;
   }
 }
 
@@ -44,11 +47,16 @@ export function describeErrors(errors: WorkerError[]): { message: string; first:
 
 export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-// Exchange's "not found", as the V3 module words it ("…|ManagementObjectNotFoundException|The operation couldn't be
-// performed because object 'x' couldn't be found on '…'.").
-const EXCHANGE_NOT_FOUND = /ManagementObjectNotFoundException|couldn't be found on/i;
+// Exchange's "not found" is the exception type ManagementObjectNotFoundException. The V3 module throws a plain exception
+// for a server error and names the server's exception type as the record's CategoryInfo.Reason (category
+// NotSpecified); remote PowerShell and Exchange Server throw the type itself. The message is not looked at: its text
+// is the server's, which may change or be localised. Sources: the module's 3.0.0 release notes
+// (https://learn.microsoft.com/powershell/exchange/exchange-online-powershell-v2#release-notes), errors quoted from it
+// in timmcmic/DLConversionV2#129 and microsoft/Microsoft365DSC#4401, and from Exchange Server in dpaulson45/HealthChecker#213.
+const NOT_FOUND = 'ManagementObjectNotFoundException';
 
 /** Whether an Exchange cmdlet failed because the object it was given (a mailbox, a user) does not exist. */
 export function isExchangeNotFound(error: unknown): boolean {
-  return error instanceof PowerShellError && EXCHANGE_NOT_FOUND.test(`${error.errorId ?? ''} ${error.message}`);
+  if (!(error instanceof PowerShellError)) return false;
+  return error.reason === NOT_FOUND || error.type?.split('.').pop() === NOT_FOUND;
 }

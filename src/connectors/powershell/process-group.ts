@@ -1,14 +1,36 @@
 // The process groups of running sessions: a kill takes pwsh and anything it started, and whatever is still running
 // when this process exits (a cancelled run) is killed too.
+import { spawnSync } from 'node:child_process';
 
 const liveGroups = new Set<number>();
 let exitHookInstalled = false;
 
-/** Kills the group led by `pid` (on Windows, the process itself). */
-export function killGroup(pid: number): void {
+/** What a kill needs from the machine; tests hand in another platform and a recording runner. */
+export interface KillHost {
+  platform: NodeJS.Platform;
+  /** Runs a program to its end (a kill may run in the exit hook, where nothing asynchronous completes). */
+  run(file: string, args: string[]): void;
+  /** Signals a process (negative: its group). */
+  signal(pid: number, signal: NodeJS.Signals): void;
+}
+
+const SYSTEM: KillHost = {
+  platform: process.platform,
+  run: (file, args) => {
+    spawnSync(file, args, { stdio: 'ignore', windowsHide: true, timeout: 10_000 });
+  },
+  signal: (pid, signal) => process.kill(pid, signal),
+};
+
+/**
+ * Kills the group led by `pid`. Windows has no process groups to signal: `taskkill /T` ends the process and every
+ * process it started (a module's helper, or the `dotnet pwsh.dll` child of a launcher), which holds the pipes
+ * otherwise. https://learn.microsoft.com/windows-server/administration/windows-commands/taskkill
+ */
+export function killGroup(pid: number, host: KillHost = SYSTEM): void {
   try {
-    if (process.platform === 'win32') process.kill(pid, 'SIGKILL');
-    else process.kill(-pid, 'SIGKILL');
+    if (host.platform === 'win32') host.run('taskkill', ['/T', '/F', '/PID', String(pid)]);
+    else host.signal(-pid, 'SIGKILL');
   } catch {
     // Already gone.
   }

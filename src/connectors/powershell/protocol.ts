@@ -5,6 +5,8 @@ const workerErrorSchema = z.object({
   type: z.string().optional(),
   errorId: z.string().optional(),
   category: z.string().optional(),
+  /** CategoryInfo.Reason: the exception type's name, or the type a module names for a server's error. */
+  reason: z.string().optional(),
   message: z.string().optional(),
 });
 

@@ -50,6 +50,8 @@ export interface Outcome {
   reply: Reply;
   user?: string;
   appId?: string;
+  /** Exchange connect: the cmdlets the session loaded. */
+  commands?: string[];
 }
 
 export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>

@@ -2,6 +2,7 @@
 import { CmdletError, identityHint, Parameters } from './cmdlet.js';
 import type { Ctx, Outcome, Reply, Routed } from './core.js';
 import { authenticate, EXCHANGE_APP_ID, type SimEnv } from './env.js';
+import { selectProperties, unknownPropertySet } from './exo-property-sets.js';
 import { isObject } from './jwt.js';
 import { cmdletSignature } from './signature.js';
 import type { MailboxRecord, Tenant, UserRecord } from './tenant.js';
@@ -10,7 +11,7 @@ import type { MailboxRecord, Tenant, UserRecord } from './tenant.js';
 const SERVER = 'DB9PR04A07DC003.EURPR04A007.PROD.OUTLOOK.COM';
 const AUDIENCES = ['https://outlook.office365.com', EXCHANGE_APP_ID];
 
-/** Parameters each cmdlet acts on; ResultSize, Properties, PropertySets and Force are accepted and have no effect. */
+/** Parameters each cmdlet acts on; ResultSize and Force are accepted and have no effect. */
 const CMDLET_PARAMETERS: Record<string, string[]> = {
   'Get-EXOMailbox': ['Identity', 'UserPrincipalName', 'PrimarySmtpAddress', 'ExternalDirectoryObjectId', 'ResultSize', 'RecipientTypeDetails', 'Properties', 'PropertySets'],
   'Get-Mailbox': ['Identity', 'ResultSize', 'RecipientTypeDetails'],
@@ -105,10 +106,16 @@ function connect(env: SimEnv, ctx: Ctx): Outcome {
   }
   const sent = isObject(body) ? Object.entries(body).find(([k]) => k.toLowerCase() === 'organization')?.[1] : undefined;
   const organization = typeof sent === 'string' ? sent : env.organization;
+  // The cmdlets the connect loaded (its -CommandName), as the stand-in reports them: kept in the log.
+  const loaded = isObject(body) && Array.isArray(body.commandName) ? body.commandName.filter((c): c is string => typeof c === 'string') : undefined;
   if (!knownOrganization(env, organization)) {
     return { reply: { status: 400, json: { error: { code: 'BadRequest', message: `The organization '${organization}' is not valid for this tenant.` } } }, appId: auth.appId };
   }
-  return { reply: { status: 200, json: { organization: env.organization, tenantId: env.tenantId, appId: auth.appId, connectedAt: new Date().toISOString() } }, appId: auth.appId };
+  return {
+    reply: { status: 200, json: { organization: env.organization, tenantId: env.tenantId, appId: auth.appId, connectedAt: new Date().toISOString() } },
+    appId: auth.appId,
+    ...(loaded ? { commands: loaded } : {}),
+  };
 }
 
 /**
@@ -169,7 +176,15 @@ function invoke(env: SimEnv, ctx: Ctx, organization: string, name: string | unde
         }
         const types = p.list('RecipientTypeDetails');
         if (types) mailboxes = mailboxes.filter((m) => types.some((t) => t.toLowerCase() === m.recipientTypeDetails.toLowerCase()));
-        value = mailboxes.map((m) => mailboxObject(tenant, m));
+        value = mailboxes.map((m) => mailboxObject(tenant, m, env.organization));
+        if (cmdlet === 'Get-EXOMailbox') {
+          const sets = p.list('PropertySets') ?? [];
+          const unknown = unknownPropertySet(sets);
+          if (unknown !== undefined) {
+            throw new CmdletError(400, 'System.Management.Automation.ParameterBindingException', `Cannot bind parameter 'PropertySets'. Cannot convert value "${unknown}" to type "Microsoft.Exchange.Management.RestApiClient.GetExoMailbox+PropertySet".`);
+          }
+          value = value.map((mailbox) => selectProperties(mailbox as Record<string, unknown>, p.list('Properties') ?? [], sets));
+        }
         break;
       }
       case 'Get-MailboxPermission':
@@ -318,10 +333,14 @@ function findPrincipal(tenant: Tenant, identity: string): UserRecord {
   return matches[0];
 }
 
-function mailboxObject(tenant: Tenant, m: MailboxRecord): Record<string, unknown> {
+function mailboxObject(tenant: Tenant, m: MailboxRecord, organization: string): Record<string, unknown> {
   const u = tenant.userById(m.userId);
   return {
     Identity: m.name,
+    Id: m.name,
+    DistinguishedName: `CN=${m.name},OU=${organization},OU=Microsoft Exchange Hosted Organizations,DC=EURPR04A007,DC=PROD,DC=OUTLOOK,DC=COM`,
+    ExchangeVersion: '0.20 (15.0.0.0)',
+    OrganizationId: `EURPR04A007.PROD.OUTLOOK.COM/Microsoft Exchange Hosted Organizations/${organization} - EURPR04A007.PROD.OUTLOOK.COM/ConfigurationUnits/${organization}/Configuration`,
     Name: m.name,
     Alias: m.alias,
     DisplayName: u?.displayName ?? m.name,

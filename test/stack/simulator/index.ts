@@ -151,6 +151,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
         requestId,
         ...(outcome?.user !== undefined ? { user: outcome.user } : {}),
         ...(outcome?.appId ? { appId: outcome.appId } : {}),
+        ...(outcome?.commands ? { commands: [...outcome.commands] } : {}),
         ...(fault ? { fault } : {}),
       }, true);
     };

@@ -109,6 +109,8 @@ export interface LogEntry {
   batchId?: string;
   /** The calling app (from the token), when authenticated. */
   appId?: string;
+  /** `exo.connect`: the cmdlets the session loaded (what Connect-ExchangeOnline -CommandName named, or all). */
+  commands?: string[];
   /** What the fault injector did to this request, if anything. */
   fault?: 'throttle' | 'unavailable' | 'hang' | 'token' | 'malformed';
 }

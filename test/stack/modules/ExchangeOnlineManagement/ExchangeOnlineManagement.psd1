@@ -10,10 +10,7 @@
         'Connect-ExchangeOnline',
         'Disconnect-ExchangeOnline',
         'Get-ConnectionInformation',
-        'Get-EXOMailbox',
-        'Get-MailboxPermission',
-        'Add-MailboxPermission',
-        'Set-Mailbox'
+        'Get-EXOMailbox'
     )
     CmdletsToExport   = @()
     AliasesToExport   = @()

@@ -5,6 +5,9 @@
 
 $script:Connection = $null
 $script:ExchangeResource = 'https://outlook.office365.com'
+# The cmdlets a connect can load (RestCmdlets.ps1); the Get-EXO* ones are the module's own and always there.
+$script:RestCmdletNames = @('Get-MailboxPermission', 'Add-MailboxPermission', 'Set-Mailbox')
+$script:RestModule = $null
 
 function Get-ActiveConnection {
     if (-not $script:Connection) {
@@ -18,8 +21,12 @@ function Get-ActiveConnection {
     $script:Connection
 }
 
-# The V3 module reports server-side errors as "Ex<id>|<exception type>|<message>" (the admin API's error detail) with
-# the failure category in the error id.
+# The V3 module's error for a failed cmdlet: a plain exception whose message is the admin API's
+# "Ex<id>|<exception type>|<text>" line, category NotSpecified, the server's exception type as the category's reason, and
+# a FullyQualifiedErrorId of "[Server=…,RequestId=…,TimeStamp=…]," and the command that wrote it (without the
+# FailureCategory of remote PowerShell). Sources: the module's release notes for 3.0.0
+# (https://learn.microsoft.com/powershell/exchange/exchange-online-powershell-v2#version-300-preview-versions-known-as-v206-previewx)
+# and errors users quote from it: timmcmic/DLConversionV2#129 and #130, microsoft/Microsoft365DSC#4401.
 function ConvertTo-ExchangeError {
     param([string]$CmdletName, [object]$Response, [object]$Target)
     $body = ConvertFrom-SimulatorJson $Response.Text
@@ -33,16 +40,12 @@ function ConvertTo-ExchangeError {
         $text = if ($detail -and $detail.message) { [string]$detail.message } else { "The server answered HTTP $($Response.Status)." }
         $line = "|$type|$text"
     }
-    $exceptionType = $line.Split('|')[1]
-    $category = switch -Wildcard ($exceptionType) {
-        '*ManagementObjectNotFoundException' { [System.Management.Automation.ErrorCategory]::ObjectNotFound }
-        '*ManagementObjectAmbiguousException' { [System.Management.Automation.ErrorCategory]::InvalidArgument }
-        '*UnauthorizedAccessException' { [System.Management.Automation.ErrorCategory]::PermissionDenied }
-        default { [System.Management.Automation.ErrorCategory]::NotSpecified }
-    }
-    $shortType = $exceptionType.Split('.')[-1]
-    $errorId = "[Server=SIMULATOR,RequestId=$([guid]::NewGuid()),TimeStamp=$([DateTime]::UtcNow.ToString('o'))] [FailureCategory=Cmdlet-$shortType] $($line.Split('|')[0]),$CmdletName"
-    New-StandInError -Message $line -ErrorId $errorId -Category $category -Target $Target
+    $writer = if ($CmdletName -like 'Get-EXO*') { 'Microsoft.Exchange.Management.RestApiClient.' + $CmdletName.Replace('-', '').Replace('EXO', 'Exo') } else { 'Write-ErrorMessage' }
+    $errorId = "[Server=SIMULATOR,RequestId=$([guid]::NewGuid()),TimeStamp=$([DateTime]::UtcNow.ToString('R'))],$writer"
+    $record = New-StandInError -Message $line -ErrorId $errorId -Target $Target
+    $record.CategoryInfo.Reason = $line.Split('|')[1].Split('.')[-1]
+    $record.CategoryInfo.Activity = $CmdletName
+    $record
 }
 
 function Invoke-ExchangeCmdlet {
@@ -146,11 +149,38 @@ function Connect-ExchangeOnline {
         ExpiresOn    = $token.ExpiresOn
         Environment  = $ExchangeEnvironmentName
     }
-    $response = Send-SimulatorJson -Path '/_sim/exo/connect' -Body @{ organization = $Organization; appId = $AppId; connectionId = $connection.ConnectionId } -Token $token.AccessToken
+    # Which cmdlets the connect loads: those -CommandName names, else all. The simulator logs the list.
+    $names = if ($PSBoundParameters.ContainsKey('CommandName')) { @($script:RestCmdletNames | Where-Object { $CommandName -contains $_ }) } else { $script:RestCmdletNames }
+    $response = Send-SimulatorJson -Path '/_sim/exo/connect' -Body @{ organization = $Organization; appId = $AppId; connectionId = $connection.ConnectionId; commandName = @($names) } -Token $token.AccessToken
     if ($response.Status -lt 200 -or $response.Status -gt 299) {
         throw (ConvertTo-ExchangeError -CmdletName 'Connect-ExchangeOnline' -Response $response -Target $Organization)
     }
     $script:Connection = $connection
+    Import-RestModule -Names $names
+}
+
+# Like the real module, the connect generates a module named tmpEXO_<random> holding only the loaded cmdlets and
+# imports it globally: a cmdlet it does not hold is not found at all (CommandNotFoundException).
+# https://learn.microsoft.com/powershell/module/exchange/connect-exchangeonline (-CommandName)
+function Import-RestModule {
+    param([string[]]$Names)
+    Remove-RestModule
+    $invoke = { param($Name, $Bound) Invoke-ExchangeCmdlet -CmdletName $Name -Parameters (Get-CmdletParameters $Bound) }
+    $definitions = [scriptblock]::Create((Get-Content -LiteralPath (Join-Path $PSScriptRoot 'RestCmdlets.ps1') -Raw))
+    $suffix = -join ((1..8) | ForEach-Object { [char](Get-Random -Minimum 97 -Maximum 123) })
+    $module = New-Module -Name "tmpEXO_$suffix" -ArgumentList $invoke, $definitions, $Names -ScriptBlock {
+        param($Invoke, $Definitions, $Names)
+        . $Definitions
+        Export-ModuleMember -Function $Names
+    }
+    $script:RestModule = Import-Module -ModuleInfo $module -Global -PassThru -DisableNameChecking
+}
+
+function Remove-RestModule {
+    if ($script:RestModule) {
+        Remove-Module -ModuleInfo $script:RestModule -Force -ErrorAction SilentlyContinue
+        $script:RestModule = $null
+    }
 }
 
 function Disconnect-ExchangeOnline {
@@ -161,6 +191,7 @@ function Disconnect-ExchangeOnline {
     )
     if ($PSCmdlet.ShouldProcess('Exchange Online', 'Disconnect')) {
         $script:Connection = $null
+        Remove-RestModule
     }
 }
 
@@ -211,86 +242,4 @@ function Get-EXOMailbox {
     }
 }
 
-function Get-MailboxPermission {
-    [CmdletBinding(DefaultParameterSetName = 'AccessRights')]
-    param(
-        [Parameter(ParameterSetName = 'AccessRights', Mandatory = $true, Position = 0, ValueFromPipeline = $true)]
-        [Parameter(ParameterSetName = 'Owner', Mandatory = $true, Position = 0, ValueFromPipeline = $true)]
-        [string] $Identity,
-        [Parameter(ParameterSetName = 'Owner')] [switch] $Owner,
-        [Parameter(ParameterSetName = 'AccessRights')] [string] $User,
-        [Parameter(ParameterSetName = 'AccessRights')] [switch] $SoftDeletedMailbox,
-        [Parameter(ParameterSetName = 'AccessRights')] [switch] $IncludeSoftDeletedUserPermissions,
-        [Parameter(ParameterSetName = 'AccessRights')] [switch] $IncludeUnresolvedPermissions,
-        [pscredential] $Credential,
-        [string] $DomainController,
-        [switch] $GroupMailbox,
-        [switch] $IncludeUserWithDisplayName,
-        [switch] $ReadFromDomainController,
-        [string] $ResultSize,
-        [switch] $UseCustomRouting
-    )
-    process {
-        Invoke-ExchangeCmdlet -CmdletName 'Get-MailboxPermission' -Parameters (Get-CmdletParameters $PSBoundParameters)
-    }
-}
-
-function Add-MailboxPermission {
-    [CmdletBinding(DefaultParameterSetName = 'AccessRights', SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
-    param(
-        [Parameter(ParameterSetName = 'AccessRights', Mandatory = $true, Position = 0, ValueFromPipeline = $true)]
-        [Parameter(ParameterSetName = 'Owner', Mandatory = $true, Position = 0, ValueFromPipeline = $true)]
-        [Parameter(ParameterSetName = 'Instance', Position = 0, ValueFromPipeline = $true)]
-        [string] $Identity,
-        [Parameter(ParameterSetName = 'AccessRights', Mandatory = $true)]
-        [Parameter(ParameterSetName = 'Instance')]
-        [ValidateSet('ChangeOwner', 'ChangePermission', 'DeleteItem', 'ExternalAccount', 'FullAccess', 'ReadPermission')]
-        [string[]] $AccessRights,
-        [Parameter(ParameterSetName = 'AccessRights', Mandatory = $true)]
-        [Parameter(ParameterSetName = 'Instance')]
-        [string] $User,
-        [Parameter(ParameterSetName = 'Owner', Mandatory = $true)] [string] $Owner,
-        [Parameter(ParameterSetName = 'Instance', Mandatory = $true, ValueFromPipeline = $true)] [psobject] $Instance,
-        [Parameter(ParameterSetName = 'AccessRights')]
-        [Parameter(ParameterSetName = 'Instance')]
-        [bool] $AutoMapping,
-        [Parameter(ParameterSetName = 'AccessRights')]
-        [Parameter(ParameterSetName = 'Instance')]
-        [switch] $Deny,
-        [Parameter(ParameterSetName = 'AccessRights')]
-        [Parameter(ParameterSetName = 'Instance')]
-        [ValidateSet('None', 'All', 'Children', 'Descendents', 'SelfAndChildren')]
-        [string] $InheritanceType,
-        [string] $DomainController,
-        [switch] $GroupMailbox,
-        [switch] $IgnoreDefaultScope
-    )
-    process {
-        if ($PSCmdlet.ShouldProcess($Identity, 'Add mailbox permission')) {
-            Invoke-ExchangeCmdlet -CmdletName 'Add-MailboxPermission' -Parameters (Get-CmdletParameters $PSBoundParameters)
-        }
-    }
-}
-
-function Set-Mailbox {
-    [CmdletBinding(DefaultParameterSetName = 'Identity', SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
-    param(
-        [Parameter(Mandatory = $true, Position = 0, ValueFromPipeline = $true)] [string] $Identity,
-        [ValidateSet('Regular', 'Room', 'Equipment', 'Shared', 'Workspace')] [string] $Type,
-        [bool] $HiddenFromAddressListsEnabled,
-        [bool] $AccountDisabled,
-        [string] $DisplayName,
-        [string] $CustomAttribute1,
-        [string] $ForwardingSmtpAddress,
-        [bool] $DeliverToMailboxAndForward,
-        [bool] $LitigationHoldEnabled,
-        [switch] $Force
-    )
-    process {
-        if ($PSCmdlet.ShouldProcess($Identity, 'Set mailbox')) {
-            Invoke-ExchangeCmdlet -CmdletName 'Set-Mailbox' -Parameters (Get-CmdletParameters $PSBoundParameters)
-        }
-    }
-}
-
-Export-ModuleMember -Function 'Connect-ExchangeOnline', 'Disconnect-ExchangeOnline', 'Get-ConnectionInformation', 'Get-EXOMailbox', 'Get-MailboxPermission', 'Add-MailboxPermission', 'Set-Mailbox'
+Export-ModuleMember -Function 'Connect-ExchangeOnline', 'Disconnect-ExchangeOnline', 'Get-ConnectionInformation', 'Get-EXOMailbox'

@@ -81,6 +81,9 @@ function Connect-PnPOnline {
         [Parameter(ParameterSetName = 'App-Only with Azure Active Directory')] [string] $CertificateBase64Encoded,
         [Parameter(ParameterSetName = 'App-Only with Azure Active Directory')]
         [System.Security.Cryptography.X509Certificates.X509Certificate2] $Certificate,
+        # How the PFX's private key is imported (PnP.PowerShell 3.0+): https://pnp.github.io/powershell/cmdlets/Connect-PnPOnline.html
+        [Parameter(ParameterSetName = 'App-Only with Azure Active Directory')]
+        [System.Security.Cryptography.X509Certificates.X509KeyStorageFlags] $X509KeyStorageFlags = [System.Security.Cryptography.X509Certificates.X509KeyStorageFlags]::DefaultKeySet,
         [Parameter(ParameterSetName = 'App-Only with Azure Active Directory')]
         [Parameter(ParameterSetName = 'App-Only with Azure Active Directory using certificate as PEM strings')]
         [securestring] $CertificatePassword,
@@ -95,8 +98,8 @@ function Connect-PnPOnline {
     )
     $password = if ($CertificatePassword) { [System.Net.NetworkCredential]::new('', $CertificatePassword).Password } else { $null }
     $certificateToUse = if ($Certificate) { $Certificate }
-    elseif ($CertificateBase64Encoded) { [System.Security.Cryptography.X509Certificates.X509Certificate2]::new([Convert]::FromBase64String($CertificateBase64Encoded), $password) }
-    elseif ($CertificatePath) { [System.Security.Cryptography.X509Certificates.X509Certificate2]::new($CertificatePath, $password) }
+    elseif ($CertificateBase64Encoded) { [System.Security.Cryptography.X509Certificates.X509Certificate2]::new([Convert]::FromBase64String($CertificateBase64Encoded), $password, $X509KeyStorageFlags) }
+    elseif ($CertificatePath) { [System.Security.Cryptography.X509Certificates.X509Certificate2]::new($CertificatePath, $password, $X509KeyStorageFlags) }
     elseif ($PEMCertificate) { [System.Security.Cryptography.X509Certificates.X509Certificate2]::CreateFromPem($PEMCertificate, $PEMPrivateKey) }
     else { $null }
     if (-not $certificateToUse -or -not $certificateToUse.HasPrivateKey) {
