@@ -41988,7 +41988,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3846);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(143);
 // Entry point of the bundled action.
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -41998,7 +41998,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3846:
+/***/ 143:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -68386,6 +68386,8 @@ class PowerShellError extends Error {
     /** FullyQualifiedErrorId, e.g. `MissingMandatoryParameter,Add-MailboxPermission`. */
     errorId;
     category;
+    /** CategoryInfo.Reason, e.g. `ManagementObjectNotFoundException` for an Exchange Online cmdlet's server error. */
+    reason;
     constructor(cmdlet, message, details = {}) {
         super(message);
         this.name = 'PowerShellError';
@@ -68393,6 +68395,7 @@ class PowerShellError extends Error {
         this.type = details.type;
         this.errorId = details.errorId;
         this.category = details.category;
+        this.reason = details.reason;
     }
 }
 /** The session was lost while the command ran (crash or kill): whether it took effect is unknown. */
@@ -68415,25 +68418,39 @@ function describeErrors(errors) {
     return { message: first.message ?? first.errorId ?? 'unknown error', first };
 }
 const messageOf = (error) => (error instanceof Error ? error.message : String(error));
-// Exchange's "not found", as the V3 module words it ("…|ManagementObjectNotFoundException|The operation couldn't be
-// performed because object 'x' couldn't be found on '…'.").
-const EXCHANGE_NOT_FOUND = /ManagementObjectNotFoundException|couldn't be found on/i;
+// Exchange's "not found" is the exception type ManagementObjectNotFoundException. The V3 module throws a plain exception
+// for a server error and names the server's exception type as the record's CategoryInfo.Reason (category
+// NotSpecified); remote PowerShell and Exchange Server throw the type itself. The message is not looked at: its text
+// is the server's, which may change or be localised. Sources: the module's 3.0.0 release notes
+// (https://learn.microsoft.com/powershell/exchange/exchange-online-powershell-v2#release-notes), errors quoted from it
+// in timmcmic/DLConversionV2#129 and microsoft/Microsoft365DSC#4401, and from Exchange Server in dpaulson45/HealthChecker#213.
+const NOT_FOUND = 'ManagementObjectNotFoundException';
 /** Whether an Exchange cmdlet failed because the object it was given (a mailbox, a user) does not exist. */
 function isExchangeNotFound(error) {
-    return error instanceof PowerShellError && EXCHANGE_NOT_FOUND.test(`${error.errorId ?? ''} ${error.message}`);
+    if (!(error instanceof PowerShellError))
+        return false;
+    return error.reason === NOT_FOUND || error.type?.split('.').pop() === NOT_FOUND;
 }
 
 ;// CONCATENATED MODULE: ./src/steps/ps-commands.ts
 // What the PowerShell steps share: a command log that remembers reruns after lost sessions, and mailbox reads.
 
-/** Runs one step's commands and records those that ran again after their session was lost. */
+/**
+ * Runs one step's commands, only the cmdlets it declares (its `cmdlets`, which decide what the sessions load), and
+ * records those that ran again after their session was lost.
+ */
 class CommandLog {
     service;
     retried = [];
-    constructor(service) {
+    declared;
+    constructor(service, declared) {
         this.service = service;
+        this.declared = new Set(declared);
     }
     async invoke(cmdlet, parameters, options) {
+        // A call the step does not declare would work only while another enabled step happens to declare it.
+        if (!this.declared.has(cmdlet))
+            throw new Error(`${cmdlet} is not among the cmdlets this step declares.`);
         const result = await this.service.invoke(cmdlet, parameters, options);
         if (result.retried)
             this.retried.push(cmdlet);
@@ -68443,10 +68460,14 @@ class CommandLog {
         return { ...(after ? { after } : {}), ...(this.retried.length > 0 ? { retried: [...this.retried] } : {}) };
     }
 }
-/** `Get-EXOMailbox -Identity <upn>`; undefined when there is no mailbox. */
+/**
+ * `Get-EXOMailbox -Identity <upn> -Properties <properties>`; undefined when there is no mailbox. Every caller names the
+ * properties it reads: without -Properties the cmdlet returns only its Minimum property set
+ * (https://learn.microsoft.com/powershell/exchange/cmdlet-property-sets#get-exomailbox-property-sets).
+ */
 async function readMailbox(commands, identity, properties) {
     try {
-        const { output } = await commands.invoke('Get-EXOMailbox', { Identity: identity, ...(properties ? { Properties: properties } : {}) }, { retry: 'read' });
+        const { output } = await commands.invoke('Get-EXOMailbox', { Identity: identity, ...(properties.length > 0 ? { Properties: [...properties] } : {}) }, { retry: 'read' });
         const mailbox = output[0];
         return typeof mailbox === 'object' && mailbox !== null ? mailbox : undefined;
     }
@@ -68472,8 +68493,9 @@ function psList(value) {
 ;// CONCATENATED MODULE: ./src/steps/licenses.ts
 
 
+const CMDLETS = ['Get-EXOMailbox'];
 async function mailboxFromExchange(exchange, user) {
-    const mailbox = await readMailbox(new CommandLog(exchange), user.userPrincipalName);
+    const mailbox = await readMailbox(new CommandLog(exchange, CMDLETS), user.userPrincipalName, ['RecipientTypeDetails']);
     if (!mailbox)
         return { kind: 'absent' };
     const type = String(mailbox.RecipientTypeDetails ?? '');
@@ -68496,6 +68518,7 @@ const licenses = defineStep({
     // Exchange confirms the mailbox is shared when mailbox-shared is not enabled.
     uses: ['exchange'],
     dependsOn: ['mailbox-shared'],
+    cmdlets: { exchange: CMDLETS },
     permissions: {
         graph: [['LicenseAssignment.ReadWrite.All'], ['User.ReadWrite.All'], ['Directory.ReadWrite.All']],
         exchange: [['Exchange.ManageAsApp']],
@@ -68544,6 +68567,7 @@ const licenses = defineStep({
 // mailbox-access: the delegate gets FullAccess (inherited by all folders) on the leaver's mailbox.
 
 
+const mailbox_access_CMDLETS = ['Get-EXOMailbox', 'Get-MailboxPermission', 'Add-MailboxPermission'];
 async function hasFullAccess(commands, mailbox, delegate) {
     const { output } = await commands.invoke('Get-MailboxPermission', { Identity: mailbox, User: delegate }, { retry: 'read' });
     return output.some((entry) => {
@@ -68562,15 +68586,17 @@ const mailboxAccess = defineStep({
         notes: 'Exchange Online: Exchange.ManageAsApp (Office 365 Exchange Online API) and the Exchange Recipient Administrator role for the app.',
     },
     reversible: true,
+    cmdlets: { exchange: mailbox_access_CMDLETS },
     async observe({ person, connectors, inputs }) {
         const user = person.entra;
         const exchange = connectors.exchange;
         const delegate = person.delegate.userPrincipalName;
         if (person.delegate.source === 'none' || !delegate)
             return { kind: 'skipped', reason: 'no delegate found' };
-        const commands = new CommandLog(exchange);
+        const commands = new CommandLog(exchange, mailbox_access_CMDLETS);
         const mailbox = user.userPrincipalName;
-        if (!(await readMailbox(commands, mailbox)))
+        // Only whether it exists.
+        if (!(await readMailbox(commands, mailbox, [])))
             return { kind: 'skipped', reason: 'no mailbox' };
         if (await hasFullAccess(commands, mailbox, delegate)) {
             return { kind: 'unchanged', before: { mailbox, delegate, accessRights: ['FullAccess'] } };
@@ -68595,6 +68621,7 @@ const mailboxAccess = defineStep({
 
 
 const AD_ATTRIBUTE = 'msExchHideFromAddressLists';
+const mailbox_hide_CMDLETS = ['Get-EXOMailbox', 'Set-Mailbox'];
 const mailboxHide = defineStep({
     name: 'mailbox-hide',
     description: 'hides the mailbox from address lists (Exchange for cloud mailboxes, `msExchHideFromAddressLists` in AD for synced ones)',
@@ -68609,6 +68636,7 @@ const mailboxHide = defineStep({
         notes: 'Exchange Online (cloud mailboxes): Exchange.ManageAsApp; AD (synced mailboxes): write msExchHideFromAddressLists.',
     },
     reversible: true,
+    cmdlets: { exchange: mailbox_hide_CMDLETS },
     async observe({ person, connectors }) {
         const user = person.entra;
         if (user.onPremisesSyncEnabled) {
@@ -68634,7 +68662,7 @@ const mailboxHide = defineStep({
         const exchange = connectors.exchange;
         if (!exchange)
             return { kind: 'skipped', reason: 'Exchange Online not configured' };
-        const commands = new CommandLog(exchange);
+        const commands = new CommandLog(exchange, mailbox_hide_CMDLETS);
         const identity = user.userPrincipalName;
         const hidden = async () => {
             const mailbox = await readMailbox(commands, identity, ['HiddenFromAddressListsEnabled']);
@@ -68663,6 +68691,7 @@ const mailboxHide = defineStep({
 // mailbox-shared: converts the leaver's mailbox to a shared mailbox (which keeps its content without a licence).
 
 
+const mailbox_shared_CMDLETS = ['Get-EXOMailbox', 'Set-Mailbox'];
 const mailboxShared = defineStep({
     name: 'mailbox-shared',
     description: 'converts the mailbox to a shared mailbox',
@@ -68675,13 +68704,14 @@ const mailboxShared = defineStep({
     },
     reversible: true,
     publishes: ['mailbox'],
+    cmdlets: { exchange: mailbox_shared_CMDLETS },
     async observe({ person, connectors }) {
         const user = person.entra;
         const exchange = connectors.exchange;
-        const commands = new CommandLog(exchange);
+        const commands = new CommandLog(exchange, mailbox_shared_CMDLETS);
         const identity = user.userPrincipalName;
         const typeOf = async () => {
-            const mailbox = await readMailbox(commands, identity);
+            const mailbox = await readMailbox(commands, identity, ['RecipientTypeDetails']);
             return mailbox ? String(mailbox.RecipientTypeDetails ?? '') : undefined;
         };
         const type = await typeOf();
@@ -68722,6 +68752,7 @@ function adminNames(output) {
         return [login, user.Email, user.UserPrincipalName].filter((v) => typeof v === 'string' && v !== '');
     });
 }
+const onedrive_access_CMDLETS = ['Get-PnPSiteCollectionAdmin', 'Set-PnPTenantSite'];
 const driveShape = object({ webUrl: schemas_string().optional() });
 const driveKey = (userId) => `onedrive-access:drive:${userId}`;
 // Graph has two answers for a user without a OneDrive: 404 "User's mysite not found." (licensed, the site not created
@@ -68760,6 +68791,7 @@ const onedriveAccess = defineStep({
         notes: 'GET /users/{id}/drive for the OneDrive URL; SharePoint: Sites.FullControl.All (SharePoint API) for Set-PnPTenantSite.',
     },
     reversible: true,
+    cmdlets: { sharepoint: onedrive_access_CMDLETS },
     prepare({ people, connectors, shared }) {
         const { graph } = connectors;
         if (!graph || !connectors.sharepoint)
@@ -68784,7 +68816,7 @@ const onedriveAccess = defineStep({
         if (!webUrl)
             return { kind: 'skipped', reason: 'no OneDrive' };
         const site = oneDriveSiteUrl(webUrl);
-        const commands = new CommandLog(sharepoint);
+        const commands = new CommandLog(sharepoint, onedrive_access_CMDLETS);
         const admins = await siteAdmins(commands, site);
         if (admins.includes(delegate.toLowerCase())) {
             return { kind: 'unchanged', before: { site, siteCollectionAdmins: admins } };
@@ -68850,6 +68882,10 @@ function stepsUsing(service, names, list = STEPS) {
 /** The PowerShell services the enabled steps talk to: what the preflight checks and opens. */
 function servicesFor(names, list = STEPS) {
     return ['exchange', 'sharepoint'].filter((service) => stepsUsing(service, names, list).length > 0);
+}
+/** The cmdlets the enabled steps declare for a service, once each, in the list's order: what its sessions load. */
+function cmdletsFor(service, names, list = STEPS) {
+    return [...new Set(stepsFor(names, list).flatMap((step) => step.cmdlets?.[service] ?? []))];
 }
 
 ;// CONCATENATED MODULE: ./src/engine.ts
@@ -90483,20 +90519,28 @@ const CONNECT_ADVICE = {
     exchange: 'Check organization and client-id; the app needs the Exchange.ManageAsApp application permission and the Exchange Recipient Administrator role.',
     sharepoint: 'Check sharepoint-admin-url, tenant-id and client-id; the app needs the SharePoint Sites.FullControl.All application permission.',
 };
-/** `Connect-ExchangeOnline` app-only with the certificate (the worker adds it as an in-memory X509Certificate2). */
-function exchangeConnectParameters(inputs, certificate) {
+// The nine Get-EXO* cmdlets are built into the module; -CommandName chooses among the others, which the connect loads
+// into a generated module. https://learn.microsoft.com/powershell/module/exchange/connect-exchangeonline (-CommandName,
+// -Prefix) and https://learn.microsoft.com/powershell/exchange/exchange-online-powershell-v2#cmdlets-in-the-exchange-online-powershell-module
+const isExchangeModuleCmdlet = (cmdlet) => /^Get-EXO/i.test(cmdlet);
+/**
+ * `Connect-ExchangeOnline` app-only with the certificate (the worker adds it as an in-memory X509Certificate2), loading
+ * only `cmdlets`: those the run's steps call. A cmdlet left out is not there in the session at all.
+ */
+function exchangeConnectParameters(inputs, certificate, cmdlets) {
     const entra = inputs.entra;
     if (!entra?.organization) {
         throw new Error('Exchange Online needs `organization`: the primary *.onmicrosoft.com domain of the tenant.');
     }
+    const commandName = [...new Set(cmdlets.filter((cmdlet) => !isExchangeModuleCmdlet(cmdlet)))];
     return {
         cmdlet: 'Connect-ExchangeOnline',
         parameters: {
             AppId: entra.clientId,
             Organization: entra.organization,
             ExchangeEnvironmentName: clouds_CLOUDS[entra.cloud].exchangeEnvironmentName,
-            // Only the cmdlets the steps use are generated at connect, which makes the connect faster.
-            CommandName: ['Get-MailboxPermission', 'Add-MailboxPermission', 'Set-Mailbox'],
+            // Without -CommandName the connect loads every cmdlet the app's role allows: slower, and more than a run needs.
+            ...(commandName.length > 0 ? { CommandName: commandName } : {}),
             ShowBanner: false,
             ShowProgress: false,
             SkipLoadingFormatData: true,
@@ -90504,8 +90548,14 @@ function exchangeConnectParameters(inputs, certificate) {
         certificate: { certPem: certificate.certPem, keyPem: certificate.keyPem },
     };
 }
-/** `Connect-PnPOnline` app-only to the SharePoint admin site (the worker adds the certificate as base64 PFX). */
-function sharepointConnectParameters(inputs, certificate) {
+/**
+ * `Connect-PnPOnline` app-only to the SharePoint admin site (the worker adds the certificate as base64 PFX). On Windows
+ * PnP imports the PFX's private key into the user's key store at every connect (each OneDrive is a connect of its own)
+ * unless told to keep it in memory: `-X509KeyStorageFlags EphemeralKeySet` (PnP.PowerShell 3.0 and later;
+ * https://pnp.github.io/powershell/cmdlets/Connect-PnPOnline.html, pnp/powershell#4324 and #4919). Other platforms keep
+ * such keys in memory anyway.
+ */
+function sharepointConnectParameters(inputs, certificate, platform = process.platform) {
     const entra = inputs.entra;
     if (!entra?.sharepointAdminUrl) {
         throw new Error('SharePoint needs `sharepoint-admin-url` (https://<tenant>-admin.sharepoint.com) or an `organization` to derive it from.');
@@ -90517,6 +90567,7 @@ function sharepointConnectParameters(inputs, certificate) {
             ClientId: entra.clientId,
             Tenant: entra.organization ?? entra.tenantId,
             AzureEnvironment: clouds_CLOUDS[entra.cloud].pnpAzureEnvironment,
+            ...(platform === 'win32' ? { X509KeyStorageFlags: 'EphemeralKeySet' } : {}),
         },
         certificate: { certPem: certificate.certPem, keyPem: certificate.keyPem },
     };
@@ -101396,15 +101447,27 @@ const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(
 ;// CONCATENATED MODULE: ./src/connectors/powershell/process-group.ts
 // The process groups of running sessions: a kill takes pwsh and anything it started, and whatever is still running
 // when this process exits (a cancelled run) is killed too.
+
 const liveGroups = new Set();
 let exitHookInstalled = false;
-/** Kills the group led by `pid` (on Windows, the process itself). */
-function killGroup(pid) {
+const SYSTEM = {
+    platform: process.platform,
+    run: (file, args) => {
+        (0,external_node_child_process_namespaceObject.spawnSync)(file, args, { stdio: 'ignore', windowsHide: true, timeout: 10_000 });
+    },
+    signal: (pid, signal) => process.kill(pid, signal),
+};
+/**
+ * Kills the group led by `pid`. Windows has no process groups to signal: `taskkill /T` ends the process and every
+ * process it started (a module's helper, or the `dotnet pwsh.dll` child of a launcher), which holds the pipes
+ * otherwise. https://learn.microsoft.com/windows-server/administration/windows-commands/taskkill
+ */
+function killGroup(pid, host = SYSTEM) {
     try {
-        if (process.platform === 'win32')
-            process.kill(pid, 'SIGKILL');
+        if (host.platform === 'win32')
+            host.run('taskkill', ['/T', '/F', '/PID', String(pid)]);
         else
-            process.kill(-pid, 'SIGKILL');
+            host.signal(-pid, 'SIGKILL');
     }
     catch {
         // Already gone.
@@ -101436,6 +101499,8 @@ const workerErrorSchema = object({
     type: schemas_string().optional(),
     errorId: schemas_string().optional(),
     category: schemas_string().optional(),
+    /** CategoryInfo.Reason: the exception type's name, or the type a module names for a server's error. */
+    reason: schemas_string().optional(),
     message: schemas_string().optional(),
 });
 const workerReplySchema = object({
@@ -101827,6 +101892,8 @@ const MIN_MODULE = {
     // PnP.PowerShell 2 is the first release on PowerShell 7 with -CertificateBase64Encoded app-only sign-in.
     sharepoint: [2, 0],
 };
+// On Windows the connect keeps the key in memory with -X509KeyStorageFlags, which PnP.PowerShell has since 3.0.
+const MIN_MODULE_WINDOWS = { exchange: [3, 0], sharepoint: [3, 0] };
 const INSTALL = {
     exchange: 'Install it on the runner: `pwsh -Command "Install-Module ExchangeOnlineManagement -Scope AllUsers"`. The app needs the Exchange.ManageAsApp application permission and the Exchange Recipient Administrator role.',
     sharepoint: 'Install it on the runner: `pwsh -Command "Install-Module PnP.PowerShell -Scope AllUsers"`. The app needs the SharePoint Sites.FullControl.All application permission.',
@@ -101861,6 +101928,7 @@ function compareVersions(a, b) {
 const notFound = (error) => /ENOENT/.test(checklist_messageOf(error));
 /** One short pwsh run: its version and the modules the services need, each failure with its fix. */
 async function checkPowerShell(options) {
+    const minimum = (options.platform ?? process.platform) === 'win32' ? MIN_MODULE_WINDOWS : MIN_MODULE;
     let stdout;
     try {
         const result = await pRetry(() => execa(options.pwsh, ['-NoLogo', '-NoProfile', '-NonInteractive', '-Command', PROBE], {
@@ -101914,11 +101982,11 @@ async function checkPowerShell(options) {
         if (!newest) {
             lines.push({ ok: false, label: `${name} module`, detail: 'not found on PSModulePath', fix: INSTALL[service] });
         }
-        else if (!atLeast(newest.Version, MIN_MODULE[service])) {
+        else if (!atLeast(newest.Version, minimum[service])) {
             lines.push({
                 ok: false,
                 label: `${name} module`,
-                detail: `${newest.Version} at ${newest.Path}: ${MIN_MODULE[service].join('.')} or later is needed`,
+                detail: `${newest.Version} at ${newest.Path}: ${minimum[service].join('.')} or later is needed`,
                 fix: `Update it on the runner: \`pwsh -Command "Update-Module ${name}"\` (or Install-Module ${name} -Scope AllUsers -Force).`,
             });
         }
@@ -101957,14 +102025,15 @@ async function openPowerShell(inputs, certificate, opening) {
     const ready = lines.every((line) => line.ok);
     const common = { pwsh: inputs.pwsh, sessions: inputs.powershellSessions, commandTimeoutMs: commandTimeoutMs() };
     const connectParameters = {
-        exchange: entra.organization ? exchangeConnectParameters : undefined,
-        sharepoint: entra.sharepointAdminUrl ? sharepointConnectParameters : undefined,
+        // The session loads the Exchange cmdlets the enabled steps declare, and no other.
+        exchange: entra.organization ? () => exchangeConnectParameters(inputs, certificate, cmdletsFor('exchange', inputs.steps)) : undefined,
+        sharepoint: entra.sharepointAdminUrl ? () => sharepointConnectParameters(inputs, certificate) : undefined,
     };
     for (const service of services) {
         const parameters = connectParameters[service];
         if (!ready || !parameters)
             continue;
-        const pool = createPowerShellService({ ...common, service, connect: parameters(inputs, certificate) });
+        const pool = createPowerShellService({ ...common, service, connect: parameters() });
         opening.connectors[service] = pool;
         opening.closers.push(() => pool.close());
     }
@@ -102966,16 +103035,41 @@ function markDuplicates(people) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/util/child-env.ts
+// The environment of a program the action starts: an allowlist of the runner's variables, never an input or a secret.
+/**
+ * The runner hands every action input to the action as an `INPUT_*` variable, the LDAP password and the certificate
+ * included; a child inherits the whole environment unless told otherwise. Only what a program needs to run goes on.
+ */
+const ESSENTIAL = [
+    'PATH', 'HOME', 'TMPDIR', 'LANG', 'LC_ALL', 'LC_CTYPE',
+    // Windows runners.
+    'SystemRoot', 'SystemDrive', 'windir', 'ComSpec', 'PATHEXT', 'TEMP', 'TMP', 'USERPROFILE', 'APPDATA', 'LOCALAPPDATA', 'ProgramData',
+];
+/** The essential variables of `source`, plus the named ones a particular program reads. */
+function childEnv(extra = [], source = process.env) {
+    const env = {};
+    for (const name of [...ESSENTIAL, ...extra]) {
+        const value = source[name];
+        if (value !== undefined)
+            env[name] = value;
+    }
+    return env;
+}
+
 ;// CONCATENATED MODULE: ./src/sources/base.ts
 // Reads a file as it was at an earlier commit: from the local checkout when it has the commit, else from GitHub.
 
 
 
+
 const run = (0,external_node_util_.promisify)(external_node_child_process_namespaceObject.execFile);
+/** What git reads besides the essentials: where its configuration is (`safe.directory` is set there on runners). */
+const gitEnv = () => childEnv(['XDG_CONFIG_HOME', 'GIT_CONFIG_GLOBAL', 'GIT_CONFIG_SYSTEM', 'GIT_CONFIG_NOSYSTEM']);
 const base_short = (sha) => sha.slice(0, 7);
 async function succeeds(workspace, args) {
     try {
-        await run('git', args, { cwd: workspace });
+        await run('git', args, { cwd: workspace, env: gitEnv() });
         return true;
     }
     catch {
@@ -102998,6 +103092,7 @@ function makeBaseReader(options) {
                 return undefined;
             const { stdout } = await run('git', ['cat-file', 'blob', object], {
                 cwd: workspace,
+                env: gitEnv(),
                 encoding: 'utf8',
                 maxBuffer: 512 * 1024 * 1024,
             });

@@ -125,7 +125,13 @@ function Invoke-Splatted {
     $command = Get-Command -Name $Name -CommandType Cmdlet, Function -All -ErrorAction SilentlyContinue |
         Where-Object { $moduleName = $_.ModuleName; @($origins | Where-Object { $moduleName -like $_ }).Count -gt 0 } |
         Select-Object -First 1
-    if (-not $command) { throw "The command '$Name' of $Module was not found." }
+    if (-not $command) {
+        # What PowerShell itself raises for a name it cannot resolve; the Exchange connect loads only the cmdlets its
+        # -CommandName names, so a cmdlet left out of it ends here.
+        $notFound = [System.Management.Automation.CommandNotFoundException]::new(
+            "The term '$Name' is not recognized as a name of a cmdlet, function, script file, or executable program.`nCheck the spelling of the name, or if a path was included, verify that the path is correct and try again.")
+        throw [System.Management.Automation.ErrorRecord]::new($notFound, 'CommandNotFoundException', [System.Management.Automation.ErrorCategory]::ObjectNotFound, $Name)
+    }
     $warnings = $null
     $output = @(& $command @Parameters -ErrorAction Stop -WarningAction SilentlyContinue -WarningVariable warnings)
     [pscustomobject]@{
