@@ -120,9 +120,10 @@ describe('Exchange Online sessions', () => {
   });
 
   it('returns only the Minimum property set from Get-EXOMailbox unless -Properties or -PropertySets name more', async () => {
+    // https://learn.microsoft.com/powershell/exchange/cmdlet-property-sets#get-exomailbox-property-sets (Minimum).
     const minimum = [
       'Alias', 'DisplayName', 'DistinguishedName', 'EmailAddresses', 'ExchangeVersion', 'ExternalDirectoryObjectId', 'Guid',
-      'Id', 'Name', 'OrganizationId', 'PrimarySmtpAddress', 'RecipientType', 'RecipientTypeDetails', 'UserPrincipalName',
+      'Id', 'Identity', 'Name', 'OrganizationId', 'PrimarySmtpAddress', 'RecipientType', 'RecipientTypeDetails', 'UserPrincipalName',
     ];
     const exchange = service(facts, 'exchange', { sessions: 1 });
     const keys = async (parameters: Record<string, unknown>): Promise<string[]> => {
