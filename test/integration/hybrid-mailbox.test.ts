@@ -74,13 +74,13 @@ async function leaver(key: string): Promise<Person> {
   };
 }
 
-async function offboard(key: string, steps: Step[]): Promise<UserResult['steps']> {
+async function offboard(key: string, steps: Step[], withAd = true): Promise<UserResult['steps']> {
   const [result] = await runEngine({
     people: [await leaver(key)],
     steps,
     mode: 'apply',
     inputs: inputs(steps.map((s) => s.name)),
-    connectors: { graph, exchange, ad },
+    connectors: withAd ? { graph, exchange, ad } : { graph, exchange },
     run: { event: 'workflow_dispatch' },
     now: new Date(),
     concurrency: 1,
@@ -166,6 +166,22 @@ describe('a synced user’s mailbox, with the Exchange schema in AD', () => {
       ['licenses', 'blocked'],
     ]);
     expect(second[0].reason).toBe('converted on-premises; Exchange Online shows it as shared after the next directory synchronisation');
+    expect((await control.log()).entries.filter((e) => e.op === 'exo.cmdlet.Set-Mailbox')).toEqual([]);
+    expect((await simUser('jsmith')).licenses).toEqual(licensesBefore);
+  });
+
+  it('is not converted at all when AD is not configured, and keeps its licence', async () => {
+    const licensesBefore = (await simUser('jsmith')).licenses;
+    const steps = await offboard('jsmith', [mailboxShared, licenses], false);
+    expect(steps).toEqual([
+      { step: 'mailbox-shared', status: 'skipped', reason: 'convert on-premises: the user is synced from AD, and AD is not configured' },
+      {
+        step: 'licenses',
+        status: 'blocked',
+        reason:
+          'the mailbox is a UserMailbox: removing the licence would delete it after 30 days; the user is synced from AD, so the mailbox is converted on-premises (mailbox-shared) first',
+      },
+    ]);
     expect((await control.log()).entries.filter((e) => e.op === 'exo.cmdlet.Set-Mailbox')).toEqual([]);
     expect((await simUser('jsmith')).licenses).toEqual(licensesBefore);
   });
