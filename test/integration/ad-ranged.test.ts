@@ -1,4 +1,9 @@
-// A leaver in more groups than a DC hands out in one answer: memberOf is read by range, every value, against Samba.
+// A leaver in more groups than one answer holds: memberOf is read by range, every value, against Samba.
+//
+// AD answers `memberOf;range=0-1499` by itself past its MaxValRange; Samba 4.17 never does (a group of 1,600 members
+// comes back whole under `member`, though its Default Query Policy says MaxValRange=1500), but it answers explicit
+// range requests as AD does. The connector always asks by range, so these tests run its ranged path for real, with
+// fewer values per request than the default 1,000: seeding 1,600 groups took 177 s on the loaded test machine.
 import { randomBytes } from 'node:crypto';
 import { Attribute, Client, Control } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -7,11 +12,11 @@ import { adGuard } from '../../src/resolve/ad-guards.js';
 import { stackLdapInputs } from '../helpers/stack.js';
 
 const facts = inject('stack');
-// Past AD's default MaxValRange (1,500) and the connector's 1,000 values per request.
-const GROUPS = 1600;
+const GROUPS = 60;
+const PER_RANGE = 25;
 const OU = `OU=Many Groups,${facts.ldap.baseDn}`;
 const LEAVER = `CN=Manny Groups,${OU}`;
-const PROTECTED = 'Group 1599 (protected)';
+const PROTECTED = 'Group 59 (protected)';
 const groupDn = (i: number): string => `CN=${i === GROUPS - 1 ? PROTECTED : `Group ${i}`},${OU}`;
 
 let admin: Client;
@@ -55,8 +60,8 @@ afterAll(async () => {
 }, 600_000);
 
 describe('memberOf past the values a DC returns at once', () => {
-  it('reads every group of a leaver in 1,600 groups, asking for the ranges after the first 1,000', async () => {
-    const ad = createAdDirectory(stackLdapInputs(facts));
+  it('reads every group of a leaver in more groups than one answer holds, asking for the rest by range', async () => {
+    const ad = createAdDirectory({ ...stackLdapInputs(facts), valuesPerRange: PER_RANGE });
     try {
       await ad.hasAttribute('msExchHideFromAddressLists');
       const searches = ad.stats.searches;
@@ -66,9 +71,9 @@ describe('memberOf past the values a DC returns at once', () => {
       expect(new Set(leaver.memberOf.map((dn) => dn.toLowerCase()))).toEqual(
         new Set(Array.from({ length: GROUPS }, (_, i) => groupDn(i).toLowerCase())),
       );
-      // The user search (values 0-999) and one base search for the range 1000-1999, which the DC closes with `*`.
-      expect(ad.stats.searches - searches).toBe(2);
-      // The protected group may be any one of the 1,600: the guard sees it.
+      // The user search (values 0-24), then base searches for 25-49 and 50-74, which the DC answers as 50-*.
+      expect(ad.stats.searches - searches).toBe(3);
+      // The protected group may be any one of them: the guard sees it.
       expect(adGuard(leaver, { bindAccount: {}, protectedIdentities: [], protectedGroups: [PROTECTED] })).toMatchObject({
         status: 'blocked',
         code: 'protected',
@@ -78,15 +83,16 @@ describe('memberOf past the values a DC returns at once', () => {
     }
   });
 
-  it('follows as many ranges as the values need, and reads the same groups', async () => {
-    const ad = createAdDirectory({ ...stackLdapInputs(facts), valuesPerRange: 300 });
+  it('reads the same groups in one answer when they fit in the default range', async () => {
+    const ad = createAdDirectory(stackLdapInputs(facts));
     try {
       await ad.hasAttribute('msExchHideFromAddressLists');
       const searches = ad.stats.searches;
       const [[leaver]] = await ad.findUsers([{ samAccountName: 'manny.groups' }]);
-      expect(new Set(leaver.memberOf).size).toBe(GROUPS);
-      // 0-299 with the user, then 300-599 … 1500-1799 (the DC answers 1500-*).
-      expect(ad.stats.searches - searches).toBe(6);
+      expect(new Set(leaver.memberOf.map((dn) => dn.toLowerCase()))).toEqual(
+        new Set(Array.from({ length: GROUPS }, (_, i) => groupDn(i).toLowerCase())),
+      );
+      expect(ad.stats.searches - searches).toBe(1);
     } finally {
       await ad.close();
     }

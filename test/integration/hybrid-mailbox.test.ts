@@ -142,7 +142,7 @@ describe('a synced user’s mailbox, with the Exchange schema in AD', () => {
         before: { msExchRemoteRecipientType: null, msExchRecipientTypeDetails: null, recipientTypeDetails: 'UserMailbox' },
         after: { msExchRemoteRecipientType: 100, msExchRecipientTypeDetails: 34359738368 },
       },
-      { step: 'mailbox-hide', status: 'done', before: { msExchHideFromAddressLists: null }, after: { msExchHideFromAddressLists: true } },
+      { step: 'mailbox-hide', status: 'done', before: { msExchHideFromAddressLists: false }, after: { msExchHideFromAddressLists: true } },
       {
         step: 'licenses',
         status: 'blocked',

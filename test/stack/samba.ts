@@ -725,7 +725,7 @@ export async function startSamba(options: StartSambaOptions): Promise<SambaHandl
 }
 
 /** The Exchange attributes the steps write, as test/stack/exchange-schema.ldif adds them. */
-export const EXCHANGE_ATTRIBUTES = ['msExchHideFromAddressLists', 'msExchRecipientTypeDetails', 'msExchRemoteRecipientType'];
+const EXCHANGE_ATTRIBUTES = ['msExchHideFromAddressLists', 'msExchRecipientTypeDetails', 'msExchRemoteRecipientType'];
 
 /**
  * Applies test/stack/exchange-schema.ldif with ldapmodify over verified LDAPS (one process, about as fast as the
