@@ -88,6 +88,10 @@ export interface AdUser {
   description?: string;
   /** undefined when the schema has no Exchange attributes. */
   msExchHideFromAddressLists?: boolean;
+  /** Exchange hybrid: what the mailbox in Exchange Online is (flags; 100 = migrated shared mailbox). undefined when not set. */
+  msExchRemoteRecipientType?: number;
+  /** Exchange: the recipient's type (34359738368 = RemoteSharedMailbox). undefined when not set. */
+  msExchRecipientTypeDetails?: number;
 }
 
 /** What the Graph connector reads once per user. */

@@ -9,7 +9,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const { startupMs } = stack.facts;
   console.log(
     `test stack up in ${startupMs.total} ms (PKI ${startupMs.pki}, Samba ${startupMs.samba} [provision ${stack.samba.startupMs.provision}, ` +
-      `start ${stack.samba.startupMs.start}, seed ${stack.samba.startupMs.seed}], simulator ${startupMs.simulator}, pwsh ${startupMs.pwsh}); ` +
+      `start ${stack.samba.startupMs.start}, Exchange schema ${stack.samba.startupMs.schema}, seed ${stack.samba.startupMs.seed}], simulator ${startupMs.simulator}, pwsh ${startupMs.pwsh}); ` +
       `DC ${stack.facts.ldap.url}, simulator ${stack.facts.simulator.url}`,
   );
   project.provide('stack', stack.facts);

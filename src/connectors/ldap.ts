@@ -1,6 +1,7 @@
 // Active Directory over LDAPS or StartTLS: one bound connection per run, batched paged searches, plain-spoken errors.
 import type { LdapInputs } from '../inputs-types.js';
 import { parseTarget } from './ldap/connection.js';
+import { MAX_VALUE_RANGE } from './ldap/ranged.js';
 import { createReads } from './ldap/reads.js';
 import { createSession, type SessionStats } from './ldap/session.js';
 import { createWrites } from './ldap/writes.js';
@@ -13,6 +14,8 @@ export interface AdDirectoryOptions extends LdapInputs {
   pageSize?: number;
   /** Assertions per OR filter. Default 200: filters stay far below AD's request size limit. */
   termsPerFilter?: number;
+  /** Values of memberOf per request. Default 1,000 (ranged.ts): within every Windows DC's MaxValRange. */
+  valuesPerRange?: number;
   /** Told once when certificate verification is off, so the caller can warn on every run. */
   onWarning?: (message: string) => void;
 }
@@ -47,6 +50,7 @@ export function createAdDirectory(
     bindDn: options.bindDn,
     pageSize: options.pageSize ?? 500,
     termsPerFilter: options.termsPerFilter ?? 200,
+    valuesPerRange: options.valuesPerRange ?? MAX_VALUE_RANGE,
     stats,
   });
   const writes = createWrites(session, { bindDn: options.bindDn, exists: reads.exists, stats });

@@ -1,13 +1,20 @@
 // licenses: removes directly assigned licences, only once the mailbox is shared or absent (a user mailbox without a licence is deleted after 30 days).
 import type { PowerShellService } from '../connectors/types.js';
 import type { EntraUser } from '../model.js';
+import { sharedOnPremises } from './hybrid-mailbox.js';
 import { CommandLog, readMailbox } from './ps-commands.js';
 import { defineStep } from './define.js';
 import type { StepContext } from './types.js';
 
 const CMDLETS = ['Get-EXOMailbox'] as const;
 
-type MailboxKind = 'shared' | 'absent' | 'user' | 'unknown';
+/**
+ * `converted-on-premises`: a synced user's mailbox that mailbox-shared converted in AD, which Exchange Online still
+ * holds as a user mailbox until the next directory synchronisation: removing the licence now would start the 30 days
+ * of a user mailbox, so the step is blocked and a later run, once Exchange Online shows the shared mailbox, removes it.
+ * `reverts`: Exchange Online shows a shared mailbox, AD a user mailbox: synchronisation would turn it back.
+ */
+type MailboxKind = 'shared' | 'absent' | 'user' | 'unknown' | 'converted-on-premises' | 'reverts';
 
 async function mailboxFromExchange(exchange: PowerShellService, user: EntraUser): Promise<{ kind: MailboxKind; type?: string }> {
   const mailbox = await readMailbox(new CommandLog(exchange, CMDLETS), user.userPrincipalName, ['RecipientTypeDetails']);
@@ -21,7 +28,31 @@ async function mailboxState(ctx: StepContext, user: EntraUser): Promise<{ kind: 
   // Published when mailbox-shared found it shared or absent, or converts it (in plan mode: would, before this step).
   if (ctx.facts.mailbox) return { kind: ctx.facts.mailbox, source: 'mailbox-shared' };
   if (!ctx.connectors.exchange) return { kind: 'unknown', source: 'Exchange is not connected' };
-  return { ...(await mailboxFromExchange(ctx.connectors.exchange, user)), source: 'Get-EXOMailbox' };
+  const cloud = await mailboxFromExchange(ctx.connectors.exchange, user);
+  const { ad } = ctx.connectors;
+  const account = ctx.person.ad;
+  if (cloud.kind === 'shared' && user.onPremisesSyncEnabled && ad && account && (await ad.hasAttribute('msExchRecipientTypeDetails'))) {
+    if (!sharedOnPremises(account)) return { kind: 'reverts', source: 'Get-EXOMailbox and AD' };
+  }
+  return { ...cloud, source: 'Get-EXOMailbox' };
+}
+
+function blockedReason(kind: MailboxKind, type: string | undefined, source: string, user: EntraUser): string | undefined {
+  const mailbox = type ?? 'user mailbox';
+  switch (kind) {
+    case 'user':
+      return user.onPremisesSyncEnabled
+        ? `the mailbox is a ${mailbox}: removing the licence would delete it after 30 days; the user is synced from AD, so the mailbox is converted on-premises (mailbox-shared) first`
+        : `the mailbox is a ${mailbox}: removing the licence would delete it after 30 days; enable mailbox-shared to convert it first`;
+    case 'converted-on-premises':
+      return 'the mailbox was converted on-premises, and Exchange Online holds it as a user mailbox until the next directory synchronisation: removing the licence would delete it after 30 days; a later run removes the licence';
+    case 'reverts':
+      return 'Exchange Online shows a shared mailbox, but AD holds a user mailbox and directory synchronisation would turn it back: removing the licence would delete it after 30 days; convert it on-premises (mailbox-shared) first';
+    case 'unknown':
+      return `cannot confirm the mailbox is shared (${source}): enable mailbox-shared or configure Exchange Online`;
+    default:
+      return undefined;
+  }
 }
 
 export const licenses = defineStep({
@@ -29,8 +60,8 @@ export const licenses = defineStep({
   description: 'removes directly assigned licences; `blocked` unless the mailbox is shared (or absent)',
   byDefault: false,
   needs: ['entra'],
-  // Exchange confirms the mailbox is shared when mailbox-shared is not enabled.
-  uses: ['exchange'],
+  // Exchange confirms the mailbox is shared when mailbox-shared is not enabled; AD, that synchronisation keeps it so.
+  uses: ['exchange', 'ad'],
   dependsOn: ['mailbox-shared'],
   cmdlets: { exchange: CMDLETS },
   permissions: {
@@ -49,18 +80,8 @@ export const licenses = defineStep({
       return { kind: 'unchanged', before: { directLicenses: [] }, reason: 'no directly assigned licences (group licences are managed by their groups)' };
     }
     const mailbox = await mailboxState(ctx, user);
-    if (mailbox.kind === 'user') {
-      return {
-        kind: 'blocked',
-        reason: `the mailbox is a ${mailbox.type ?? 'user mailbox'}: removing the licence would delete it after 30 days; enable mailbox-shared to convert it first`,
-      };
-    }
-    if (mailbox.kind === 'unknown') {
-      return {
-        kind: 'blocked',
-        reason: `cannot confirm the mailbox is shared (${mailbox.source}): enable mailbox-shared or configure Exchange Online`,
-      };
-    }
+    const blocked = blockedReason(mailbox.kind, mailbox.type, mailbox.source, user);
+    if (blocked) return { kind: 'blocked', reason: blocked };
     return {
       kind: 'change',
       before: { directLicenses: [...direct], mailbox: mailbox.kind },

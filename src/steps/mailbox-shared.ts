@@ -1,19 +1,64 @@
-// mailbox-shared: converts the leaver's mailbox to a shared mailbox (which keeps its content without a licence).
+// mailbox-shared: converts the leaver's mailbox to a shared mailbox (which keeps its content without a licence): in Exchange Online for cloud users, on-premises in AD for synced ones.
+import type { AdDirectory } from '../connectors/types.js';
+import type { AdUser } from '../model.js';
+import { HYBRID_ATTRIBUTES, REMOTE_SHARED, sharedOnPremises } from './hybrid-mailbox.js';
 import { CommandLog, readMailbox } from './ps-commands.js';
 import { defineStep } from './define.js';
+import type { Decision, Facts } from './types.js';
+
+/**
+ * A synced user's mailbox: the conversion is made in AD, as Exchange's on-premises tools make it, and never in Exchange
+ * Online, where directory synchronisation would turn it back into a user mailbox. Exchange Online shows it as shared
+ * only after the next synchronisation: until then the published fact says so, and licenses waits.
+ */
+async function convertOnPremises(ad: AdDirectory | undefined, account: AdUser | undefined, cloudType: string): Promise<Decision<Facts>> {
+  if (!ad) return { kind: 'skipped', reason: 'convert on-premises: the user is synced from AD, and AD is not configured' };
+  if (!account) return { kind: 'skipped', reason: 'convert on-premises: the user is synced from AD, and has no AD account' };
+  for (const attribute of HYBRID_ATTRIBUTES) {
+    if (!(await ad.hasAttribute(attribute))) return { kind: 'skipped', reason: 'convert on-premises: the AD schema has no Exchange attributes' };
+  }
+  const before = {
+    msExchRemoteRecipientType: account.msExchRemoteRecipientType ?? null,
+    msExchRecipientTypeDetails: account.msExchRecipientTypeDetails ?? null,
+    recipientTypeDetails: cloudType,
+  };
+  const mailbox = cloudType === 'SharedMailbox' ? 'shared' : 'converted-on-premises';
+  if (sharedOnPremises(account)) {
+    return mailbox === 'shared'
+      ? { kind: 'unchanged', before, facts: { mailbox } }
+      : { kind: 'unchanged', before, reason: 'converted on-premises; Exchange Online shows it as shared after the next directory synchronisation', facts: { mailbox } };
+  }
+  return {
+    kind: 'change',
+    before,
+    after: { ...REMOTE_SHARED },
+    facts: { mailbox },
+    apply: () =>
+      ad.modify(
+        account.dn,
+        HYBRID_ATTRIBUTES.map((attribute) => ({ operation: 'replace', attribute, values: [String(REMOTE_SHARED[attribute])] })),
+      ),
+  };
+}
 
 const CMDLETS = ['Get-EXOMailbox', 'Set-Mailbox'] as const;
 
 export const mailboxShared = defineStep({
   name: 'mailbox-shared',
-  description: 'converts the mailbox to a shared mailbox',
+  description:
+    'converts the mailbox to a shared mailbox (Exchange Online for cloud users; on-premises for synced ones: `msExchRemoteRecipientType` and `msExchRecipientTypeDetails` in AD)',
   byDefault: false,
   needs: ['entra', 'exchange'],
+  // AD for the mailboxes of synced users, which are converted on-premises.
+  uses: ['ad'],
   permissions: {
     exchange: [['Exchange.ManageAsApp']],
     remarks: { exchange: '+ Exchange Recipient Administrator role' },
-    notes: 'Exchange Online: Exchange.ManageAsApp and the Exchange Recipient Administrator role for the app.',
+    ad: 'write `msExchRemoteRecipientType` and `msExchRecipientTypeDetails` (synced mailboxes)',
+    notes:
+      'Exchange Online: Exchange.ManageAsApp and the Exchange Recipient Administrator role for the app; AD (synced mailboxes): write msExchRemoteRecipientType and msExchRecipientTypeDetails.',
   },
+  // The record keeps both AD attributes (or the cloud type) as they were.
   reversible: true,
   publishes: ['mailbox'],
   cmdlets: { exchange: CMDLETS },
@@ -29,6 +74,7 @@ export const mailboxShared = defineStep({
     };
     const type = await typeOf();
     if (type === undefined) return { kind: 'skipped', reason: 'no mailbox', facts: { mailbox: 'absent' } };
+    if (user.onPremisesSyncEnabled) return convertOnPremises(connectors.ad, person.ad, type);
     if (type === 'SharedMailbox') return { kind: 'unchanged', before: { recipientTypeDetails: type }, facts: { mailbox: 'shared' } };
     return {
       kind: 'change',

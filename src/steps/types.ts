@@ -11,8 +11,12 @@ export interface RunShared {
 
 /** What a step tells the later steps of the same user, as data; each key is published by the step that declares it. */
 export interface Facts {
-  /** mailbox-shared: the leaver's mailbox once the step is through (converted, or shared already), or none at all. */
-  mailbox?: 'shared' | 'absent';
+  /**
+   * mailbox-shared: the leaver's mailbox once the step is through (converted, or shared already), or none at all;
+   * `converted-on-premises`: a synced user's mailbox converted in AD that Exchange Online shows as shared only after
+   * the next directory synchronisation.
+   */
+  mailbox?: 'shared' | 'absent' | 'converted-on-premises';
 }
 
 export interface StepContext {

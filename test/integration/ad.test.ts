@@ -260,9 +260,15 @@ describe('lookups', () => {
     expect(jdoe.objectSid).toMatch(/^S-1-5-21-\d+-\d+-\d+-\d+$/);
     expect(jdoe.objectGuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(jdoe.memberOf.map((g) => g.split(',')[0]).sort()).toEqual(['CN=Sales', 'CN=VPN Users']);
-    // Samba's schema has no Exchange attributes.
-    expect(jdoe.msExchHideFromAddressLists).toBeUndefined();
-    expect(await ad.hasAttribute('msExchHideFromAddressLists')).toBe(false);
+    // The stack's DC has the Exchange schema extension (test/stack/exchange-schema.ldif); jdoe has none of them set.
+    // A DC without it: ad-without-exchange-schema.test.ts.
+    expect(jdoe.msExchHideFromAddressLists).toBe(false);
+    expect(jdoe.msExchRemoteRecipientType).toBeUndefined();
+    expect(jdoe.msExchRecipientTypeDetails).toBeUndefined();
+    expect(await ad.hasAttribute('msExchHideFromAddressLists')).toBe(true);
+    expect(await ad.hasAttribute('msExchRemoteRecipientType')).toBe(true);
+    expect(await ad.hasAttribute('msExchRecipientTypeDetails')).toBe(true);
+    expect(await ad.hasAttribute('msExchNoSuchAttribute')).toBe(false);
     expect(await ad.hasAttribute('employeeID')).toBe(true);
   });
 

@@ -2,7 +2,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { parseCertificate } from '../../src/connectors/auth.js';
 import { createGraphApi } from '../../src/connectors/graph.js';
-import { createAdDirectory } from '../../src/connectors/ldap.js';
 import type { Connectors, GraphApi, PowerShellService } from '../../src/connectors/types.js';
 import type { Inputs } from '../../src/inputs-types.js';
 import type { EntraUser, Person } from '../../src/model.js';
@@ -16,7 +15,6 @@ import { baseFixture, SKU_E3, type Fixture } from '../stack/fixture.js';
 import { SimulatorControl } from '../stack/simulator/control-client.js';
 import type { SimUserState } from '../stack/simulator/types.js';
 import { loadStackTenant } from '../stack/stack.js';
-import { stackLdapInputs } from '../helpers/stack.js';
 import { entraInputs, INJECTION_CORPUS, psService, workerProcesses } from './powershell-helpers.js';
 
 const facts = inject('stack');
@@ -273,20 +271,6 @@ describe('mailbox-shared and mailbox-hide', () => {
     expect(context.person.entra?.onPremisesSyncEnabled).toBe(true);
     expect(await mailboxHide.observe(context)).toEqual({ kind: 'skipped', reason: 'synced from AD, and AD is not configured' });
     expect((await control.log()).counts['exo.cmdlet.Get-EXOMailbox'] ?? 0).toBe(0);
-  });
-
-  it('hide a synced user’s mailbox in AD: skipped when the AD schema has no Exchange attributes', async () => {
-    const ad = createAdDirectory(stackLdapInputs(facts));
-    try {
-      const [[account]] = await ad.findUsers([{ samAccountName: 'jsmith' }]);
-      expect(account).toBeDefined();
-      const entra = entraUser(await simUser('jsmith'));
-      const context = contextFor({ entra, ad: account, delegate: { userPrincipalName: SALESVP, source: 'csv' } }, { graph, exchange, sharepoint, ad });
-      expect(await mailboxHide.observe(context)).toEqual({ kind: 'skipped', reason: 'the AD schema has no Exchange attributes' });
-      expect((await control.log()).counts['exo.cmdlet.Set-Mailbox'] ?? 0).toBe(0);
-    } finally {
-      await ad.close();
-    }
   });
 });
 

@@ -1,7 +1,7 @@
 // Active Directory for the tests: a throwaway Samba 4 AD DC on a loopback address, verified LDAPS, seeded from the fixture.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Attribute, Change, Client, Control, type Entry } from 'ldapts';
@@ -45,6 +45,11 @@ export interface StartSambaOptions {
   ca: TestCa;
   /** Seeded after start. Default: the base fixture. */
   fixture?: Fixture;
+  /**
+   * Extend the schema with the Exchange attributes the steps write (test/stack/exchange-schema.ldif), as Exchange's
+   * setup /PrepareSchema does, and delegate writing them. Default: true. Without it the DC has AD's schema only.
+   */
+  exchangeSchema?: boolean;
 }
 
 export interface SambaHandle {
@@ -63,7 +68,10 @@ export interface SambaHandle {
   readonly serviceAccount: ServiceAccount;
   /** What seeding the start fixture gave. */
   readonly seeded: LoadedTenant;
-  readonly startupMs: { provision: number; start: number; seed: number; total: number };
+  /** Whether the schema has the Exchange attributes. */
+  readonly exchangeSchema: boolean;
+  /** `schema`: applying the Exchange schema extension (0 without it). */
+  readonly startupMs: { provision: number; start: number; schema: number; seed: number; total: number };
   /** PID of the running `samba` process (leader of its process group), undefined while stopped. */
   readonly pid: number | undefined;
   stop(): Promise<void>;
@@ -529,10 +537,12 @@ async function sambaTool(args: string[]): Promise<string> {
 /**
  * The service account's least rights, as an administrator would delegate them on each OU: write
  * userAccountControl, description and the RDN (rename/move) on users, write member on groups, delete users from the
- * OU, and create users only in the disabled-users OU. Reading is what every authenticated user may do already.
+ * OU, and create users only in the disabled-users OU; with the Exchange schema, write the Exchange attributes the steps
+ * set on users. Reading is what every authenticated user may do already.
  */
-function delegationSddl(sid: string, isDisabledOu: boolean): string {
+function delegationSddl(sid: string, isDisabledOu: boolean, exchangeAttributes: readonly string[]): string {
   const aces = [
+    ...exchangeAttributes.map((guid) => `(OA;CI;RPWP;${guid};${GUID.userClass};${sid})`),
     `(OA;CI;RPWP;${GUID.userAccountControl};${GUID.userClass};${sid})`,
     `(OA;CI;RPWP;${GUID.description};${GUID.userClass};${sid})`,
     `(OA;CI;RPWP;${GUID.name};${GUID.userClass};${sid})`,
@@ -550,6 +560,7 @@ export async function startSamba(options: StartSambaOptions): Promise<SambaHandl
   const dir = path.resolve(options.dir);
   const address = options.address ?? '127.0.0.10';
   const fixture = options.fixture ?? baseFixture();
+  const exchangeSchema = options.exchangeSchema ?? true;
   const { realm, netbios, baseDn, upnSuffix } = fixture.domain;
   const fqdn = `${HOST_NAME}.${realm.toLowerCase()}`;
   const domainDir = path.join(dir, 'domain');
@@ -585,6 +596,8 @@ export async function startSamba(options: StartSambaOptions): Promise<SambaHandl
     `--option=tls keyfile=${cert.keyPath}`,
     `--option=tls certfile=${cert.certPath}`,
     `--option=tls cafile=${options.ca.caCertPath}`,
+    // Samba refuses schema changes unless told otherwise (AD allows them to Schema Admins).
+    ...(exchangeSchema ? ['--option=dsdb:schema update allowed=true'] : []),
   ]);
   const provisioned = Date.now();
 
@@ -652,7 +665,10 @@ export async function startSamba(options: StartSambaOptions): Promise<SambaHandl
 
   let serviceAccount: ServiceAccount;
   let seeded: LoadedTenant;
+  let extended: number;
   try {
+    const exchangeAttributes = exchangeSchema ? await extendSchema(admin, options.ca.caCertPath, dir) : [];
+    extended = Date.now();
     serviceAccount = await createServiceAccount(admin, upnSuffix);
     const client = await connectAdmin(admin);
     try {
@@ -666,7 +682,7 @@ export async function startSamba(options: StartSambaOptions): Promise<SambaHandl
         sambaTool([
           'dsacl', 'set', '-s', conf, '-H', samLdb,
           `--objectdn=${ou},${baseDn}`,
-          `--sddl=${delegationSddl(serviceAccount.objectSid, sameDn(ou, DISABLED_OU))}`,
+          `--sddl=${delegationSddl(serviceAccount.objectSid, sameDn(ou, DISABLED_OU), exchangeAttributes)}`,
         ]),
       ),
     );
@@ -689,7 +705,14 @@ export async function startSamba(options: StartSambaOptions): Promise<SambaHandl
     admin,
     serviceAccount,
     seeded,
-    startupMs: { provision: provisioned - began, start: started - provisioned, seed: seededAt - started, total: seededAt - began },
+    exchangeSchema,
+    startupMs: {
+      provision: provisioned - began,
+      start: started - provisioned,
+      schema: extended - started,
+      seed: seededAt - extended,
+      total: seededAt - began,
+    },
     get pid() {
       return child?.pid;
     },
@@ -699,6 +722,41 @@ export async function startSamba(options: StartSambaOptions): Promise<SambaHandl
       await launch();
     },
   };
+}
+
+/** The Exchange attributes the steps write, as test/stack/exchange-schema.ldif adds them. */
+const EXCHANGE_ATTRIBUTES = ['msExchHideFromAddressLists', 'msExchRecipientTypeDetails', 'msExchRemoteRecipientType'];
+
+/**
+ * Applies test/stack/exchange-schema.ldif with ldapmodify over verified LDAPS (one process, about as fast as the
+ * requests themselves) and returns the schemaIDGUIDs of the attributes it added, for the delegation.
+ */
+async function extendSchema(admin: LdapAdminFacts, caCertPath: string, dir: string): Promise<string[]> {
+  const ldif = readFileSync(new URL('./exchange-schema.ldif', import.meta.url), 'utf8').replaceAll('DC=X', admin.baseDn);
+  const ldifPath = path.join(dir, 'exchange-schema.ldif');
+  const passwordPath = path.join(dir, 'admin-password');
+  writeFileSync(ldifPath, ldif);
+  writeFileSync(passwordPath, admin.adminPassword, { mode: 0o600 });
+  try {
+    await run(locate('ldapmodify'), ['-H', admin.url, '-x', '-D', admin.adminDn, '-y', passwordPath, '-f', ldifPath], {
+      env: { ...process.env, LDAPTLS_CACERT: caCertPath, LDAPTLS_REQCERT: 'demand' },
+    });
+  } catch (error) {
+    const e = error as { stderr?: string; message: string };
+    throw new Error(`applying the Exchange schema extension failed: ${(e.stderr || e.message).trim()}`, { cause: error });
+  } finally {
+    rmSync(passwordPath, { force: true });
+  }
+  const client = await connectAdmin(admin);
+  try {
+    const schemaDn = `CN=Schema,CN=Configuration,${admin.baseDn}`;
+    const filter = `(|${EXCHANGE_ATTRIBUTES.map((name) => `(lDAPDisplayName=${name})`).join('')})`;
+    const { searchEntries } = await client.search(schemaDn, { scope: 'one', filter, attributes: ['schemaIDGUID'], explicitBufferAttributes: ['schemaIDGUID'] });
+    if (searchEntries.length !== EXCHANGE_ATTRIBUTES.length) throw new Error(`the schema has ${searchEntries.length} of the ${EXCHANGE_ATTRIBUTES.length} Exchange attributes after the extension`);
+    return searchEntries.map((entry) => guidToString(entry.schemaIDGUID as Buffer));
+  } finally {
+    await client.unbind().catch(() => undefined);
+  }
 }
 
 async function createServiceAccount(admin: LdapAdminFacts, upnSuffix: string): Promise<ServiceAccount> {

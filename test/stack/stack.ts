@@ -48,6 +48,8 @@ export interface StackFacts {
     disabledOu: string;
     realm: string;
     upnSuffix: string;
+    /** Whether the DC's schema has the Exchange attributes (test/stack/exchange-schema.ldif). */
+    exchangeSchema: boolean;
   };
   simulator: {
     /** `https://localhost:<port>`: authority host, Graph endpoint and the modules' target. */
@@ -85,6 +87,8 @@ export interface StackOptions {
   dcAddress?: string;
   /** Seeded into AD and loaded into the simulator. Default: the base fixture. */
   fixture?: Fixture;
+  /** Extend the DC's schema with the Exchange attributes. Default: true. */
+  exchangeSchema?: boolean;
 }
 
 /** A stack part that failed to start, named so that the run's failure says which. */
@@ -131,7 +135,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   // The DC (provisioning is the slow part), the simulator and pwsh start side by side.
   const parts = await Promise.allSettled([
-    timed('Samba AD DC', () => startSamba({ dir: path.join(dir, 'samba'), address: dcAddress, ca, fixture })),
+    timed('Samba AD DC', () => startSamba({ dir: path.join(dir, 'samba'), address: dcAddress, ca, fixture, exchangeSchema: options.exchangeSchema })),
     timed('Microsoft 365 simulator', () =>
       startSimulator({
         tls: { certPem: simulatorCert.certPem, keyPem: simulatorCert.keyPem },
@@ -185,6 +189,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       disabledOu: samba.disabledOu,
       realm: samba.realm,
       upnSuffix: samba.upnSuffix,
+      exchangeSchema: samba.exchangeSchema,
     },
     simulator: {
       url: simulator.url,

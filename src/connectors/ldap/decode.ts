@@ -8,7 +8,10 @@ export interface FoundUser {
   proxyAddresses: string[];
 }
 
-export const EXCHANGE_HIDE = 'msExchHideFromAddressLists';
+/** The Exchange attributes of a user that the steps read and write; asked for only when the schema has them. */
+export const EXCHANGE_ATTRIBUTES = ['msExchHideFromAddressLists', 'msExchRemoteRecipientType', 'msExchRecipientTypeDetails'];
+/** Multi-valued attributes that can pass the DC's value limit: read by range (ranged.ts). */
+export const LARGE_USER_ATTRIBUTES = ['memberOf'];
 export const USER_ATTRIBUTES = [
   'sAMAccountName',
   'userPrincipalName',
@@ -22,7 +25,6 @@ export const USER_ATTRIBUTES = [
   'adminCount',
   'primaryGroupID',
   'manager',
-  'memberOf',
   'description',
 ];
 /** Attributes whose values are bytes: ldapts would otherwise decode them as UTF-8 and garble them. */
@@ -75,13 +77,21 @@ export function attributeReader(entry: Entry) {
   return { text, texts, binary };
 }
 
-/** A user entry as an AdUser; `withExchange` when the schema has the Exchange attributes, so that they were asked for. */
-export function toFoundUser(entry: Entry, withExchange: boolean): FoundUser {
+/**
+ * A user entry as an AdUser. `exchange`: the Exchange attributes the schema has (lower case), which were asked for;
+ * memberOf must hold every value under its plain name (ranged.ts).
+ */
+export function toFoundUser(entry: Entry, exchange: ReadonlySet<string>): FoundUser {
   const read = attributeReader(entry);
   const number = (name: string): number => Number.parseInt(read.text(name) ?? '0', 10) || 0;
+  // Large Integer syntax: the recipient type values pass 2^32 but stay far below 2^53.
+  const largeInteger = (name: string): number | undefined => {
+    const value = read.text(name);
+    return value !== undefined && /^-?\d+$/.test(value) ? Number(value) : undefined;
+  };
   const sid = read.binary('objectSid');
   const guid = read.binary('objectGUID');
-  const hide = read.text(EXCHANGE_HIDE);
+  const hide = read.text('msExchHideFromAddressLists');
   const user: AdUser = {
     dn: entry.dn,
     samAccountName: read.text('sAMAccountName') ?? '',
@@ -98,7 +108,9 @@ export function toFoundUser(entry: Entry, withExchange: boolean): FoundUser {
     manager: read.text('manager'),
     memberOf: read.texts('memberOf'),
     description: read.text('description'),
-    msExchHideFromAddressLists: withExchange ? hide?.toUpperCase() === 'TRUE' : undefined,
+    msExchHideFromAddressLists: exchange.has('msexchhidefromaddresslists') ? hide?.toUpperCase() === 'TRUE' : undefined,
+    msExchRemoteRecipientType: largeInteger('msExchRemoteRecipientType'),
+    msExchRecipientTypeDetails: largeInteger('msExchRecipientTypeDetails'),
   };
   return { user, proxyAddresses: read.texts('proxyAddresses') };
 }

@@ -1,9 +1,19 @@
 // Directory reads: users by identity or DN in few paged searches with batched OR filters, the schema, the bound account.
 import { escapeFilter, type Entry } from 'ldapts';
 import type { AdUser, Identity } from '../../model.js';
-import { attributeReader, BINARY_ATTRIBUTES, EXCHANGE_HIDE, sidToString, toFoundUser, USER_ATTRIBUTES, type FoundUser } from './decode.js';
+import {
+  attributeReader,
+  BINARY_ATTRIBUTES,
+  EXCHANGE_ATTRIBUTES,
+  LARGE_USER_ATTRIBUTES,
+  sidToString,
+  toFoundUser,
+  USER_ATTRIBUTES,
+  type FoundUser,
+} from './decode.js';
 import { domainRoot, isValidDn, normalizeDn } from './dn.js';
 import { isLdapError } from './errors.js';
+import { rangeOf, withAllValues } from './ranged.js';
 import type { LdapSession } from './session.js';
 
 const USER_FILTER = '(objectCategory=person)(objectClass=user)';
@@ -15,6 +25,8 @@ export interface ReadOptions {
   pageSize: number;
   /** Assertions per OR filter. */
   termsPerFilter: number;
+  /** Values of a large multi-valued attribute (memberOf) per request. */
+  valuesPerRange: number;
   stats: { searches: number; entries: number };
 }
 
@@ -80,36 +92,58 @@ export function createReads(session: LdapSession, options: ReadOptions) {
       ([entry]) => entry,
     ));
 
-  const attributeCache = new Map<string, Promise<boolean>>();
-  function hasAttribute(name: string): Promise<boolean> {
-    const key = name.toLowerCase();
+  /** Which of `names` the schema defines (lower case), in one search. */
+  async function definedAttributes(names: string[]): Promise<Set<string>> {
+    const root = await readRootDse();
+    const schema = root ? attributeReader(root).text('schemaNamingContext') : undefined;
+    if (!schema) return new Set();
+    const terms = names.map((name) => escapeFilter`(lDAPDisplayName=${name})`).join('');
+    const found = await search(schema, 'one', `(&(objectClass=attributeSchema)(|${terms}))`, ['lDAPDisplayName']);
+    return new Set(found.map((entry) => (attributeReader(entry).text('lDAPDisplayName') ?? '').toLowerCase()));
+  }
+
+  const attributeCache = new Map<string, Promise<Set<string>>>();
+  /** The Exchange attributes are looked up together: a user search asks for every one the schema has. */
+  const lookupKey = (key: string): string => (EXCHANGE_ATTRIBUTES.some((a) => a.toLowerCase() === key) ? 'exchange' : key);
+  function schemaHas(names: string[]): Promise<Set<string>> {
+    const key = lookupKey(names[0].toLowerCase());
     let known = attributeCache.get(key);
     if (!known) {
-      known = (async () => {
-        const root = await readRootDse();
-        const schema = root ? attributeReader(root).text('schemaNamingContext') : undefined;
-        if (!schema) return false;
-        const filter = escapeFilter`(&(objectClass=attributeSchema)(lDAPDisplayName=${name}))`;
-        const found = await search(schema, 'one', filter, ['lDAPDisplayName']);
-        return found.length > 0;
-      })();
+      known = definedAttributes(key === 'exchange' ? EXCHANGE_ATTRIBUTES : names);
       attributeCache.set(key, known);
       known.catch(() => attributeCache.delete(key));
     }
     return known;
+  }
+  const hasAttribute = async (name: string): Promise<boolean> => (await schemaHas([name])).has(name.toLowerCase());
+  const exchangeInSchema = (): Promise<Set<string>> => schemaHas(EXCHANGE_ATTRIBUTES);
+
+  /** The entry with every value of its large attributes, asking for the ranges the first answer left out. */
+  async function withLargeValues(entry: Entry): Promise<Entry> {
+    const readRange = async (dn: string, rangedName: string): Promise<Entry | undefined> =>
+      (await search(dn, 'base', '(objectClass=*)', [rangedName]))[0];
+    let complete = entry;
+    for (const attribute of LARGE_USER_ATTRIBUTES) {
+      complete = await withAllValues(complete, attribute, options.valuesPerRange, readRange);
+    }
+    return complete;
   }
 
   /** Searches users for many assertions, a chunk at a time; returns each user once. */
   async function searchUsers(base: string, terms: string[]): Promise<FoundUser[]> {
     const unique = [...new Set(terms)];
     if (unique.length === 0) return [];
-    const withExchange = await hasAttribute(EXCHANGE_HIDE);
-    const attributes = withExchange ? [...USER_ATTRIBUTES, EXCHANGE_HIDE] : USER_ATTRIBUTES;
+    const exchange = await exchangeInSchema();
+    const attributes = [
+      ...USER_ATTRIBUTES,
+      ...EXCHANGE_ATTRIBUTES.filter((name) => exchange.has(name.toLowerCase())),
+      ...LARGE_USER_ATTRIBUTES.map((name) => rangeOf(name, 0, options.valuesPerRange)),
+    ];
     const byDn = new Map<string, FoundUser>();
     for (const terms of chunk(unique, options.termsPerFilter)) {
       const entries = await search(base, 'sub', `(&${USER_FILTER}(|${terms.join('')}))`, attributes);
       for (const entry of entries) {
-        const found = toFoundUser(entry, withExchange);
+        const found = toFoundUser(await withLargeValues(entry), exchange);
         byDn.set(found.user.dn.toLowerCase(), found);
       }
     }
