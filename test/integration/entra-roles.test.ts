@@ -162,6 +162,19 @@ describe('Entra role holders', () => {
 });
 
 describe('the permissions role holders need', () => {
+  it('name RoleManagement.Read.Directory when Graph refuses the eligibilities to an app holding only Directory.Read.All', async () => {
+    await appRoles(['User.Read.All', 'Directory.Read.All']);
+    try {
+      const error = await findEntraUsers(graphApi(), [{ userPrincipalName: upnOf('jdoe') }]).catch((e: unknown) => e);
+      expect(error).toMatchObject({ status: 403, code: 'UnknownError' });
+      expect((error as Error).message).toContain('roleEligibilityScheduleInstances');
+      expect((error as Error).message).toContain('grant RoleManagement.Read.Directory');
+    } finally {
+      await appRoles(OFFBOARD_ROLES);
+    }
+  });
+
+
   it('stop a run without RoleManagement.Read.Directory in the preflight, naming it, before any change', async () => {
     await appRoles(OFFBOARD_ROLES.filter((r) => r !== 'RoleManagement.Read.Directory'));
     const workspace = mkdtempSync(path.join(os.tmpdir(), 'roles-workspace-'));
