@@ -109,9 +109,21 @@ export interface EntraUser {
   userType?: string;
   /** Directly assigned licence SKU ids (group-inherited ones excluded). */
   directLicenses: string[];
-  /** Display names of the directory roles the user holds. */
-  directoryRoles: string[];
+  /** The Entra roles the user holds, in any form (see RoleHolding); empty for most people. */
+  directoryRoles: RoleHolding[];
   manager?: { id: string; userPrincipalName: string; accountEnabled: boolean };
+}
+
+/** An Entra role a user holds: active or PIM-eligible, built-in or custom, in any scope, directly or through a group. */
+export interface RoleHolding {
+  /** The role's display name. */
+  role: string;
+  builtIn: boolean;
+  eligible: boolean;
+  /** `/` (the whole tenant), `/administrativeUnits/{id}`, or another directory object the role is scoped to. */
+  scope: string;
+  /** The role-assignable group through which the user holds the role, by display name. */
+  group?: string;
 }
 
 export type DelegateSource = 'csv' | 'roster' | 'ad-manager' | 'entra-manager' | 'default' | 'none';

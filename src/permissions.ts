@@ -7,18 +7,22 @@ interface PermissionRow extends StepPermissions {
   step: string;
 }
 
-// Resolving people is not a step, but every run does it. Least privileged first, as for the steps.
+// Resolving people is not a step, but every run does it. Least privileged first, as for the steps. Role holders come
+// from role assignments (RoleManagement.Read.Directory, which also reads PIM eligibilities, whose own least privileged
+// permission RoleEligibilitySchedule.Read.Directory would add a grant without removing one), and from the members of
+// the role-assignable groups that hold roles (GroupMember.Read.All). Directory.Read.All reads users, assignments and
+// group members, but not eligibilities.
 const RESOLVE: StepPermissions = {
   graph: [
-    ['User.Read.All', 'RoleManagement.Read.Directory'],
-    ['User.Read.All', 'Directory.Read.All'],
-    ['Directory.Read.All'],
-    ['User.ReadWrite.All', 'RoleManagement.Read.Directory'],
-    ['Directory.ReadWrite.All'],
+    ['User.Read.All', 'RoleManagement.Read.Directory', 'GroupMember.Read.All'],
+    ['Directory.Read.All', 'RoleManagement.Read.Directory'],
+    ['User.ReadWrite.All', 'RoleManagement.Read.Directory', 'GroupMember.Read.All'],
+    ['Directory.ReadWrite.All', 'RoleManagement.Read.Directory'],
+    ['Directory.Read.All', 'RoleManagement.ReadWrite.Directory'],
   ],
   ad: "read all properties of user objects in the leavers' OUs",
   notes:
-    'GET /users (User.Read.All) and GET /directoryRoles?$expand=members (RoleManagement.Read.Directory) to protect role holders. Entra group names in `protected` also need GroupMember.Read.All.',
+    'GET /users (User.Read.All); the role holders to protect from GET /roleManagement/directory/roleAssignments, roleEligibilityScheduleInstances and roleDefinitions (RoleManagement.Read.Directory) and GET /groups/{id}/transitiveMembers of the groups holding roles (GroupMember.Read.All). Entra group names in `protected` need GroupMember.Read.All too.',
 };
 
 /** One row for resolve, then one per step of the list, in its order. */
@@ -33,6 +37,22 @@ const RESOURCE_NAMES: Record<PermissionResource, string> = {
   exchange: 'Office 365 Exchange Online',
   sharepoint: 'SharePoint',
 };
+
+/**
+ * The permissions to ask for when no set is granted: those the least privileged set lacks, unless another set lacks
+ * only some of them, because what the app already holds covers the rest (Directory.Read.All held, say, asks only
+ * for RoleManagement.Read.Directory, not for GroupMember.Read.All as well).
+ */
+function closestSet(sets: string[][], granted: ReadonlySet<string>): string[] {
+  const lacking = (set: string[]): string[] => set.filter((p) => !granted.has(p.toLowerCase()));
+  const least = lacking(sets[0] ?? []);
+  let best = least;
+  for (const set of sets.slice(1)) {
+    const missing = lacking(set);
+    if (missing.length < best.length && missing.every((p) => least.includes(p))) best = missing;
+  }
+  return best;
+}
 
 /**
  * Checks a token's `roles` for one API against what `resolve` and the enabled steps need. One line per step that is
@@ -57,8 +77,7 @@ export function checkPermissions(
       lines.push({ ok: true, label: `${api} permissions for ${row.step}`, detail: satisfied.join(', ') });
       continue;
     }
-    const least = sets[0] ?? [];
-    for (const permission of least.filter((p) => !granted.has(p.toLowerCase()))) {
+    for (const permission of closestSet(sets, granted)) {
       const entry = missing.get(permission) ?? { steps: [], alternatives: new Set<string>() };
       entry.steps.push(row.step);
       for (const set of sets.slice(1)) entry.alternatives.add(set.join(' + '));

@@ -1,7 +1,8 @@
 // Finding leavers and delegates in Entra ID through Graph, and the Entra guards: role holders, protected people, identity check.
 import { z } from 'zod';
 import { isGraphError, type GraphApi, type GraphQuery } from '../connectors/types.js';
-import type { EntraUser, Identity, Stop } from '../model.js';
+import type { EntraUser, Identity, RoleHolding, Stop } from '../model.js';
+import { describeRole, roleHoldersByUser } from './roles.js';
 
 // The user properties the pipeline reads, as Graph answers them (null for an empty property).
 const graphUser = z.object({
@@ -27,55 +28,10 @@ const USER_QUERY: GraphQuery = {
 };
 
 const directoryObject = z.object({ id: z.string(), '@odata.type': z.string().optional(), displayName: z.string().nullish() });
-const directoryRole = directoryObject.extend({ members: z.array(directoryObject).optional() });
 
 const isNotFound = (error: unknown): boolean => isGraphError(error, 404);
 
-// Directory roles are read once per run (per Graph connector), not once per user.
-const roleMaps = new WeakMap<GraphApi, Promise<Map<string, string[]>>>();
-
-/** User id → display names of the directory roles the user holds (directly, or through a role-assignable group). */
-function directoryRolesByUser(graph: GraphApi): Promise<Map<string, string[]>> {
-  let map = roleMaps.get(graph);
-  if (!map) {
-    map = loadDirectoryRoles(graph);
-    roleMaps.set(graph, map);
-    // A failed read is not cached: the next run of resolve tries again and reports its own error.
-    map.catch(() => roleMaps.delete(graph));
-  }
-  return map;
-}
-
-async function loadDirectoryRoles(graph: GraphApi): Promise<Map<string, string[]>> {
-  const roles = await graph.list('/directoryRoles', { query: { expand: 'members' }, schema: directoryRole });
-  const byUser = new Map<string, string[]>();
-  const add = (userId: string, role: string): void => {
-    const held = byUser.get(userId) ?? [];
-    if (!held.includes(role)) held.push(role);
-    byUser.set(userId, held);
-  };
-  await Promise.all(
-    roles.map(async (role) => {
-      const name = role.displayName ?? role.id;
-      let members = role.members ?? [];
-      // Graph expands at most 20 directory objects: read the full list when the expansion may have been cut.
-      if (members.length >= 20) members = await graph.list('/directoryRoles/{id}/members', { params: { id: role.id }, query: { select: ['id'] }, schema: directoryObject });
-      await Promise.all(
-        members.map(async (member) => {
-          if (member['@odata.type'] === '#microsoft.graph.group') {
-            const groupMembers = await graph.list('/groups/{id}/members', { params: { id: member.id }, query: { select: ['id'] }, schema: directoryObject });
-            for (const m of groupMembers) add(m.id, name);
-          } else {
-            add(member.id, name);
-          }
-        }),
-      );
-    }),
-  );
-  return byUser;
-}
-
-function toEntraUser(user: GraphUser, roles: Map<string, string[]>): EntraUser {
+function toEntraUser(user: GraphUser, roles: Map<string, RoleHolding[]>): EntraUser {
   const manager = user.manager?.id
     ? { id: user.manager.id, userPrincipalName: user.manager.userPrincipalName ?? '', accountEnabled: user.manager.accountEnabled !== false }
     : undefined;
@@ -134,7 +90,7 @@ function lookups(graph: GraphApi, identity: Identity): (() => Promise<GraphUser[
  * An identity with only a distinguishedName has no Entra lookup and finds nobody.
  */
 export async function findEntraUsers(graph: GraphApi, identities: Identity[]): Promise<EntraUser[][]> {
-  const rolesPromise = identities.length > 0 ? directoryRolesByUser(graph) : Promise.resolve(new Map<string, string[]>());
+  const rolesPromise = identities.length > 0 ? roleHoldersByUser(graph) : Promise.resolve(new Map<string, RoleHolding[]>());
   const found = await Promise.all(
     identities.map(async (identity) => {
       for (const lookup of lookups(graph, identity)) {
@@ -153,7 +109,7 @@ export async function findEntraUsers(graph: GraphApi, identities: Identity[]): P
  * to its cloud account, independent of the UPNs, which may differ. One entry per SID, with every match.
  */
 export async function findEntraUsersBySid(graph: GraphApi, sids: string[]): Promise<EntraUser[][]> {
-  const rolesPromise = sids.length > 0 ? directoryRolesByUser(graph) : Promise.resolve(new Map<string, string[]>());
+  const rolesPromise = sids.length > 0 ? roleHoldersByUser(graph) : Promise.resolve(new Map<string, RoleHolding[]>());
   const found = await Promise.all(sids.map((sid) => filterUsers(graph, 'onPremisesSecurityIdentifier', sid)));
   const roles = await rolesPromise;
   return found.map((users) => users.map((u) => toEntraUser(u, roles)));
@@ -211,7 +167,7 @@ export function entraGuard(
     return {
       status: 'blocked',
       code: 'directory-role',
-      reason: `holds the Entra directory role ${user.directoryRoles.join(', ')}: remove the role first if this person really leaves`,
+      reason: `holds the Entra role ${user.directoryRoles.map(describeRole).join(', ')}: remove the role first if this person really leaves`,
     };
   }
   const named = protectedIdentities.find((p) =>

@@ -1,11 +1,13 @@
 // The adversarial input corpus as data: each case's CSV (or users input) and the exact outcome the action must reach.
 import { baseFixture, type Fixture } from '../stack/fixture.js';
+import { withRoleHolders } from '../stack/fixture-roles.js';
+import { ROLE_CASES } from './corpus-cases-roles.js';
 
 type StepStatus = 'planned' | 'done' | 'unchanged' | 'skipped' | 'failed' | 'blocked';
 type DelegateSource = 'csv' | 'roster' | 'ad-manager' | 'entra-manager' | 'default' | 'none';
 
 /** The tenant a case runs against: the base fixture or a variant that adds the people the case needs. */
-export type FixtureVariant = 'base' | 'shell-names' | 'manager-cycle' | 'foreign-sid';
+export type FixtureVariant = 'base' | 'shell-names' | 'manager-cycle' | 'foreign-sid' | 'role-holders';
 
 interface ExpectedUser {
   /** Line of the row in its file (or in the users input). */
@@ -122,6 +124,8 @@ export function fixtureFor(variant: FixtureVariant = 'base'): Fixture {
       jdoe.cloud.sidOverride = 'S-1-5-21-1111111111-2222222222-3333333333-4444';
       break;
     }
+    case 'role-holders':
+      return withRoleHolders(fixture);
   }
   return fixture;
 }
@@ -758,6 +762,7 @@ export const CASES: CorpusCase[] = [
     ],
     effects: [{ offboarded: 'jdoe', delegate: 'salesvp@contoso.test' }],
   },
+  ...ROLE_CASES,
 ];
 
 /** The delegate notes of a leaver in a two-person manager cycle: the other leaver, back to self, then the loop. */

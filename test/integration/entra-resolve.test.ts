@@ -146,15 +146,17 @@ describe('findEntraUsers', () => {
     expect(lists.every((e) => e.status === 200)).toBe(true);
   });
 
-  it('reads the directory roles once per run, however many lookups there are', async () => {
+  it('reads the role assignments once per run, however many lookups there are', async () => {
     const graph = graphApi();
     const gadmin = person('gadmin');
     await findEntraUsers(graph, [{ userPrincipalName: gadmin.userPrincipalName }]);
     await findEntraUsers(graph, [{ employeeId: 'E1001' }, { employeeId: 'E1002' }]);
     const [found] = await findEntraUsers(graph, [{ mail: gadmin.mail }]);
-    expect(found?.[0]?.directoryRoles).toEqual(['Global Administrator']);
+    expect(found?.[0]?.directoryRoles).toEqual([{ role: 'Global Administrator', builtIn: true, eligible: false, scope: '/' }]);
     const log = await control.log();
-    expect(log.counts['graph.list.directoryRoles']).toBe(1);
+    expect(log.counts['graph.list.roleAssignments']).toBe(1);
+    expect(log.counts['graph.list.roleEligibilityScheduleInstances']).toBe(1);
+    expect(log.counts['graph.list.roleDefinitions']).toBe(1);
   });
 });
 

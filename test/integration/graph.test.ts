@@ -231,7 +231,7 @@ describe('$batch coalescing', () => {
       expect(log.counts['graph.get.user']).toBe(200);
       expect(log.counts['graph.post.revoke']).toBe(200);
       expect(log.counts['graph.get.drive']).toBe(200);
-      expect(log.counts['graph.list.directoryRoles']).toBe(1);
+      expect(log.counts['graph.list.roleAssignments']).toBe(1);
       expect(log.counts.token ?? 0).toBe(0);
       const state = await control.state();
       expect(state.users.filter((u) => leaverKeys.includes(u.key)).every((u) => u.revocations.length === 1)).toBe(true);

@@ -10,6 +10,7 @@ import { ConfidentialClientApplication } from '@azure/msal-node';
 import { Client, GraphError } from '@microsoft/microsoft-graph-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { baseFixture, SKU_E3, SKU_EMS } from '../stack/fixture.js';
+import { withRoleHolders } from '../stack/fixture-roles.js';
 import { SimulatorControl } from '../stack/simulator/control-client.js';
 import { startSimulator, type Simulator, type SimulatorApp, type SimUserState } from '../stack/simulator/index.js';
 import { type AppCertificate, createAppCertificate, createTestCa, issueServerCertificate, type ServerCertificate } from '../stack/tls.js';
@@ -561,6 +562,130 @@ describe('Graph', () => {
     const started = Date.now();
     await call('GET', '/v1.0/users/jdoe@contoso.test', accessToken);
     expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+  });
+});
+
+// ---- Graph role management ------------------------------------------------------------------------------------------
+
+describe('Graph role management', () => {
+  const ROLE_APP = '5e2c8d14-9b3a-4f6e-8c2d-1a7b9e3f0c55';
+  const rolesFixture = withRoleHolders(baseFixture());
+  const HELPDESK = '729827e3-9c14-49f7-bb1b-9608f156bbb8';
+  const GLOBAL_ADMIN = '62e90394-69f5-4237-9190-012177145e10';
+  const groupId = async (displayName: string): Promise<string> => (await control.state()).groups.find((g) => g.displayName === displayName)?.id ?? '';
+  const roleToken = (): Promise<string> => token('https://graph.microsoft.com', ROLE_APP);
+
+  beforeAll(async () => {
+    await control.apps([...apps, { clientId: ROLE_APP, displayName: 'role-reader', certificatesPem: [appCert.certPem], roles: ['RoleManagement.ReadWrite.Directory', 'GroupMember.ReadWrite.All', 'User.Read.All'] }]);
+    await control.load(rolesFixture, sids);
+  });
+
+  afterAll(async () => {
+    await control.load(fixture, sids);
+    await control.apps(apps);
+  });
+
+  it('lists role definitions, built-in ones under their template id and custom ones with isBuiltIn false, filtered as documented', async () => {
+    const accessToken = await roleToken();
+    const custom = await call('GET', '/v1.0/roleManagement/directory/roleDefinitions?$filter=isBuiltIn eq false', accessToken);
+    expect(custom.body.value.map((d: { displayName: string }) => d.displayName)).toEqual(['Sales Helpdesk']);
+    const helpdesk = await call('GET', `/v1.0/roleManagement/directory/roleDefinitions?$filter=${encodeURIComponent("displayName in ('Helpdesk Administrator')")}`, accessToken);
+    expect(helpdesk.body.value).toEqual([expect.objectContaining({ id: HELPDESK, templateId: HELPDESK, isBuiltIn: true })]);
+    for (const refused of ["description eq 'x'", "startswith(displayName,'Help')", 'isBuiltIn ne true']) {
+      const answer = await call('GET', `/v1.0/roleManagement/directory/roleDefinitions?$filter=${encodeURIComponent(refused)}`, accessToken);
+      expect([refused, answer.status, answer.body.error.code]).toEqual([refused, 400, 'Request_UnsupportedQuery']);
+    }
+  });
+
+  it('lists role assignments with their scope, the principal expanded, filtered on the four ids with eq and in only', async () => {
+    const accessToken = await roleToken();
+    const helpdesk = await call('GET', `/v1.0/roleManagement/directory/roleAssignments?$filter=roleDefinitionId eq '${HELPDESK}'&$expand=principal`, accessToken);
+    expect(helpdesk.body.value).toEqual([
+      expect.objectContaining({ directoryScopeId: '/', principal: expect.objectContaining({ '@odata.type': '#microsoft.graph.group', displayName: 'Tier 1 Support Admins', isAssignableToRole: true }) }),
+    ]);
+    const all = await call('GET', '/v1.0/roleManagement/directory/roleAssignments', accessToken);
+    expect(all.body.value.map((a: { directoryScopeId: string }) => a.directoryScopeId).filter((s: string) => s !== '/')).toEqual([expect.stringMatching(/^\/administrativeUnits\/[0-9a-f-]{36}$/)]);
+    expect(all.body.value.some((a: { roleDefinitionId: string }) => a.roleDefinitionId === GLOBAL_ADMIN)).toBe(true);
+    for (const refused of [`roleDefinitionId ne '${HELPDESK}'`, "id eq 'x'"]) {
+      const answer = await call('GET', `/v1.0/roleManagement/directory/roleAssignments?$filter=${encodeURIComponent(refused)}`, accessToken);
+      expect([refused, answer.status, answer.body.error.code]).toEqual([refused, 400, 'Request_UnsupportedQuery']);
+    }
+    const appScope = await call('GET', '/v1.0/roleManagement/directory/roleAssignments?$expand=appScope', accessToken);
+    expect(appScope.status).toBe(400);
+  });
+
+  it('lists PIM eligibilities apart from the active assignments; their filter takes ne but not in', async () => {
+    const accessToken = await roleToken();
+    const eligible = await call('GET', `/v1.0/roleManagement/directory/roleEligibilityScheduleInstances?$filter=${encodeURIComponent("memberType ne 'Inherited'")}&$expand=principal`, accessToken);
+    expect(eligible.status).toBe(200);
+    expect(eligible.body.value.map((e: { principal: { '@odata.type': string } }) => e.principal['@odata.type']).sort()).toEqual(['#microsoft.graph.group', '#microsoft.graph.user']);
+    const active = await call('GET', `/v1.0/roleManagement/directory/roleAssignments?$filter=roleDefinitionId eq '${GLOBAL_ADMIN}'&$expand=principal`, accessToken);
+    expect(active.body.value.map((a: { principal: { userPrincipalName?: string } }) => a.principal.userPrincipalName)).toEqual(['gadmin@contoso.test']);
+    const refused = await call('GET', `/v1.0/roleManagement/directory/roleEligibilityScheduleInstances?$filter=${encodeURIComponent(`roleDefinitionId in ('${GLOBAL_ADMIN}')`)}`, accessToken);
+    expect([refused.status, refused.body.error.code]).toEqual([400, 'Request_UnsupportedQuery']);
+  });
+
+  it('answers 403 without the permission: Authorization_RequestDenied for assignments, PIM\'s UnknownError for eligibilities', async () => {
+    const reader = await token('https://graph.microsoft.com', READER_APP);
+    for (const collection of ['roleAssignments', 'roleDefinitions']) {
+      const answer = await call('GET', `/v1.0/roleManagement/directory/${collection}`, reader);
+      expect([collection, answer.status, answer.body.error.code]).toEqual([collection, 403, 'Authorization_RequestDenied']);
+    }
+    // Directory.Read.All reads assignments, not eligibilities.
+    const directoryReader = await token();
+    expect((await call('GET', '/v1.0/roleManagement/directory/roleAssignments', directoryReader)).status).toBe(200);
+    const eligibility = await call('GET', '/v1.0/roleManagement/directory/roleEligibilityScheduleInstances', directoryReader);
+    expect(eligibility.status).toBe(403);
+    expect(eligibility.body.error.code).toBe('UnknownError');
+    expect(JSON.parse(eligibility.body.error.message)).toMatchObject({ errorCode: 'PermissionScopeNotGranted' });
+    const members = await call('GET', `/v1.0/groups/${await groupId('Tier 1 Support Admins')}/transitiveMembers`, reader);
+    expect(members.status).toBe(403);
+  });
+
+  it('expands at most 20 members, without a nextLink, where the members list has all 26', async () => {
+    const accessToken = await token();
+    const id = await groupId('Tier 1 Support Admins');
+    const expanded = await call('GET', `/v1.0/groups/${id}?$expand=members`, accessToken);
+    expect(expanded.body.members).toHaveLength(20);
+    expect(JSON.stringify(expanded.body)).not.toContain('nextLink');
+    const listed = await call('GET', `/v1.0/groups/${id}/members?$top=999`, accessToken);
+    expect(listed.body.value).toHaveLength(26);
+    expect(listed.body.value.filter((m: Record<string, string>) => m['@odata.type'] === '#microsoft.graph.servicePrincipal').map((m: Record<string, string>) => m.displayName)).toEqual(['Ticketing Automation']);
+    const roles = await call('GET', '/v1.0/directoryRoles?$expand=members', accessToken);
+    const helpdesk = roles.body.value.find((r: { roleTemplateId: string }) => r.roleTemplateId === HELPDESK);
+    expect(helpdesk.members.map((m: Record<string, string>) => m['@odata.type'])).toEqual(['#microsoft.graph.group']);
+  });
+
+  it('lists transitive members of every type, and a type cast only as an advanced query', async () => {
+    const accessToken = await token();
+    const id = await groupId('Tier 1 Support Admins');
+    expect((await call('GET', `/v1.0/groups/${id}/transitiveMembers`, accessToken)).body.value).toHaveLength(26);
+    const plain = await call('GET', `/v1.0/groups/${id}/transitiveMembers/microsoft.graph.user`, accessToken);
+    expect([plain.status, plain.body.error.code]).toEqual([400, 'Request_UnsupportedQuery']);
+    const advanced = await call('GET', `/v1.0/groups/${id}/transitiveMembers/microsoft.graph.user?$count=true`, accessToken, undefined, { ConsistencyLevel: 'eventual' });
+    expect(advanced.body['@odata.count']).toBe(25);
+  });
+
+  it('refuses a group as member of a role-assignable group, and membership changes without RoleManagement.ReadWrite.Directory', async () => {
+    const id = await groupId('Tier 1 Support Admins');
+    const before = (await control.state()).groups;
+    const jdoe = await userState('jdoe');
+    const groupMember = await call('POST', `/v1.0/groups/${id}/members/$ref`, await token(), { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${jdoe.id}` });
+    expect([groupMember.status, groupMember.body.error.code]).toEqual([403, 'Authorization_RequestDenied']);
+    const nested = await call('POST', `/v1.0/groups/${id}/members/$ref`, await roleToken(), { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${fixture.entraGroups[0].id}` });
+    expect(nested.status).toBe(400);
+    expect(nested.body.error.message).toBe('Nesting is currently not supported for groups that can be assigned to a role.');
+    expect((await control.state()).groups).toEqual(before);
+  });
+
+  it('answers 400 AadPremiumLicenseRequired for eligibilities in a tenant without Entra ID P2', async () => {
+    await control.load({ ...rolesFixture, pimLicensed: false }, sids);
+    try {
+      const answer = await call('GET', '/v1.0/roleManagement/directory/roleEligibilityScheduleInstances', await roleToken());
+      expect([answer.status, answer.body.error.code]).toEqual([400, 'AadPremiumLicenseRequired']);
+    } finally {
+      await control.load(rolesFixture, sids);
+    }
   });
 });
 

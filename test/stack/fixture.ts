@@ -13,8 +13,10 @@ interface FixtureCloud {
   hiddenFromAddressLists?: boolean;
   /** Whether the OneDrive is provisioned. Default: true. Without one, Graph answers 404 for a licensed user, 400 otherwise. */
   onedrive?: boolean;
-  /** Directory role display names (e.g. "Global Administrator"). */
+  /** Active, tenant-wide, directly assigned built-in directory roles by display name (e.g. "Global Administrator"). */
   roles?: string[];
+  /** Role assignments beyond `roles`: PIM-eligible ones, custom roles (see `Fixture.customRoles`), administrative-unit scope. */
+  roleGrants?: FixtureRoleGrant[];
   /** Entra group display names. */
   groups?: string[];
   /** Explicit object id; generated from the key when absent. */
@@ -25,6 +27,16 @@ interface FixtureCloud {
   userPrincipalName?: string;
   /** Graph's userType. Default: Member. */
   userType?: 'Member' | 'Guest';
+}
+
+/** One Entra role assignment (active unless `eligible`), tenant-wide unless `administrativeUnit` names its scope. */
+export interface FixtureRoleGrant {
+  /** Display name of a built-in role or of one of `Fixture.customRoles`. */
+  role: string;
+  /** PIM-eligible (a unifiedRoleEligibilityScheduleInstance) instead of active (a unifiedRoleAssignment). */
+  eligible?: boolean;
+  /** Display name of the administrative unit the assignment is scoped to. */
+  administrativeUnit?: string;
 }
 
 export interface FixturePerson {
@@ -80,6 +92,15 @@ export interface Fixture {
   entraGroups: { id: string; displayName: string }[];
   skus: { skuId: string; skuPartNumber: string }[];
   people: FixturePerson[];
+  /** Custom Entra role definitions (isBuiltIn false), by display name. */
+  customRoles?: string[];
+  /**
+   * Role-assignable Entra groups (isAssignableToRole) and the roles assigned to them; people join through
+   * `cloud.groups`, service principals (by display name) through `servicePrincipals`.
+   */
+  roleGroups?: { displayName: string; roles: FixtureRoleGrant[]; servicePrincipals?: string[] }[];
+  /** Whether the tenant has Entra ID P2 (PIM). Default true; without it the eligibility APIs answer 400. */
+  pimLicensed?: boolean;
 }
 
 export const SKU_E3 = '05e9a617-0261-4cee-bb44-138d3ef5d965';

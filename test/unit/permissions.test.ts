@@ -6,6 +6,7 @@ import { STEPS } from '../../src/steps/index.js';
 const LEAST_FOR_DEFAULTS = [
   'User.Read.All',
   'RoleManagement.Read.Directory',
+  'GroupMember.Read.All',
   'User.EnableDisableAccount.All',
   'User.RevokeSessions.All',
   'Files.Read.All',
@@ -66,7 +67,7 @@ describe('checkGraphPermissions', () => {
   });
 
   it('accepts a higher privileged permission in place of the least privileged one', () => {
-    const lines = checkGraphPermissions(['Directory.ReadWrite.All'], ['entra-disable', 'entra-revoke', 'entra-block', 'licenses']);
+    const lines = checkGraphPermissions(['Directory.ReadWrite.All', 'RoleManagement.Read.Directory'], ['entra-disable', 'entra-revoke', 'entra-block', 'licenses']);
     expect(lines.every((l) => l.ok)).toBe(true);
   });
 
@@ -77,19 +78,35 @@ describe('checkGraphPermissions', () => {
     expect(failing.map((l) => l.label)).toEqual([
       'Microsoft Graph permission User.Read.All is missing',
       'Microsoft Graph permission RoleManagement.Read.Directory is missing',
+      'Microsoft Graph permission GroupMember.Read.All is missing',
       'Microsoft Graph permission User.EnableDisableAccount.All is missing',
     ]);
   });
 
   it('compares permission names without regard to case', () => {
-    const lines = checkGraphPermissions(['user.read.all', 'roleManagement.read.directory'], []);
+    const lines = checkGraphPermissions(['user.read.all', 'roleManagement.read.directory', 'GROUPMEMBER.READ.ALL'], []);
     expect(lines).toEqual([
-      { ok: true, label: 'Microsoft Graph permissions for resolve', detail: 'User.Read.All, RoleManagement.Read.Directory' },
+      { ok: true, label: 'Microsoft Graph permissions for resolve', detail: 'User.Read.All, RoleManagement.Read.Directory, GroupMember.Read.All' },
     ]);
   });
 
+  it('asks for GroupMember.Read.All to read the members of groups that hold roles', () => {
+    const failing = checkGraphPermissions(['User.Read.All', 'RoleManagement.Read.Directory'], []).filter((l) => !l.ok);
+    expect(failing.map((l) => [l.label, l.detail])).toEqual([['Microsoft Graph permission GroupMember.Read.All is missing', 'needed by resolve']]);
+  });
+
+  it('asks only for RoleManagement.Read.Directory when Directory.Read.All already reads users and group members', () => {
+    const failing = checkGraphPermissions(['Directory.Read.All', 'GroupMember.ReadWrite.All'], []).filter((l) => !l.ok);
+    expect(failing.map((l) => l.label)).toEqual(['Microsoft Graph permission RoleManagement.Read.Directory is missing']);
+  });
+
+  it('does not take Directory.Read.All alone for resolve: it does not read PIM eligibilities', () => {
+    expect(checkGraphPermissions(['Directory.Read.All'], []).some((l) => !l.ok)).toBe(true);
+    expect(checkGraphPermissions(['Directory.ReadWrite.All'], []).some((l) => !l.ok)).toBe(true);
+  });
+
   it('checks only the steps that are enabled', () => {
-    const failing = checkGraphPermissions(['User.Read.All', 'RoleManagement.Read.Directory'], ['ad-disable', 'mailbox-access']);
+    const failing = checkGraphPermissions(['User.Read.All', 'RoleManagement.Read.Directory', 'GroupMember.Read.All'], ['ad-disable', 'mailbox-access']);
     expect(failing.every((l) => l.ok)).toBe(true);
   });
 });

@@ -8,7 +8,7 @@ import { checkPermissions } from '../../src/permissions.js';
 import { DEFAULT_STEPS, servicesFor, STEP_ORDER, STEPS, stepsFor, stepsUsing } from '../../src/steps/index.js';
 import { noopStep } from './fixtures/noop-step.js';
 
-const RESOLVE_ROLES = ['User.Read.All', 'RoleManagement.Read.Directory'];
+const RESOLVE_ROLES = ['User.Read.All', 'RoleManagement.Read.Directory', 'GroupMember.Read.All'];
 /** The real list with the no-op step added after entra-revoke: the one line a new step adds. */
 const WITH_NOOP = [...STEPS.slice(0, STEP_ORDER.indexOf('entra-revoke') + 1), noopStep, ...STEPS.slice(STEP_ORDER.indexOf('entra-revoke') + 1)];
 
@@ -57,7 +57,7 @@ describe('a step added in one file and one line of the list', () => {
 
   it('has its permissions checked by the preflight, the least privileged named when missing', () => {
     expect(checkPermissions('graph', RESOLVE_ROLES, ['noop'], WITH_NOOP)).toEqual([
-      { ok: true, label: 'Microsoft Graph permissions for resolve', detail: 'User.Read.All, RoleManagement.Read.Directory' },
+      { ok: true, label: 'Microsoft Graph permissions for resolve', detail: 'User.Read.All, RoleManagement.Read.Directory, GroupMember.Read.All' },
       {
         ok: false,
         label: 'Microsoft Graph permission Noop.Read.All is missing',

@@ -44,11 +44,13 @@ const ENDPOINT_PERMISSIONS: Readonly<Record<string, string>> = {
   'POST /users/{}/revokeSignInSessions': 'User.RevokeSessions.All',
   'POST /users/{}/assignLicense': 'LicenseAssignment.ReadWrite.All',
   'GET /users/{}/drive': 'Files.Read.All',
-  'GET /directoryRoles': 'RoleManagement.Read.Directory',
-  'GET /directoryRoles/{}/members': 'RoleManagement.Read.Directory',
+  'GET /roleManagement/directory/roleAssignments': 'RoleManagement.Read.Directory',
+  'GET /roleManagement/directory/roleDefinitions': 'RoleManagement.Read.Directory',
+  'GET /roleManagement/directory/roleEligibilityScheduleInstances': 'RoleManagement.Read.Directory (or RoleEligibilitySchedule.Read.Directory)',
   'GET /groups': 'GroupMember.Read.All',
   'GET /groups/{}': 'GroupMember.Read.All',
   'GET /groups/{}/members': 'GroupMember.Read.All',
+  'GET /groups/{}/transitiveMembers': 'GroupMember.Read.All',
   'POST /groups/{}/members/$ref': 'GroupMember.ReadWrite.All',
 };
 

@@ -3,35 +3,11 @@ import { type Ctx, GRAPH_JSON, type Outcome, type Reply, type Routed } from './c
 import { authenticate, GRAPH_APP_ID, type SimEnv } from './env.js';
 import { graphDate, isoSeconds, newGuid, stableGuid } from './ids.js';
 import { isObject } from './jwt.js';
+import { directoryObject, type GraphKit, listRoleManagement, listTransitiveMembers, ROLE_COLLECTIONS } from './graph-roles.js';
+import type { Caller, GraphCall, GraphResult } from './graph-types.js';
 import { checkFilter, evaluate, type FilterSchema, ODataError, parseFilter } from './odata.js';
 import { graphSignature } from './signature.js';
 import { type GroupRecord, oneDriveSlug, type RoleRecord, type Tenant, type UserRecord } from './tenant.js';
-
-interface GraphCall {
-  method: string;
-  /** Path below /v1.0, e.g. `/users/jdoe@contoso.test`. */
-  path: string;
-  query: URLSearchParams;
-  /** Lower-cased header names. */
-  headers: Record<string, string>;
-  body: unknown;
-  /** The body was present but not JSON. */
-  badBody: boolean;
-  requestId: string;
-  clientRequestId: string;
-}
-
-interface GraphResult {
-  status: number;
-  headers?: Record<string, string>;
-  body?: unknown;
-  user?: string;
-}
-
-interface Caller {
-  appId: string;
-  roles: string[];
-}
 
 const READ_USERS = ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
 const WRITE_USERS = ['User.ReadWrite.All', 'Directory.ReadWrite.All'];
@@ -98,6 +74,7 @@ const GROUP_FILTER: FilterSchema = {
     securityEnabled: { filter: true },
     mailEnabled: { filter: true },
     description: { filter: 'advanced' },
+    isAssignableToRole: { filter: true },
   },
 };
 
@@ -194,10 +171,12 @@ function classify(method: string, s: string[]): string {
     if (s.length === 1 && method === 'GET') return 'graph.list.groups';
     if (s.length === 2 && method === 'GET') return 'graph.get.group';
     if (s.length === 3 && rel === 'members' && method === 'GET') return 'graph.list.groupMembers';
+    if ((s.length === 3 || s.length === 4) && rel === 'transitiveMembers' && method === 'GET') return 'graph.list.transitiveMembers';
     if (s.length === 4 && rel === 'members' && relId === '$ref' && method === 'POST') return 'graph.post.groupMember';
     if (s.length === 5 && rel === 'members' && ref === '$ref' && method === 'DELETE') return 'graph.delete.groupMember';
   }
   if (root === 'directoryRoles' && s.length === 1 && method === 'GET') return 'graph.list.directoryRoles';
+  if (root === 'roleManagement' && s.length === 3 && s[1] === 'directory' && ROLE_COLLECTIONS.includes(s[2]) && method === 'GET') return `graph.list.${s[2]}`;
   if (root === 'subscribedSkus' && s.length === 1 && method === 'GET') return 'graph.list.subscribedSkus';
   return `graph.${verb}.unknown`;
 }
@@ -374,7 +353,8 @@ function dispatch(env: SimEnv, call: GraphCall, caller: Caller): GraphResult {
         groups = groups.filter((g) => evaluate(tree, (p) => g[p]));
       }
       const select = parseSelect(call, Object.keys(groupObject(firstGroup(tenant))), 'microsoft.graph.group');
-      return page(env, call, 'groups', groups.map((g) => stripType(select ? pick(g, select) : g)), 'groups');
+      const expand = expandsMembers(call, 'microsoft.graph.group');
+      return page(env, call, 'groups', groups.map((g) => ({ ...stripType(select ? pick(g, select) : g), ...membersOf(env, tenant, expand, tenant.groups.get(String(g.id))?.members) })), 'groups');
     }
     // Groups are addressed by object id only; anything else is not an identifier at all.
     if (!GUID.test(id)) return graphError(call, 400, 'Request_BadRequest', `Invalid object identifier '${id}'.`);
@@ -383,43 +363,43 @@ function dispatch(env: SimEnv, call: GraphCall, caller: Caller): GraphResult {
       if (!has(caller, READ_GROUPS)) return denied(call);
       if (!group) return notFound(call, id);
       const select = parseSelect(call, Object.keys(groupObject(group)), 'microsoft.graph.group');
-      return ok({ '@odata.context': context(env, 'groups/$entity'), ...stripType(select ? pick(groupObject(group), select) : groupObject(group)) });
+      const expand = expandsMembers(call, 'microsoft.graph.group');
+      return ok({ '@odata.context': context(env, 'groups/$entity'), ...stripType(select ? pick(groupObject(group), select) : groupObject(group)), ...membersOf(env, tenant, expand, group.members) });
     }
     if (op === 'graph.list.groupMembers') {
       if (!has(caller, READ_GROUPS)) return denied(call);
       if (!group) return notFound(call, id);
-      const members = group.members.map((m) => tenant.userById(m)).filter((u): u is UserRecord => u !== undefined);
+      // Members are users, groups and service principals (https://learn.microsoft.com/graph/api/group-list-members).
+      const members = group.members.map((m) => memberObject(env, tenant, m)).filter((o): o is Record<string, unknown> => o !== undefined);
       const select = parseSelectLoose(call);
-      return page(env, call, `groups/${group.id}/members`, members, 'directoryObjects', (u) => {
-        const member = { '@odata.type': '#microsoft.graph.user', ...userBag(env, tenant, u) };
-        return select ? pickTyped(member, select) : pickTyped(member, USER_DEFAULT_PROPERTIES);
+      return page(env, call, `groups/${group.id}/members`, members, 'directoryObjects', (o) => {
+        if (select) return pickTyped(o, select);
+        return o['@odata.type'] === '#microsoft.graph.user' ? pickTyped(o, USER_DEFAULT_PROPERTIES) : o;
       });
     }
-    if (op === 'graph.post.groupMember') return addMember(call, caller, tenant, group, id);
+    if (op === 'graph.list.transitiveMembers') {
+      const result = listTransitiveMembers(KIT, env, tenant, call, caller, group, s[3]);
+      if (result) return result;
+      return notFound(call, id);
+    }
+    if (op === 'graph.post.groupMember') return addMember(env, call, caller, tenant, group, id);
     if (op === 'graph.delete.groupMember') {
       const memberId = s[3];
       const member = tenant.findUser(memberId);
       const who = member?.userPrincipalName ?? memberId;
-      if (!has(caller, WRITE_MEMBERS)) return { ...denied(call), user: who };
+      if (!has(caller, WRITE_MEMBERS) || !mayManage(caller, group)) return { ...denied(call), user: who };
       if (!group) return { ...notFound(call, id), user: who };
-      const idx = member ? group.members.indexOf(member.id) : -1;
+      const idx = group.members.indexOf(member?.id ?? memberId.toLowerCase());
       if (idx < 0) return { ...notFound(call, memberId), user: who };
       group.members.splice(idx, 1);
       return noContent(who);
     }
   }
+  if (root === 'roleManagement') return listRoleManagement(KIT, env, tenant, call, caller, s[2]);
   if (op === 'graph.list.directoryRoles') {
     if (!has(caller, DIRECTORY_ROLES)) return denied(call);
-    const expand = option(call, '$expand');
-    if (expand !== undefined && expand.replace(/\s/g, '') !== 'members') {
-      return graphError(call, 400, 'BadRequest', `Could not find a property named '${expand}' on type 'microsoft.graph.directoryRole'.`);
-    }
-    const roles = [...tenant.roles.values()].map((r) => {
-      const o = stripType(roleObject(r));
-      if (expand === undefined) return o;
-      const members = r.members.map((m) => tenant.userById(m)).filter((u): u is UserRecord => u !== undefined);
-      return { ...o, members: members.map((u) => ({ '@odata.type': '#microsoft.graph.user', ...pick(userBag(env, tenant, u), USER_DEFAULT_PROPERTIES) })) };
-    });
+    const expand = expandsMembers(call, 'microsoft.graph.directoryRole');
+    const roles = [...tenant.roles.values()].map((r) => ({ ...stripType(roleObject(r)), ...membersOf(env, tenant, expand, r.members) }));
     return page(env, call, 'directoryRoles', roles, 'directoryRoles');
   }
   if (op === 'graph.list.subscribedSkus') {
@@ -442,11 +422,15 @@ function dispatch(env: SimEnv, call: GraphCall, caller: Caller): GraphResult {
 function unknownRoute(call: GraphCall, s: string[]): GraphResult {
   const known: Record<string, string[]> = {
     users: ['revokeSignInSessions', 'manager', 'drive', 'memberOf', 'assignLicense', 'licenseDetails'],
-    groups: ['members'],
+    groups: ['members', 'transitiveMembers'],
   };
   const [root, , rel] = s;
   if (root === undefined) return badSegment(call, 'v1.0');
-  if (!(root in known) && root !== 'directoryRoles' && root !== 'subscribedSkus' && root !== '$batch') return badSegment(call, root);
+  if (root === 'roleManagement') {
+    if (s[1] !== 'directory') return badSegment(call, s[1] ?? root);
+    if (s[2] !== undefined && !ROLE_COLLECTIONS.includes(s[2])) return badSegment(call, s[2]);
+  }
+  if (!(root in known) && !['directoryRoles', 'subscribedSkus', 'roleManagement', '$batch'].includes(root)) return badSegment(call, root);
   if (rel !== undefined && root in known && !known[root].includes(rel)) return badSegment(call, rel);
   return graphError(call, 405, 'Request_BadRequest', 'Specified HTTP method is not allowed for the request target.');
 }
@@ -460,7 +444,30 @@ function context(env: SimEnv, what: string): string {
 }
 
 function firstGroup(tenant: Tenant): GroupRecord {
-  return [...tenant.groups.values()][0] ?? { id: '', displayName: '', mailNickname: '', members: [], licenses: [] };
+  return [...tenant.groups.values()][0] ?? { id: '', displayName: '', mailNickname: '', members: [], licenses: [], isAssignableToRole: false };
+}
+
+/** `$expand=members` (the only expansion modelled on groups and directory roles): true when asked for. */
+function expandsMembers(call: GraphCall, typeName: string): boolean {
+  const raw = option(call, '$expand');
+  if (raw === undefined) return false;
+  if (raw.replace(/\s/g, '') !== 'members') throw new QueryError(graphError(call, 400, 'BadRequest', `Could not find a property named '${raw.split('(')[0].trim()}' on type '${typeName}'.`));
+  return true;
+}
+
+/**
+ * The `members` of an expansion: on directory objects `$expand` returns at most 20 items and no nextLink
+ * (https://learn.microsoft.com/graph/query-parameters#expand, "typically returns a maximum of 20 items").
+ */
+function membersOf(env: SimEnv, tenant: Tenant, expand: boolean, ids: string[] | undefined): { members?: Record<string, unknown>[] } {
+  if (!expand) return {};
+  return { members: (ids ?? []).map((m) => directoryObject(KIT, env, tenant, m)).filter((o): o is Record<string, unknown> => o !== undefined).slice(0, 20) };
+}
+
+/** A member as a collection of directory objects renders it; a user with every property, for `$select`. */
+function memberObject(env: SimEnv, tenant: Tenant, id: string): Record<string, unknown> | undefined {
+  const user = tenant.userById(id);
+  return user ? { '@odata.type': '#microsoft.graph.user', ...userBag(env, tenant, user) } : directoryObject(KIT, env, tenant, id);
 }
 
 function parseSelect(call: GraphCall, known: string[], typeName: string): string[] | undefined {
@@ -581,9 +588,28 @@ function groupObject(g: GroupRecord): Record<string, unknown> {
     mailNickname: g.mailNickname,
     securityEnabled: true,
     visibility: null,
+    isAssignableToRole: g.isAssignableToRole,
     assignedLicenses: g.licenses.map((skuId) => ({ disabledPlans: [], skuId })),
   };
 }
+
+const KIT: GraphKit = {
+  graphError,
+  denied,
+  badSegment,
+  option,
+  advancedQuery,
+  has,
+  page,
+  parseSelect,
+  parseSelectLoose,
+  pick,
+  pickTyped,
+  refuse: (result) => new QueryError(result),
+  userObject: (env, tenant, user) => ({ '@odata.type': '#microsoft.graph.user', ...pick(userBag(env, tenant, user), USER_DEFAULT_PROPERTIES) }),
+  groupObject,
+  readGroups: READ_GROUPS,
+};
 
 function roleObject(r: RoleRecord): Record<string, unknown> {
   return {
@@ -711,22 +737,38 @@ function patchUser(call: GraphCall, caller: Caller, user: UserRecord | undefined
   return noContent(who);
 }
 
-function addMember(call: GraphCall, caller: Caller, tenant: Tenant, group: GroupRecord | undefined, groupId: string): GraphResult {
+/**
+ * The membership of a role-assignable group changes only with RoleManagement.ReadWrite.Directory; "The
+ * Group.ReadWrite.All permission won't work" (https://learn.microsoft.com/entra/identity/role-based-access-control/groups-concept).
+ */
+function mayManage(caller: Caller, group: GroupRecord | undefined): boolean {
+  return !group?.isAssignableToRole || has(caller, ['RoleManagement.ReadWrite.Directory']);
+}
+
+function addMember(env: SimEnv, call: GraphCall, caller: Caller, tenant: Tenant, group: GroupRecord | undefined, groupId: string): GraphResult {
   const body = call.body;
   const ref = isObject(body) ? body['@odata.id'] : undefined;
   const m = typeof ref === 'string' ? /\/(?:directoryObjects|users)(?:\/|\(')([^/')]+)'?\)?\/?$/.exec(ref) : null;
   const memberId = m ? decodeURIComponent(m[1]) : undefined;
   const member = memberId ? tenant.findUser(memberId) : undefined;
+  const other = memberId && !member ? directoryObject(KIT, env, tenant, memberId) : undefined;
   const who = member?.userPrincipalName ?? memberId;
-  if (!has(caller, WRITE_MEMBERS)) return { ...denied(call), user: who };
+  if (!has(caller, WRITE_MEMBERS) || !mayManage(caller, group)) return { ...denied(call), user: who };
   if (!isObject(body)) return badJson(call);
   if (!memberId) return { ...graphError(call, 400, 'Request_BadRequest', `Invalid URL format specified in @odata.id for members: '${String(ref ?? '')}'.`), user: who };
   if (!group) return { ...notFound(call, groupId), user: who };
-  if (!member) return { ...notFound(call, memberId), user: who };
-  if (group.members.includes(member.id)) {
+  const objectId = member?.id ?? (other ? String(other.id) : undefined);
+  if (!objectId) return { ...notFound(call, memberId), user: who };
+  if (group.members.includes(objectId)) {
     return { ...graphError(call, 400, 'Request_BadRequest', "One or more added object references already exist for the following modified properties: 'members'."), user: who };
   }
-  group.members.push(member.id);
+  // "Group nesting isn't supported. A group can't be added as a member of a role-assignable group."
+  // (https://learn.microsoft.com/entra/identity/role-based-access-control/groups-concept); the service's words as
+  // hashicorp/terraform-provider-azuread#651 and MicrosoftDocs/azure-docs#88710 quote them.
+  if (group.isAssignableToRole && other?.['@odata.type'] === '#microsoft.graph.group') {
+    return { ...graphError(call, 400, 'Request_BadRequest', 'Nesting is currently not supported for groups that can be assigned to a role.'), user: who };
+  }
+  group.members.push(objectId);
   return noContent(who);
 }
 

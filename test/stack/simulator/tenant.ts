@@ -1,11 +1,12 @@
 // The simulated tenant's directory, mailboxes and sites in memory, built from a fixture and changed by the APIs.
-import type { Fixture } from '../fixture.js';
+import type { Fixture, FixtureRoleGrant } from '../fixture.js';
 import { stableGuid } from './ids.js';
 import type {
   SimDirectoryRoleState,
   SimGroupState,
   SimMailboxPermissionState,
   SimMailboxState,
+  SimRoleAssignmentState,
   SimSiteState,
   SimState,
   SimUserState,
@@ -39,8 +40,41 @@ export interface GroupRecord {
   id: string;
   displayName: string;
   mailNickname: string;
+  /** Member object ids: users, groups and service principals. */
   members: string[];
   licenses: string[];
+  /** Set at creation only; such a group can hold roles and cannot have groups as members. */
+  isAssignableToRole: boolean;
+}
+
+export interface ServicePrincipalRecord {
+  id: string;
+  appId: string;
+  displayName: string;
+}
+
+/** A unifiedRoleDefinition: built-in ones carry their template id as id; custom ones are isBuiltIn false. */
+export interface RoleDefinitionRecord {
+  id: string;
+  displayName: string;
+  description: string;
+  isBuiltIn: boolean;
+  templateId: string;
+}
+
+/** An active unifiedRoleAssignment, or (eligible) a unifiedRoleEligibilityScheduleInstance. */
+export interface RoleAssignmentRecord {
+  id: string;
+  principalId: string;
+  roleDefinitionId: string;
+  /** `/` for the tenant, `/administrativeUnits/{id}` for an administrative unit. */
+  directoryScopeId: string;
+  eligible: boolean;
+}
+
+export interface AdministrativeUnitRecord {
+  id: string;
+  displayName: string;
 }
 
 export interface RoleRecord {
@@ -95,6 +129,11 @@ export class Tenant {
   private readonly byUpn = new Map<string, UserRecord>();
   readonly groups = new Map<string, GroupRecord>();
   readonly roles = new Map<string, RoleRecord>();
+  readonly servicePrincipals = new Map<string, ServicePrincipalRecord>();
+  readonly roleDefinitions = new Map<string, RoleDefinitionRecord>();
+  readonly roleAssignments: RoleAssignmentRecord[] = [];
+  readonly administrativeUnits = new Map<string, AdministrativeUnitRecord>();
+  readonly pimLicensed: boolean;
   readonly mailboxes = new Map<string, MailboxRecord>();
   /** By lower-cased URL without trailing slash. */
   readonly sites = new Map<string, SiteRecord>();
@@ -107,18 +146,17 @@ export class Tenant {
     this.info = { ...fixture.tenant };
     this.domain = { ...fixture.domain };
     this.skus = fixture.skus.map((s) => ({ ...s }));
+    this.pimLicensed = fixture.pimLicensed !== false;
     const tid = fixture.tenant.id;
 
-    for (const g of fixture.entraGroups) {
-      this.groups.set(g.id, { id: g.id, displayName: g.displayName, mailNickname: nickname(g.displayName), members: [], licenses: [] });
-    }
-    const groupNamed = (displayName: string): GroupRecord => {
-      const existing = [...this.groups.values()].find((g) => lower(g.displayName) === lower(displayName));
-      if (existing) return existing;
-      const g: GroupRecord = { id: stableGuid(tid, 'group', displayName), displayName, mailNickname: nickname(displayName), members: [], licenses: [] };
+    const newGroup = (id: string, displayName: string, isAssignableToRole = false): GroupRecord => {
+      const g: GroupRecord = { id, displayName, mailNickname: nickname(displayName), members: [], licenses: [], isAssignableToRole };
       this.groups.set(g.id, g);
       return g;
     };
+    for (const g of fixture.entraGroups) newGroup(g.id, g.displayName);
+    const groupNamed = (displayName: string): GroupRecord =>
+      [...this.groups.values()].find((g) => lower(g.displayName) === lower(displayName)) ?? newGroup(stableGuid(tid, 'group', displayName), displayName);
     const licenseGroup = (skuId: string): GroupRecord => {
       const part = this.skus.find((s) => s.skuId === skuId)?.skuPartNumber ?? skuId;
       const g = groupNamed(`Licensing - ${part}`);
@@ -139,6 +177,48 @@ export class Tenant {
       this.roles.set(r.id, r);
       return r;
     };
+
+    for (const [name, template] of Object.entries(ROLE_TEMPLATES)) {
+      this.roleDefinitions.set(template.id, { id: template.id, displayName: name, description: template.description, isBuiltIn: true, templateId: template.id });
+    }
+    for (const name of fixture.customRoles ?? []) {
+      const id = stableGuid(tid, 'customRole', name);
+      this.roleDefinitions.set(id, { id, displayName: name, description: name, isBuiltIn: false, templateId: id });
+    }
+    const definitionNamed = (name: string): RoleDefinitionRecord => {
+      const found = [...this.roleDefinitions.values()].find((d) => d.displayName === name);
+      if (found) return found;
+      // A built-in role the table above does not list: a stable stand-in template id.
+      const id = stableGuid('roleTemplate', name);
+      const d: RoleDefinitionRecord = { id, displayName: name, description: name, isBuiltIn: true, templateId: id };
+      this.roleDefinitions.set(id, d);
+      return d;
+    };
+    const scopeOf = (unit: string | undefined): string => {
+      if (unit === undefined) return '/';
+      const id = stableGuid(tid, 'administrativeUnit', unit);
+      this.administrativeUnits.set(id, { id, displayName: unit });
+      return `/administrativeUnits/${id}`;
+    };
+    const grant = (principalId: string, g: FixtureRoleGrant): void => {
+      const definition = definitionNamed(g.role);
+      const directoryScopeId = scopeOf(g.administrativeUnit);
+      const eligible = g.eligible === true;
+      // Graph's assignment ids are opaque strings; these are stable and distinct per principal, role, scope and kind.
+      const id = `${Buffer.from(stableGuid(principalId, definition.id, directoryScopeId).replace(/-/g, ''), 'hex').toString('base64url')}-1${eligible ? '-e' : ''}`;
+      this.roleAssignments.push({ id, principalId, roleDefinitionId: definition.id, directoryScopeId, eligible });
+      // /directoryRoles shows only active, tenant-wide assignments of built-in roles.
+      if (!eligible && directoryScopeId === '/' && definition.isBuiltIn) roleNamed(g.role).members.push(principalId);
+    };
+    for (const rg of fixture.roleGroups ?? []) {
+      const group = newGroup(stableGuid(tid, 'group', rg.displayName), rg.displayName, true);
+      for (const name of rg.servicePrincipals ?? []) {
+        const sp: ServicePrincipalRecord = { id: stableGuid(tid, 'servicePrincipal', name), appId: stableGuid(tid, 'app', name), displayName: name };
+        this.servicePrincipals.set(sp.id, sp);
+        group.members.push(sp.id);
+      }
+      for (const r of rg.roles) grant(group.id, r);
+    }
 
     const idByKey = new Map<string, string>();
     for (const p of fixture.people) if (p.cloud) idByKey.set(p.key, (p.cloud.id ?? stableGuid(tid, 'user', p.key)).toLowerCase());
@@ -176,7 +256,8 @@ export class Tenant {
       this.byUpn.set(lower(user.userPrincipalName), user);
       for (const name of cloud.groups ?? []) groupNamed(name).members.push(id);
       for (const sku of cloud.groupLicenses ?? []) licenseGroup(sku).members.push(id);
-      for (const name of cloud.roles ?? []) roleNamed(name).members.push(id);
+      for (const role of cloud.roles ?? []) grant(id, { role });
+      for (const g of cloud.roleGrants ?? []) grant(id, g);
 
       const mailboxType = cloud.mailbox === undefined ? 'UserMailbox' : cloud.mailbox;
       if (mailboxType !== null) {
@@ -269,6 +350,13 @@ export class Tenant {
       displayName: g.displayName,
       members: [...g.members],
       licenses: [...g.licenses],
+      isAssignableToRole: g.isAssignableToRole,
+    }));
+    const roleAssignments: SimRoleAssignmentState[] = this.roleAssignments.map((a) => ({
+      principalId: a.principalId,
+      role: this.roleDefinitions.get(a.roleDefinitionId)?.displayName ?? a.roleDefinitionId,
+      directoryScopeId: a.directoryScopeId,
+      eligible: a.eligible,
     }));
     const directoryRoles: SimDirectoryRoleState[] = [...this.roles.values()].map((r) => ({
       id: r.id,
@@ -293,7 +381,7 @@ export class Tenant {
       template: s.template,
       admins: [...s.admins],
     }));
-    return { tenant: { ...this.info }, skus: this.skus.map((s) => ({ ...s })), users, groups, directoryRoles, mailboxes, sites };
+    return { tenant: { ...this.info }, skus: this.skus.map((s) => ({ ...s })), users, groups, directoryRoles, roleAssignments, mailboxes, sites };
   }
 }
 

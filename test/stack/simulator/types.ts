@@ -160,6 +160,16 @@ export interface SimGroupState {
   members: string[];
   /** SKUs the group assigns to its members (group-based licensing). */
   licenses: string[];
+  isAssignableToRole: boolean;
+}
+
+/** An Entra role assignment (active) or eligibility (PIM), by role display name. */
+export interface SimRoleAssignmentState {
+  principalId: string;
+  role: string;
+  /** `/` or `/administrativeUnits/{id}`. */
+  directoryScopeId: string;
+  eligible: boolean;
 }
 
 export interface SimDirectoryRoleState {
@@ -206,6 +216,7 @@ export interface SimState {
   users: SimUserState[];
   groups: SimGroupState[];
   directoryRoles: SimDirectoryRoleState[];
+  roleAssignments: SimRoleAssignmentState[];
   mailboxes: SimMailboxState[];
   sites: SimSiteState[];
   apps: { clientId: string; displayName: string; roles: string[] }[];
