@@ -275,6 +275,75 @@ export const GRAPH_CASES: GraphCase[] = [
   },
   {
     service: 'graph',
+    name: 'list every role assignment with its principal expanded',
+    // "GET /roleManagement/directory/roleAssignments"; "returns a 200 OK response code and a collection of
+    // unifiedRoleAssignment objects"; principal "Supports $expand"; directoryScopeId "/" for tenant-wide, or an
+    // administrative unit (unifiedRoleAssignment resource).
+    doc: `${LEARN}/api/rbacapplication-list-roleassignments?view=graph-rest-1.0`,
+    covers: ['graph GET /roleManagement/directory/roleAssignments?$expand'],
+    request: () => ({ method: 'GET', path: ['roleManagement', 'directory', 'roleAssignments'], query: { $expand: 'principal' } }),
+    response: {
+      status: 200,
+      body: collection(
+        z.object({
+          id: z.string(),
+          roleDefinitionId: z.string(),
+          principalId: z.string(),
+          directoryScopeId: z.string(),
+          principal: z.object({ '@odata.type': z.string(), id: z.string() }),
+        }),
+      ).and(z.object({ value: z.array(z.unknown()).min(1) })),
+    },
+  },
+  {
+    service: 'graph',
+    name: 'list role assignments without a permission that reads them: 403 Authorization_RequestDenied',
+    // Application permissions, least privileged first: "RoleManagement.Read.Directory" … "Directory.Read.All".
+    doc: `${LEARN}/api/rbacapplication-list-roleassignments?view=graph-rest-1.0`,
+    covers: ['graph GET /roleManagement/directory/roleAssignments?$expand'],
+    roles: ['User.Read.All'],
+    request: () => ({ method: 'GET', path: ['roleManagement', 'directory', 'roleAssignments'], query: { $expand: 'principal' } }),
+    response: { status: 403, body: graphError('Authorization_RequestDenied') },
+  },
+  {
+    service: 'graph',
+    name: 'list the PIM eligibilities with their principal expanded',
+    // "GET /roleManagement/directory/roleEligibilityScheduleInstances"; "returns a 200 OK response code and a
+    // collection of unifiedRoleEligibilityScheduleInstance objects"; principal "Supports $expand".
+    doc: `${LEARN}/api/rbacapplication-list-roleeligibilityscheduleinstances?view=graph-rest-1.0`,
+    covers: ['graph GET /roleManagement/directory/roleEligibilityScheduleInstances?$expand'],
+    request: () => ({ method: 'GET', path: ['roleManagement', 'directory', 'roleEligibilityScheduleInstances'], query: { $expand: 'principal' } }),
+    response: {
+      status: 200,
+      body: collection(z.object({ id: z.string(), roleDefinitionId: z.string(), principalId: z.string(), directoryScopeId: z.string() })),
+    },
+  },
+  {
+    service: 'graph',
+    name: 'list the role definitions, built-in and custom',
+    // "GET /roleManagement/directory/roleDefinitions"; unifiedRoleDefinition: displayName, isBuiltIn, templateId.
+    doc: `${LEARN}/api/rbacapplication-list-roledefinitions?view=graph-rest-1.0`,
+    covers: ['graph GET /roleManagement/directory/roleDefinitions'],
+    request: () => ({ method: 'GET', path: ['roleManagement', 'directory', 'roleDefinitions'] }),
+    response: {
+      status: 200,
+      body: collection(z.object({ id: z.string(), displayName: z.string(), isBuiltIn: z.boolean() })).and(
+        z.object({ value: z.array(z.unknown()).min(1) }),
+      ),
+    },
+  },
+  {
+    service: 'graph',
+    name: "list a group's transitive members with $select and $top",
+    // "GET /groups/{id}/transitiveMembers"; "returns a 200 OK response code and collection of directoryObject
+    // objects"; each member carries its @odata.type; $top up to 999.
+    doc: `${LEARN}/api/group-list-transitivemembers?view=graph-rest-1.0`,
+    covers: ['graph GET /groups/{id}/transitiveMembers?$select&$top'],
+    request: (t) => ({ method: 'GET', path: ['groups', t.group('Offboarding Block').id, 'transitiveMembers'], query: { $select: 'id', $top: '999' } }),
+    response: { status: 200, body: collection(z.object({ '@odata.type': z.string(), id: z.string() })) },
+  },
+  {
+    service: 'graph',
     name: 'find a group by displayName',
     // displayName: "Supports $filter (eq, ne, not, ge, le, in, startsWith, and eq on null values)" (group resource);
     // "GET /groups" returns "a collection of group objects".
