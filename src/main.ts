@@ -62,7 +62,7 @@ async function readSources(inputs: Inputs, workspace: string): Promise<Sources> 
   let requests: Request[];
   const fromUsersInput = Boolean(inputs.users?.trim());
   if (fromUsersInput) {
-    const result = parseUsersInput(inputs.users as string, inputs.timeZone);
+    const result = parseUsersInput(inputs.users as string, inputs.timeZone, inputs.csvDelegate);
     requests = result.requests;
     errors.push(...result.errors);
     notices.push(...result.notices);
@@ -72,7 +72,7 @@ async function readSources(inputs: Inputs, workspace: string): Promise<Sources> 
     const texts = await Promise.all(
       files.map(async (file) => ({ path: file, text: await readFile(path.join(workspace, file), 'utf8') })),
     );
-    const result = loadRequests({ files: texts, timeZone: inputs.timeZone });
+    const result = loadRequests({ files: texts, timeZone: inputs.timeZone, csvDelegate: inputs.csvDelegate });
     requests = result.requests;
     errors.push(...result.errors);
     notices.push(...result.notices);
