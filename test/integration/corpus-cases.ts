@@ -1,11 +1,12 @@
 // The adversarial input corpus as data: each case's CSV (or users input) and the exact outcome the action must reach.
 import { baseFixture, type Fixture } from '../stack/fixture.js';
+import { addDelegatePeople, DELEGATE_CASES } from './corpus-cases-delegate.js';
 
 type StepStatus = 'planned' | 'done' | 'unchanged' | 'skipped' | 'failed' | 'blocked';
 type DelegateSource = 'csv' | 'roster' | 'ad-manager' | 'entra-manager' | 'default' | 'none';
 
 /** The tenant a case runs against: the base fixture or a variant that adds the people the case needs. */
-export type FixtureVariant = 'base' | 'shell-names' | 'manager-cycle' | 'foreign-sid';
+export type FixtureVariant = 'base' | 'shell-names' | 'manager-cycle' | 'foreign-sid' | 'delegates';
 
 interface ExpectedUser {
   /** Line of the row in its file (or in the users input). */
@@ -47,6 +48,8 @@ export interface CorpusCase {
   graphSees?: string[];
   /** Escaped text the job summary must show (the payload arrived, rendered inert). */
   summaryShows?: string[];
+  /** Warning annotations at file:line (message substrings). */
+  warnings?: { line: number; message: string }[];
 }
 
 export const DEFAULT_STEPS = ['ad-disable', 'entra-disable', 'entra-revoke', 'mailbox-access', 'onedrive-access'];
@@ -122,11 +125,15 @@ export function fixtureFor(variant: FixtureVariant = 'base'): Fixture {
       jdoe.cloud.sidOverride = 'S-1-5-21-1111111111-2222222222-3333333333-4444';
       break;
     }
+    case 'delegates':
+      addDelegatePeople(fixture);
+      break;
   }
   return fixture;
 }
 
 export const CASES: CorpusCase[] = [
+  ...DELEGATE_CASES,
   // ---- LDAP filter (RFC 4515) ---------------------------------------------------------------------------------
   {
     name: 'an employeeId of * matches nobody instead of everybody',

@@ -262,6 +262,10 @@ function expectOutcome(testCase: CorpusCase, { run, paths }: CaseRun): void {
     expect(paths.some((p) => p.includes(sent)), `a Graph request containing ${sent} among:\n${paths.join('\n')}`).toBe(true);
   }
   for (const text of testCase.summaryShows ?? []) expect(run.summary).toContain(text);
+  for (const { line, message } of testCase.warnings ?? []) {
+    const warnings = run.stdout.split('\n').filter((l) => l.startsWith('::warning ') && l.includes(`file=${file},line=${line}::`));
+    expect(warnings.some((l) => l.includes(message)), `a warning at ${file}:${line} saying ${message}, among:\n${warnings.join('\n')}`).toBe(true);
+  }
   expect(markupProblems(run.summary), 'the job summary').toEqual([]);
   expect(forgedCommands(run.stdout, run), 'workflow commands').toEqual([]);
 }
