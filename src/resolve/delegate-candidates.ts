@@ -33,6 +33,16 @@ const adKeys = (user: AdUser): string[] => lowerKeys([user.dn, user.samAccountNa
 const entraKeys = (user: EntraUser): string[] =>
   lowerKeys([user.id, user.userPrincipalName, user.mail, user.onPremisesSamAccountName]);
 
+/** Loads each distinct key once: many leavers share a manager, and each manager is read once. */
+function distinct<V>(load: (keys: string[]) => Promise<V[]>): (keys: string[]) => Promise<V[]> {
+  return async (keys) => {
+    const unique = [...new Set(keys)];
+    const values = await load(unique);
+    const byKey = new Map(unique.map((key, i) => [key, values[i]]));
+    return keys.map((key) => byKey.get(key) as V); // every key is in the map: `unique` holds them all
+  };
+}
+
 /** Graph's userType: only a `Member` may receive a leaver's data (a guest belongs to another organisation). */
 function notMember(user: EntraUser): string | undefined {
   if (user.userType === 'Member') return undefined;
@@ -45,16 +55,15 @@ function notMember(user: EntraUser): string | undefined {
  */
 export function candidateReader(directories: DelegateDirectories) {
   const { ad, graph } = directories;
-  const readAd = ad ? createBatcher((dns: string[]) => ad.readUsers(dns)) : undefined;
+  const readAd = ad ? createBatcher(distinct((dns) => ad.readUsers(dns))) : undefined;
   const findAd = ad ? createBatcher((ids: { userPrincipalName?: string; mail?: string }[]) => ad.findUsers(ids)) : undefined;
-  const adBySid = ad ? createBatcher((sids: string[]) => ad.findUsersBySid(sids)) : undefined;
-  const entraBySid = graph ? createBatcher((sids: string[]) => findEntraUsersBySid(graph, sids)) : undefined;
+  const adBySid = ad ? createBatcher(distinct((sids) => ad.findUsersBySid(sids))) : undefined;
+  const entraBySid = graph ? createBatcher(distinct((sids) => findEntraUsersBySid(graph, sids))) : undefined;
 
-  const entraById = async (id: string): Promise<EntraUser | undefined> => {
-    if (!graph) return undefined;
-    const [matches] = await findEntraUsers(graph, [{ objectId: id }]);
-    return matches.length === 1 ? matches[0] : undefined;
-  };
+  const byId = graph
+    ? createBatcher(distinct(async (ids) => (await findEntraUsers(graph, ids.map((objectId) => ({ objectId })))).map((found) => (found.length === 1 ? found[0] : undefined))))
+    : undefined;
+  const entraById = async (id: string): Promise<EntraUser | undefined> => byId?.(id);
 
   /** An AD account; when Entra ID is configured, its cloud account is found through the link and must serve too. */
   const fromAd = async (user: AdUser): Promise<Candidate> => {

@@ -137,7 +137,7 @@ export async function resolveDelegates(options: DelegateOptions): Promise<Delega
     const managerNotes: string[] = [];
     const [manager, asked] = await Promise.all([
       directoryManager(managerNotes),
-      requested ? requestedDelegate(requested, requestNotes) : ({} as Settled),
+      requested ? requestedDelegate(requested, requestNotes) : Promise.resolve<Settled>({}),
     ]);
     const withNotes = (delegate: Delegate, notes: string[]): Delegate => (notes.length > 0 ? { ...delegate, notes } : delegate);
     const managerRecord = ad || graph ? { manager: manager ?? { source: 'none' as const } } : {};

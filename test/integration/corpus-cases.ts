@@ -16,7 +16,13 @@ interface ExpectedUser {
   code?: string;
   /** Every step's status, in the run's step order. */
   steps: StepStatus[];
-  delegate?: { userPrincipalName?: string; source: DelegateSource; notes?: string[] };
+  delegate?: {
+    userPrincipalName?: string;
+    source: DelegateSource;
+    notes?: string[];
+    /** The rest of the record when the row asked for a delegate: requested, requestedIssue, manager, override. */
+    review?: Record<string, unknown>;
+  };
   /** The request as recorded, for values that must arrive exactly as written (trimmed, collapsed). */
   request?: Record<string, string>;
 }
