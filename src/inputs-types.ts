@@ -3,6 +3,7 @@ import type { StepName } from './model.js';
 
 export type Mode = 'plan' | 'apply';
 export type Select = 'auto' | 'changed' | 'due' | 'all';
+export type CsvDelegate = 'allow' | 'refuse';
 export type Cloud = 'global' | 'usgov' | 'usgovhigh' | 'usgovdod' | 'china';
 
 export interface LdapInputs {
@@ -39,6 +40,8 @@ export interface Inputs {
   timeZone: string;
   steps: StepName[];
   defaultDelegate?: string;
+  /** `refuse`: a delegate in a row or in the users input is an input error; the directories alone choose. Absent: `allow`. */
+  csvDelegate?: CsvDelegate;
   maxUsers: number;
   /** Identities (UPN, sAMAccountName) and group names never touched. */
   protected: string[];

@@ -66,6 +66,7 @@ export function parseInputs(
     timeZone: v[INPUT.timeZone],
     steps: v[INPUT.steps],
     defaultDelegate: v[INPUT.defaultDelegate],
+    csvDelegate: v[INPUT.csvDelegate],
     maxUsers: v[INPUT.maxUsers],
     protected: v[INPUT.protected],
     failOn: v[INPUT.failOn],

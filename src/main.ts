@@ -12,6 +12,7 @@ import type { Inputs } from './inputs-types.js';
 import type { InputError, PreflightLine, Request, RosterEntry, RunInfo, UserResult } from './model.js';
 import { postPlanComment } from './report/comment.js';
 import { startRunLifecycle, type Outcome } from './report/lifecycle.js';
+import { requestedDelegateWarning } from './report/delegate.js';
 import { ResultsRecorder } from './report/results.js';
 import { countUsers, renderSummary, userLabel } from './report/summary.js';
 import { resolvePeople } from './resolve/index.js';
@@ -66,7 +67,7 @@ async function readSources(inputs: Inputs, workspace: string): Promise<Sources> 
   let requests: Request[];
   const fromUsersInput = Boolean(inputs.users?.trim());
   if (fromUsersInput) {
-    const result = parseUsersInput(inputs.users as string, inputs.timeZone);
+    const result = parseUsersInput(inputs.users as string, inputs.timeZone, inputs.csvDelegate);
     requests = result.requests;
     errors.push(...result.errors);
     notices.push(...result.notices);
@@ -87,7 +88,7 @@ async function readSources(inputs: Inputs, workspace: string): Promise<Sources> 
       ),
     );
     const texts = read.filter((file): file is { path: string; text: string } => file !== undefined);
-    const result = loadRequests({ files: texts, timeZone: inputs.timeZone });
+    const result = loadRequests({ files: texts, timeZone: inputs.timeZone, csvDelegate: inputs.csvDelegate });
     requests = result.requests;
     errors.push(...result.errors);
     notices.push(...result.notices);
@@ -179,7 +180,10 @@ export async function run(): Promise<void> {
     const people = await resolvePeople({ requests: selected, roster: sources.roster, inputs, connectors: opened.connectors });
     for (const person of people) {
       for (const note of person.delegate.notes ?? []) core.info(logText(`${person.request.source.file}:${person.request.source.line}: ${note}`));
-      if (person.delegate.source === 'none' && !person.stop) {
+      const requested = person.stop ? undefined : requestedDelegateWarning(person.delegate);
+      if (requested) {
+        core.warning(requested, { title: 'Delegate', file: person.request.source.file, startLine: person.request.source.line });
+      } else if (person.delegate.source === 'none' && !person.stop) {
         core.warning('No delegate found: the mailbox and OneDrive steps are skipped for this user. Set a delegate in the row or default-delegate.', {
           file: person.request.source.file,
           startLine: person.request.source.line,

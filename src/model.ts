@@ -127,9 +127,19 @@ export interface RoleHolding {
 }
 
 export type DelegateSource = 'csv' | 'roster' | 'ad-manager' | 'entra-manager' | 'default' | 'none';
+/** Who receives a leaver's mailbox and OneDrive, and, when the row asked for someone, how that compares. */
 export interface Delegate {
+  /** The account the access steps grant to: its cloud UPN when Entra ID is configured. */
   userPrincipalName?: string;
   source: DelegateSource;
+  /** The delegate the row (or the users input) asked for, as written. */
+  requested?: string;
+  /** Why the requested delegate is not the one used: `not found`, `is a guest`, `is disabled in AD`… */
+  requestedIssue?: string;
+  /** With `requested`: the directory manager, who would be used had the row asked for nobody (`none` when nobody). */
+  manager?: { userPrincipalName?: string; source: DelegateSource };
+  /** The requested delegate's chain gave someone other than the directory manager: flagged for review. */
+  override?: boolean;
   /** Why the first candidates were passed over (disabled, leaving, not found…). */
   notes?: string[];
 }

@@ -182,6 +182,7 @@ export const FIELDS = {
   [INPUT.timeZone]: withDefault('UTC', timeZone),
   [INPUT.steps]: withDefault(DEFAULT_STEPS.join(','), steps),
   [INPUT.defaultDelegate]: optional(upn),
+  [INPUT.csvDelegate]: withDefault('allow', choice(['allow', 'refuse'])),
   [INPUT.maxUsers]: withDefault('25', integer(1, 1_000_000)),
   [INPUT.protected]: z.string().transform(splitList),
   [INPUT.failOn]: withDefault('error', choice(['error', 'never'])),

@@ -11,6 +11,7 @@ export const INPUT = {
   timeZone: 'time-zone',
   steps: 'steps',
   defaultDelegate: 'default-delegate',
+  csvDelegate: 'csv-delegate',
   maxUsers: 'max-users',
   protected: 'protected',
   failOn: 'fail-on',

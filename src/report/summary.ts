@@ -1,6 +1,7 @@
 // The job summary: counts first, one compact row per user with a mark per step, failures folded, input errors listed.
 import type { Mode } from '../inputs-types.js';
 import type { InputError, PreflightLine, StepName, StepStatus, UserResult } from '../model.js';
+import { describeRequestedDelegate } from './delegate.js';
 
 export interface SummaryInput {
   mode: Mode;
@@ -148,9 +149,12 @@ export function renderSummary(input: SummaryInput): string {
           const title = step ? `${step.status}${step.reason ? `: ${step.reason}` : ''}` : 'not run';
           return `<td title="${escapeCell(title)}">${step ? MARK[step.status] : ''}</td>`;
         });
-        const delegate = user.delegate?.userPrincipalName
-          ? `${show(user.delegate.userPrincipalName)} <sub>${escapeCell(user.delegate.source)}</sub>`
-          : `<sub>${escapeCell(user.delegate?.source ?? 'none')}</sub>`;
+        const requested = user.delegate && describeRequestedDelegate(user.delegate, input.redacted ? redact : undefined);
+        const delegate = requested
+          ? escapeCell(requested)
+          : user.delegate?.userPrincipalName
+            ? `${show(user.delegate.userPrincipalName)} <sub>${escapeCell(user.delegate.source)}</sub>`
+            : `<sub>${escapeCell(user.delegate?.source ?? 'none')}</sub>`;
         const reason = typeof user.request.reason === 'string' && user.request.reason ? `<br><sub>${escapeCell(user.request.reason)}</sub>` : '';
         // A guard's or a resolution's code says at a glance why nothing was done (the full reason is in the record).
         const why = user.reason && user.status !== 'done' ? ` <sub>${escapeCell(user.reason.split(':')[0])}</sub>` : '';

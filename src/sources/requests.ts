@@ -1,5 +1,6 @@
 // Turns termination CSV files and the `users` input into validated requests, one per person.
 import { parse } from 'csv-parse/sync';
+import type { CsvDelegate } from '../inputs-types.js';
 import { IDENTITY_KEYS, type InputError, type Request } from '../model.js';
 import {
   cellLengthProblem,
@@ -26,7 +27,14 @@ export interface RequestsResult {
 const CONTROL = /\p{Cc}/u;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function rowToRequest(file: string, row: CsvRow, timeZone: string): { request?: Request; errors: InputError[] } {
+/** How rows are read: `timeZone` for a bare date, `csvDelegate` for a delegate cell. */
+interface ReadOptions {
+  timeZone: string;
+  csvDelegate?: CsvDelegate;
+}
+
+function rowToRequest(file: string, row: CsvRow, options: ReadOptions): { request?: Request; errors: InputError[] } {
+  const { timeZone } = options;
   const { values } = row;
   const { identity, problems } = identityOf(values);
   const request: Request = { source: { file, line: row.line }, identity };
@@ -36,7 +44,11 @@ function rowToRequest(file: string, row: CsvRow, timeZone: string): { request?: 
     if ('error' in effective) problems.push(`effective: ${effective.error}`);
     else request.effective = effective.iso;
   }
-  if (values.delegate !== undefined) {
+  if (values.delegate !== undefined && options.csvDelegate === 'refuse') {
+    problems.push(
+      `delegate "${values.delegate}": csv-delegate is refuse, so only the directories choose the delegate: empty this cell, or set csv-delegate: allow`,
+    );
+  } else if (values.delegate !== undefined) {
     const problem = identityValueProblem('delegate', values.delegate);
     const delegate = values.delegate.toLowerCase();
     if (problem) problems.push(problem);
@@ -149,11 +161,11 @@ function mergeSamePerson(requests: Request[]): RequestsResult {
   return result;
 }
 
-function collect(rowsByFile: { file: string; rows: CsvRow[] }[], timeZone: string, base: RequestsResult): RequestsResult {
+function collect(rowsByFile: { file: string; rows: CsvRow[] }[], options: ReadOptions, base: RequestsResult): RequestsResult {
   const requests: Request[] = [];
   for (const { file, rows } of rowsByFile) {
     for (const row of rows) {
-      const { request, errors } = rowToRequest(file, row, timeZone);
+      const { request, errors } = rowToRequest(file, row, options);
       base.errors.push(...errors);
       if (request) requests.push(request);
     }
@@ -168,9 +180,9 @@ function collect(rowsByFile: { file: string; rows: CsvRow[] }[], timeZone: strin
 
 /**
  * Reads termination CSV files (`path` relative to the workspace, as shown in annotations). A bare date in
- * `effective` is midnight in `timeZone`.
+ * `effective` is midnight in `timeZone`. With `csvDelegate: 'refuse'`, a filled delegate cell is an input error.
  */
-export function loadRequests(options: { files: { path: string; text: string }[]; timeZone: string }): RequestsResult {
+export function loadRequests(options: { files: { path: string; text: string }[] } & ReadOptions): RequestsResult {
   const base: RequestsResult = { requests: [], errors: [], notices: [] };
   const rowsByFile = options.files.map(({ path, text }) => {
     const table = readCsv(path, text);
@@ -179,7 +191,7 @@ export function loadRequests(options: { files: { path: string; text: string }[];
     if (notice) base.notices.push(notice);
     return { file: path, rows: table.rows };
   });
-  return collect(rowsByFile, options.timeZone, base);
+  return collect(rowsByFile, options, base);
 }
 
 /**
@@ -214,11 +226,11 @@ const isBlank = (cells: string[]): boolean => cells.length === 1 && cells[0] ===
  * Reads the `users` input: either CSV text whose first line is a header of known column names, or one leaver per
  * line as `identity[, effective[, delegate]]` (blank lines and lines starting with `#` are skipped).
  */
-export function parseUsersInput(text: string, timeZone: string): RequestsResult {
+export function parseUsersInput(text: string, timeZone: string, csvDelegate?: CsvDelegate): RequestsResult {
   const lines = userLines(text);
   const first = lines.find(({ cells }) => !isBlank(cells));
   if (first !== undefined && looksLikeHeader(first.cells)) {
-    const result = loadRequests({ files: [{ path: USERS_SOURCE, text }], timeZone });
+    const result = loadRequests({ files: [{ path: USERS_SOURCE, text }], timeZone, csvDelegate });
     return { ...result, notices: [`${USERS_SOURCE}: read as CSV with a header row`, ...result.notices] };
   }
 
@@ -256,5 +268,5 @@ export function parseUsersInput(text: string, timeZone: string): RequestsResult 
     if (delegate) values.delegate = delegate;
     rows.push({ line, values });
   }
-  return collect([{ file: USERS_SOURCE, rows }], timeZone, base);
+  return collect([{ file: USERS_SOURCE, rows }], { timeZone, csvDelegate }, base);
 }

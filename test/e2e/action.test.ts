@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { escapeCell } from '../../src/report/summary.js';
 import { runAction } from './run-action.js';
 
 const git = (cwd: string, ...args: string[]): string =>
@@ -70,6 +71,9 @@ describe('the bundled action with no directory configured', () => {
       ['onedrive-access', 'skipped', 'Entra ID not configured (tenant-id)'],
     ]);
     expect(run.results?.users[1].request).toMatchObject({ effective: '2026-11-24T00:00:00Z', delegate: 'cfo@contoso.test', reason: 'HR-2' });
+    // What a fork's pull request gets: nothing is looked up, and the requested delegate is shown, not hidden as none.
+    expect(run.results?.users[1].delegate).toEqual({ source: 'none', requested: 'cfo@contoso.test', requestedIssue: 'not looked up: no directory is configured' });
+    expect(run.summary).toContain(`<td>${escapeCell('csv: cfo@contoso.test not looked up: no directory is configured')}</td></tr>`);
     expect(run.summary).toContain('## Offboarding plan');
     expect(run.summary).toContain('zangstrom@contoso.test');
     expect(run.stdout).toContain('::notice');

@@ -1,13 +1,14 @@
 // The adversarial input corpus as data: each case's CSV (or users input) and the exact outcome the action must reach.
 import { baseFixture, type Fixture } from '../stack/fixture.js';
 import { withRoleHolders } from '../stack/fixture-roles.js';
+import { addDelegatePeople, DELEGATE_CASES } from './corpus-cases-delegate.js';
 import { ROLE_CASES } from './corpus-cases-roles.js';
 
 type StepStatus = 'planned' | 'done' | 'unchanged' | 'skipped' | 'failed' | 'blocked';
 type DelegateSource = 'csv' | 'roster' | 'ad-manager' | 'entra-manager' | 'default' | 'none';
 
 /** The tenant a case runs against: the base fixture or a variant that adds the people the case needs. */
-export type FixtureVariant = 'base' | 'shell-names' | 'manager-cycle' | 'foreign-sid' | 'role-holders';
+export type FixtureVariant = 'base' | 'shell-names' | 'manager-cycle' | 'foreign-sid' | 'role-holders' | 'delegates';
 
 interface ExpectedUser {
   /** Line of the row in its file (or in the users input). */
@@ -17,7 +18,13 @@ interface ExpectedUser {
   code?: string;
   /** Every step's status, in the run's step order. */
   steps: StepStatus[];
-  delegate?: { userPrincipalName?: string; source: DelegateSource; notes?: string[] };
+  delegate?: {
+    userPrincipalName?: string;
+    source: DelegateSource;
+    notes?: string[];
+    /** The rest of the record when the row asked for a delegate: requested, requestedIssue, manager, override. */
+    review?: Record<string, unknown>;
+  };
   /** The request as recorded, for values that must arrive exactly as written (trimmed, collapsed). */
   request?: Record<string, string>;
 }
@@ -49,6 +56,8 @@ export interface CorpusCase {
   graphSees?: string[];
   /** Escaped text the job summary must show (the payload arrived, rendered inert). */
   summaryShows?: string[];
+  /** Warning annotations at file:line (message substrings). */
+  warnings?: { line: number; message: string }[];
 }
 
 export const DEFAULT_STEPS = ['ad-disable', 'entra-disable', 'entra-revoke', 'mailbox-access', 'onedrive-access'];
@@ -126,11 +135,15 @@ export function fixtureFor(variant: FixtureVariant = 'base'): Fixture {
     }
     case 'role-holders':
       return withRoleHolders(fixture);
+    case 'delegates':
+      addDelegatePeople(fixture);
+      break;
   }
   return fixture;
 }
 
 export const CASES: CorpusCase[] = [
+  ...DELEGATE_CASES,
   // ---- LDAP filter (RFC 4515) ---------------------------------------------------------------------------------
   {
     name: 'an employeeId of * matches nobody instead of everybody',

@@ -246,8 +246,9 @@ function expectOutcome(testCase: CorpusCase, { run, paths }: CaseRun): void {
       expect(got.reason === undefined ? undefined : got.reason.split(':')[0], `${label} reason: ${got.reason}`).toBe(user.code);
       expect(got.steps.map((s) => s.status), `${label} steps: ${JSON.stringify(got.steps)}`).toEqual(user.steps);
       if (user.delegate) {
-        const { userPrincipalName, source, notes } = (got.delegate ?? { source: 'missing' }) as { userPrincipalName?: string; source: string; notes?: string[] };
+        const { userPrincipalName, source, notes, ...review } = (got.delegate ?? { source: 'missing' }) as { userPrincipalName?: string; source: string; notes?: string[] };
         expect({ userPrincipalName, source, notes }, label).toEqual({ userPrincipalName: user.delegate.userPrincipalName, source: user.delegate.source, notes: user.delegate.notes });
+        if (user.delegate.review) expect(review, `${label} delegate record`).toEqual(user.delegate.review);
       }
       if (user.request) expect(got.request, label).toMatchObject(user.request);
       if (user.status === 'failed') {
@@ -262,6 +263,10 @@ function expectOutcome(testCase: CorpusCase, { run, paths }: CaseRun): void {
     expect(paths.some((p) => p.includes(sent)), `a Graph request containing ${sent} among:\n${paths.join('\n')}`).toBe(true);
   }
   for (const text of testCase.summaryShows ?? []) expect(run.summary).toContain(text);
+  for (const { line, message } of testCase.warnings ?? []) {
+    const warnings = run.stdout.split('\n').filter((l) => l.startsWith('::warning ') && l.includes(`file=${file},line=${line}::`));
+    expect(warnings.some((l) => l.includes(message)), `a warning at ${file}:${line} saying ${message}, among:\n${warnings.join('\n')}`).toBe(true);
+  }
   expect(markupProblems(run.summary), 'the job summary').toEqual([]);
   expect(forgedCommands(run.stdout, run), 'workflow commands').toEqual([]);
 }

@@ -226,6 +226,24 @@ describe('loadRequests', () => {
     ]);
   });
 
+  it('with csv-delegate refuse, rejects each filled delegate cell at its line and reads the rows without one', () => {
+    const result = loadRequests({
+      files: [{ path: FILE, text: 'upn,manager\njdoe@contoso.test,boss@contoso.test\njsmith@contoso.test,\n' }],
+      timeZone: 'UTC',
+      csvDelegate: 'refuse',
+    });
+    expect(messages(result)).toEqual([
+      '2: delegate "boss@contoso.test": csv-delegate is refuse, so only the directories choose the delegate: empty this cell, or set csv-delegate: allow',
+    ]);
+    expect(result.requests.map((r) => r.identity.userPrincipalName)).toEqual(['jsmith@contoso.test']);
+  });
+
+  it('with csv-delegate allow, reads the delegate cell', () => {
+    const result = loadRequests({ files: [{ path: FILE, text: 'upn,delegate\njdoe@contoso.test,boss@contoso.test\n' }], timeZone: 'UTC', csvDelegate: 'allow' });
+    expect(result.errors).toEqual([]);
+    expect(result.requests[0].delegate).toBe('boss@contoso.test');
+  });
+
   it('rejects a delegate that is not a UPN or mail address', () => {
     const result = load('upn,manager\njdoe@contoso.test,"Roe, John"\n');
     expect(messages(result)).toEqual(['2: delegate "Roe, John" is not a UPN or mail address (name@domain)']);
@@ -389,6 +407,18 @@ describe('parseUsersInput', () => {
     expect(result.errors).toEqual([
       expect.objectContaining({ file: USERS_SOURCE, line: 2, message: expect.stringContaining('"03/04/2026"') }),
     ]);
+  });
+
+  it('with csv-delegate refuse, rejects the delegate of a users line at its line', () => {
+    const result = parseUsersInput('jsmith\njdoe@contoso.test, , boss@contoso.test\n', 'UTC', 'refuse');
+    expect(result.errors).toEqual([
+      {
+        file: USERS_SOURCE,
+        line: 2,
+        message: 'delegate "boss@contoso.test": csv-delegate is refuse, so only the directories choose the delegate: empty this cell, or set csv-delegate: allow',
+      },
+    ]);
+    expect(result.requests.map((r) => r.identity.samAccountName)).toEqual(['jsmith']);
   });
 
   it('rejects a delegate who is the leaver in the users input', () => {

@@ -42,6 +42,7 @@ describe('parseInputs', () => {
       lookbackDays: 30,
       timeZone: 'UTC',
       steps: ['ad-disable', 'entra-disable', 'entra-revoke', 'mailbox-access', 'onedrive-access'],
+      csvDelegate: 'allow',
       maxUsers: 25,
       protected: [],
       failOn: 'error',
@@ -122,6 +123,11 @@ describe('parseInputs', () => {
 
   it('rejects a boolean that is neither true nor false', () => {
     expect(errorsOf({ 'mailbox-automapping': 'yes' })).toEqual(['Input "mailbox-automapping": "yes" is not true or false']);
+  });
+
+  it('reads csv-delegate refuse, and rejects another value with a suggestion', () => {
+    expect(inputsOf({ 'csv-delegate': 'Refuse' }).csvDelegate).toBe('refuse');
+    expect(errorsOf({ 'csv-delegate': 'refus' })).toEqual(['Input "csv-delegate": "refus" is not one of allow, refuse. Did you mean "refuse"?']);
   });
 
   it('rejects a default-delegate that is not a UPN', () => {

@@ -104,6 +104,68 @@ describe('job summary', () => {
     expect(escapeCell('jane.doe@contoso.com')).toBe('jane.doe@contoso.com');
   });
 
+  it('shows a delegate override with the manager it replaces', () => {
+    const override = user('jdoe@contoso.com', 'planned', {
+      delegate: {
+        userPrincipalName: 'mallory@contoso.com',
+        source: 'csv',
+        requested: 'mallory@contoso.com',
+        manager: { userPrincipalName: 'boss@contoso.com', source: 'ad-manager' },
+        override: true,
+      },
+    });
+    const markdown = renderSummary(base([override], { mode: 'plan' }));
+    expect(markdown).toContain(`<td>${escapeCell('csv: mallory@contoso.com (manager: boss@contoso.com)')}</td></tr>`);
+  });
+
+  it('shows a requested delegate who is not used beside the one who is', () => {
+    const refused = user('jdoe@contoso.com', 'done', {
+      delegate: {
+        userPrincipalName: 'boss@contoso.com',
+        source: 'ad-manager',
+        requested: 'guest@fabrikam.com',
+        requestedIssue: 'is a guest',
+        manager: { userPrincipalName: 'boss@contoso.com', source: 'ad-manager' },
+      },
+    });
+    expect(renderSummary(base([refused]))).toContain(escapeCell('csv: guest@fabrikam.com is a guest — using ad-manager: boss@contoso.com'));
+  });
+
+  it('shows the requested delegate of a plan without directories instead of none', () => {
+    const unchecked = user('jdoe@contoso.com', 'skipped', {
+      delegate: { source: 'none', requested: 'cfo@contoso.com', requestedIssue: 'not looked up: no directory is configured' },
+    });
+    const markdown = renderSummary(base([unchecked], { mode: 'plan' }));
+    expect(markdown).toContain(`<td>${escapeCell('csv: cfo@contoso.com not looked up: no directory is configured')}</td></tr>`);
+  });
+
+  it('shows a requested delegate found by mail under the UPN that receives access', () => {
+    const byMail = user('jdoe@contoso.com', 'done', {
+      delegate: {
+        userPrincipalName: 'rhea.sato@contoso.com',
+        source: 'csv',
+        requested: 'rhea@contoso.com',
+        manager: { userPrincipalName: 'rhea.sato@contoso.com', source: 'ad-manager' },
+      },
+    });
+    expect(renderSummary(base([byMail]))).toContain(escapeCell('csv: rhea@contoso.com → rhea.sato@contoso.com'));
+  });
+
+  it('masks the requested delegate and the manager when redacted', () => {
+    const override = user('jdoe@contoso.com', 'done', {
+      delegate: {
+        userPrincipalName: 'mallory.x@contoso.com',
+        source: 'csv',
+        requested: 'mallory.x@contoso.com',
+        manager: { source: 'none' },
+        override: true,
+      },
+    });
+    const markdown = renderSummary(base([override], { redacted: true }));
+    expect(markdown).not.toContain('mallory');
+    expect(markdown).toContain(escapeCell('csv: m.x.@contoso.com (manager: none found)'));
+  });
+
   it('turns line breaks in a cell into spaces', () => {
     expect(escapeCell('a\nb\r\nc')).toBe('a b c');
   });
