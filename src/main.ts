@@ -182,7 +182,7 @@ export async function run(): Promise<void> {
       for (const note of person.delegate.notes ?? []) core.info(logText(`${person.request.source.file}:${person.request.source.line}: ${note}`));
       const requested = person.stop ? undefined : requestedDelegateWarning(person.delegate);
       if (requested) {
-        core.warning(requested, { title: 'Delegate', file: person.request.source.file, startLine: person.request.source.line });
+        core.warning(logText(requested), { title: 'Delegate', file: person.request.source.file, startLine: person.request.source.line });
       } else if (person.delegate.source === 'none' && !person.stop) {
         core.warning('No delegate found: the mailbox and OneDrive steps are skipped for this user. Set a delegate in the row or default-delegate.', {
           file: person.request.source.file,

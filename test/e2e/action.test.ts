@@ -155,7 +155,8 @@ describe('the bundled action with no directory configured', () => {
     const planLines = plan.stdout.split(/\r\n|\r|\n/);
     expect(planLines.filter((line) => line.includes('##['))).toEqual([]);
     expect(planLines.filter((line) => line.includes('forged@contoso.test'))).toEqual([
-      'offboarding/leavers.csv:2: csv: delegate #\u200B#[error]forged@contoso.test not found',
+      "::warning title=Delegate,file=offboarding/leavers.csv,line=2::The row's delegate is not used: " +
+        'csv: #\u200B#[error]forged@contoso.test not looked up: no directory is configured.',
     ]);
 
     writeFileSync(path.join(forged, 'offboarding', 'x\n::error title=Approved::forged\n::stop-commands::pwned.csv'), 'upn\nasmith@contoso.test\n');
