@@ -45,6 +45,8 @@ export interface GraphQuery {
   /** `$expand`, written as Graph's reference does: `manager($select=id)`. */
   expand?: string;
   top?: number;
+  /** `$count=true`: with the ConsistencyLevel: eventual header, what makes a directory query an advanced query. */
+  count?: boolean;
 }
 
 /** The values a Graph endpoint is called with, and the shape its answer must have. */
@@ -54,6 +56,8 @@ export interface GraphTarget<T> {
   query?: GraphQuery;
   /** The shape of the answer (for `list`, of each item); another shape fails the call with a GraphCallError. */
   schema?: ZodType<T>;
+  /** Sent with the request (for `list`, with every page). */
+  headers?: Record<string, string>;
 }
 
 export interface GraphRequest<T = unknown> extends GraphTarget<T> {
@@ -61,7 +65,6 @@ export interface GraphRequest<T = unknown> extends GraphTarget<T> {
   /** The endpoint as Graph's reference writes it, relative to the version root: `/users/{id}/drive`. Values go in `params`. */
   path: string;
   body?: unknown;
-  headers?: Record<string, string>;
 }
 
 /** A failed Graph call (the connector's GraphError): stable fields for callers to test. */
