@@ -9,6 +9,14 @@ export interface LdapChange {
   values: string[];
 }
 
+/** An AD group and the DNs of every user in it, however they are members. */
+export interface AdGroupMembers {
+  dn: string;
+  /** Its cn. */
+  name: string;
+  userDns: string[];
+}
+
 /** Active Directory over LDAPS / StartTLS (src/connectors/ldap.ts). */
 export interface AdDirectory {
   /**
@@ -21,6 +29,11 @@ export interface AdDirectory {
    * onPremisesSecurityIdentifier to its AD account. One entry per SID, in order; undefined where none has it.
    */
   findUsersBySid(sids: string[]): Promise<(AdUser | undefined)[]>;
+  /**
+   * Finds groups by name (cn or sAMAccountName) or DN in the whole domain, each with every user in it: nested
+   * membership at any depth and users whose primary group is the group (or one nested in it).
+   */
+  findGroupMembers(names: string[]): Promise<AdGroupMembers[]>;
   /** Reads users by DN (managers); undefined where the DN does not exist. */
   readUsers(dns: string[]): Promise<(AdUser | undefined)[]>;
   modify(dn: string, changes: LdapChange[]): Promise<void>;

@@ -48,6 +48,8 @@ export interface FixturePerson {
   adminCount?: number;
   /** AD group names. */
   groups?: string[];
+  /** An AD group (one of `groups`) made the primary group: primaryGroupID is its RID. */
+  primaryGroup?: string;
   /** Present: the person has an Entra account. */
   cloud?: FixtureCloud;
   hr?: { positionId: string; reportsToPositionId?: string };
@@ -74,8 +76,8 @@ export interface Fixture {
   };
   /** OUs relative to the base DN, created in order. */
   ous: string[];
-  /** AD groups: name and OU. */
-  groups: { name: string; ou: string }[];
+  /** AD groups: name, OU, and the groups it is itself a member of (nesting). */
+  groups: { name: string; ou: string; groups?: string[] }[];
   /** Entra groups (security groups; e.g. a Conditional Access block group). */
   entraGroups: { id: string; displayName: string }[];
   skus: { skuId: string; skuPartNumber: string }[];
