@@ -395,12 +395,14 @@ describe('guards', () => {
 
   it('blocks a member of a group nested two levels inside a protected group, and a user whose primary group is protected', async () => {
     const nested = baseFixture();
-    nested.groups.push(
+    // A new array: baseFixture() shares its groups between calls.
+    nested.groups = [
+      ...nested.groups,
       { name: 'Tier Zero', ou: 'OU=Groups' },
       { name: 'IT Admins', ou: 'OU=Groups', groups: ['Tier Zero'] },
       { name: 'Helpdesk', ou: 'OU=Groups', groups: ['IT Admins'] },
       { name: 'Payroll', ou: 'OU=Groups' },
-    );
+    ];
     nested.people.push(
       { key: 'deep', sam: 'deep', givenName: 'Dee', surname: 'Nest', displayName: 'Dee Nest', userPrincipalName: 'deep@contoso.test', groups: ['Helpdesk'] },
       { key: 'prim', sam: 'prim', givenName: 'Pri', surname: 'Mary', displayName: 'Pri Mary', userPrincipalName: 'prim@contoso.test', groups: ['Payroll'], primaryGroup: 'Payroll' },

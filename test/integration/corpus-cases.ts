@@ -1,11 +1,12 @@
 // The adversarial input corpus as data: each case's CSV (or users input) and the exact outcome the action must reach.
 import { baseFixture, type Fixture } from '../stack/fixture.js';
+import { addLinkPeople, LINK_CASES } from './corpus-cases-link.js';
 
 type StepStatus = 'planned' | 'done' | 'unchanged' | 'skipped' | 'failed' | 'blocked';
 type DelegateSource = 'csv' | 'roster' | 'ad-manager' | 'entra-manager' | 'default' | 'none';
 
 /** The tenant a case runs against: the base fixture or a variant that adds the people the case needs. */
-export type FixtureVariant = 'base' | 'shell-names' | 'manager-cycle' | 'foreign-sid';
+export type FixtureVariant = 'base' | 'shell-names' | 'manager-cycle' | 'foreign-sid' | 'link';
 
 interface ExpectedUser {
   /** Line of the row in its file (or in the users input). */
@@ -122,6 +123,9 @@ export function fixtureFor(variant: FixtureVariant = 'base'): Fixture {
       jdoe.cloud.sidOverride = 'S-1-5-21-1111111111-2222222222-3333333333-4444';
       break;
     }
+    case 'link':
+      addLinkPeople(fixture);
+      break;
   }
   return fixture;
 }
@@ -758,6 +762,7 @@ export const CASES: CorpusCase[] = [
     ],
     effects: [{ offboarded: 'jdoe', delegate: 'salesvp@contoso.test' }],
   },
+  ...LINK_CASES,
 ];
 
 /** The delegate notes of a leaver in a two-person manager cycle: the other leaver, back to self, then the loop. */
