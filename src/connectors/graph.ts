@@ -102,7 +102,7 @@ export function createGraphApi(options: GraphApiOptions): GraphApi {
     call,
     async list<T>(path: string, target: GraphTarget<T> = {}): Promise<T[]> {
       const page = z.object({ value: target.schema ? z.array(target.schema) : z.array(z.unknown()), '@odata.nextLink': z.string().optional() });
-      const request = { method: 'GET' as const, path, schema: page };
+      const request = { method: 'GET' as const, path, schema: page, headers: target.headers };
       const items: T[] = [];
       let next: z.infer<typeof page> | undefined = await call({ ...request, params: target.params, query: target.query });
       while (next) {

@@ -60,6 +60,7 @@ export function createAdDirectory(
     connect: () => session.open(),
     findUsers: reads.findUsers,
     findUsersBySid: reads.findUsersBySid,
+    findGroupMembers: reads.findGroupMembers,
     readUsers: reads.readUsers,
     hasAttribute: reads.hasAttribute,
     whoami: reads.whoami,

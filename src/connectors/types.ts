@@ -9,6 +9,14 @@ export interface LdapChange {
   values: string[];
 }
 
+/** An AD group and the DNs of every user in it, however they are members. */
+export interface AdGroupMembers {
+  dn: string;
+  /** Its cn. */
+  name: string;
+  userDns: string[];
+}
+
 /** Active Directory over LDAPS / StartTLS (src/connectors/ldap.ts). */
 export interface AdDirectory {
   /**
@@ -21,6 +29,11 @@ export interface AdDirectory {
    * onPremisesSecurityIdentifier to its AD account. One entry per SID, in order; undefined where none has it.
    */
   findUsersBySid(sids: string[]): Promise<(AdUser | undefined)[]>;
+  /**
+   * Finds groups by name (cn or sAMAccountName) or DN in the whole domain, each with every user in it: nested
+   * membership at any depth and users whose primary group is the group (or one nested in it).
+   */
+  findGroupMembers(names: string[]): Promise<AdGroupMembers[]>;
   /** Reads users by DN (managers); undefined where the DN does not exist. */
   readUsers(dns: string[]): Promise<(AdUser | undefined)[]>;
   modify(dn: string, changes: LdapChange[]): Promise<void>;
@@ -45,6 +58,8 @@ export interface GraphQuery {
   /** `$expand`, written as Graph's reference does: `manager($select=id)`. */
   expand?: string;
   top?: number;
+  /** `$count=true`: with the ConsistencyLevel: eventual header, what makes a directory query an advanced query. */
+  count?: boolean;
 }
 
 /** The values a Graph endpoint is called with, and the shape its answer must have. */
@@ -54,6 +69,8 @@ export interface GraphTarget<T> {
   query?: GraphQuery;
   /** The shape of the answer (for `list`, of each item); another shape fails the call with a GraphCallError. */
   schema?: ZodType<T>;
+  /** Sent with the request (for `list`, with every page). */
+  headers?: Record<string, string>;
 }
 
 export interface GraphRequest<T = unknown> extends GraphTarget<T> {
@@ -61,7 +78,6 @@ export interface GraphRequest<T = unknown> extends GraphTarget<T> {
   /** The endpoint as Graph's reference writes it, relative to the version root: `/users/{id}/drive`. Values go in `params`. */
   path: string;
   body?: unknown;
-  headers?: Record<string, string>;
 }
 
 /** A failed Graph call (the connector's GraphError): stable fields for callers to test. */

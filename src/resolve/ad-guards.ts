@@ -1,14 +1,22 @@
 // Built-in and configured protection for AD accounts: who must never be offboarded by this action.
-import { rdnValue, sameDn } from '../connectors/ldap/dn.js';
+import { normalizeDn, sameDn } from '../connectors/ldap/dn.js';
+import type { AdGroupMembers } from '../connectors/types.js';
 import type { AdUser, Stop } from '../model.js';
+
+/** An AD group named in `protected`, with every user in it (nested members and primary-group members). */
+export interface ProtectedAdGroup {
+  name: string;
+  /** Lower-cased canonical DNs. */
+  memberDns: ReadonlySet<string>;
+}
 
 export interface AdGuardContext {
   /** The account the action binds as. */
   bindAccount: { dn?: string; objectSid?: string };
   /** UPNs and sAMAccountNames from the `protected` input. */
   protectedIdentities: string[];
-  /** AD group names (CN) or DNs from the `protected` input. */
-  protectedGroups: string[];
+  /** The AD groups among the `protected` input, read once per run. */
+  protectedGroups: readonly ProtectedAdGroup[];
 }
 
 /** Well-known relative ids: 500 is the domain's Administrator, 502 is krbtgt. */
@@ -19,12 +27,17 @@ const same = (a: string | undefined, b: string): boolean => a !== undefined && a
 /** `CORP\jdoe` → `jdoe`. */
 const bare = (name: string): string => name.trim().slice(name.trim().lastIndexOf('\\') + 1);
 
-function groupCn(dn: string): string | undefined {
+function dnKey(dn: string): string {
   try {
-    return rdnValue(dn);
+    return normalizeDn(dn).toLowerCase();
   } catch {
-    return undefined;
+    return dn.toLowerCase();
   }
+}
+
+/** The groups as the guard checks them: each member DN in one spelling. */
+export function toProtectedAdGroups(groups: readonly AdGroupMembers[]): ProtectedAdGroup[] {
+  return groups.map((group) => ({ name: group.name, memberDns: new Set(group.userDns.map(dnKey)) }));
 }
 
 /** Why this AD account must not be touched, or undefined when nothing protects it. */
@@ -44,10 +57,8 @@ export function adGuard(user: AdUser, context: AdGuardContext): Stop | undefined
     (name) => same(user.samAccountName, bare(name)) || same(user.userPrincipalName, name.trim()),
   );
   if (identity) return blocked('protected', `${user.samAccountName} is listed in protected (${identity})`);
-  for (const group of user.memberOf) {
-    const cn = groupCn(group);
-    const match = context.protectedGroups.find((name) => same(cn, name.trim()) || sameDn(group, name));
-    if (match) return blocked('protected', `${user.samAccountName} is a member of the protected group ${cn ?? group}`);
-  }
+  const key = dnKey(user.dn);
+  const group = context.protectedGroups.find((g) => g.memberDns.has(key));
+  if (group) return blocked('protected', `${user.samAccountName} is a member of the protected group ${group.name}`);
   return undefined;
 }

@@ -30,6 +30,8 @@ const USER_QUERY: GraphQuery = {
 const directoryObject = z.object({ id: z.string(), '@odata.type': z.string().optional(), displayName: z.string().nullish() });
 
 const isNotFound = (error: unknown): boolean => isGraphError(error, 404);
+/** `CORP\jdoe` → `jdoe`: the form people copy from a logon prompt. */
+const bareSam = (sam: string): string => sam.trim().slice(sam.trim().lastIndexOf('\\') + 1);
 
 function toEntraUser(user: GraphUser, roles: Map<string, RoleHolding[]>): EntraUser {
   const manager = user.manager?.id
@@ -68,6 +70,20 @@ async function filterUsers(graph: GraphApi, property: string, value: string): Pr
   return graph.list('/users', { query: { filter: { [property]: value }, ...USER_QUERY }, schema: graphUser });
 }
 
+/**
+ * onPremisesSamAccountName can be filtered only in an advanced query (ConsistencyLevel: eventual and $count=true),
+ * which does not support $expand (https://learn.microsoft.com/graph/aad-advanced-queries): the ids are found that way,
+ * then each user is read as by every other lookup, manager included.
+ */
+async function filterUsersBySam(graph: GraphApi, sam: string): Promise<GraphUser[]> {
+  const found = await graph.list('/users', {
+    query: { filter: { onPremisesSamAccountName: bareSam(sam) }, select: ['id'], count: true },
+    headers: { ConsistencyLevel: 'eventual' },
+    schema: directoryObject,
+  });
+  return (await Promise.all(found.map((user) => getUser(graph, user.id)))).flat();
+}
+
 // A UPN that starts with `$` reads as a system query option in a key segment: look it up by filter instead.
 const lookupByUpn = (graph: GraphApi, upn: string): Promise<GraphUser[]> =>
   upn.startsWith('$') ? filterUsers(graph, 'userPrincipalName', upn) : getUser(graph, upn);
@@ -80,7 +96,7 @@ function lookups(graph: GraphApi, identity: Identity): (() => Promise<GraphUser[
   if (userPrincipalName) steps.push(() => lookupByUpn(graph, userPrincipalName));
   if (mail) steps.push(() => filterUsers(graph, 'mail', mail));
   if (employeeId) steps.push(() => filterUsers(graph, 'employeeId', employeeId));
-  if (samAccountName) steps.push(() => filterUsers(graph, 'onPremisesSamAccountName', samAccountName));
+  if (samAccountName) steps.push(() => filterUsersBySam(graph, samAccountName));
   return steps;
 }
 
@@ -156,7 +172,7 @@ const sameText = (a: string | undefined, b: string): boolean => a !== undefined 
 
 /**
  * The Entra guards: a directory role holder is never touched (`directory-role`), nor is anyone named in `protected`
- * by UPN, mail, sAMAccountName or object id, nor a member of a protected Entra group (`protected`).
+ * by UPN, mail, sAMAccountName (`DOMAIN\sam` too) or object id, nor a member of a protected Entra group (`protected`).
  */
 export function entraGuard(
   user: EntraUser,
@@ -170,8 +186,8 @@ export function entraGuard(
       reason: `holds the Entra role ${user.directoryRoles.map(describeRole).join(', ')}: remove the role first if this person really leaves`,
     };
   }
-  const named = protectedIdentities.find((p) =>
-    [user.userPrincipalName, user.mail, user.onPremisesSamAccountName, user.id].some((v) => sameText(v, p.trim())),
+  const named = protectedIdentities.find(
+    (p) => [user.userPrincipalName, user.mail, user.id].some((v) => sameText(v, p.trim())) || sameText(user.onPremisesSamAccountName, bareSam(p)),
   );
   if (named) {
     return { status: 'blocked', code: 'protected', reason: `${named} is listed in the protected input` };

@@ -1,11 +1,12 @@
 // Resolve: find each requested person in AD and in Entra ID, check both are the same person, guard, find the delegate.
 import { sameDn } from '../connectors/ldap/dn.js';
-import type { Connectors } from '../connectors/types.js';
+import type { Connectors, GraphApi } from '../connectors/types.js';
 import type { Inputs } from '../inputs-types.js';
 import type { AdUser, EntraUser, Identity, Person, Request, RosterEntry, Stop } from '../model.js';
-import { adGuard } from './ad-guards.js';
+import { adGuard, toProtectedAdGroups, type AdGuardContext } from './ad-guards.js';
 import { resolveDelegates } from './delegate.js';
-import { entraGuard, findEntraUsers, findProtectedEntraGroups, identityCheck } from './entra.js';
+import { entraGuard, findEntraUsers, findProtectedEntraGroups, type ProtectedEntraGroup } from './entra.js';
+import { isWithin, linkAccounts, type LinkedPair, type RowAccounts } from './link.js';
 
 export interface ResolveOptions {
   requests: Request[];
@@ -14,14 +15,16 @@ export interface ResolveOptions {
   connectors: Connectors;
 }
 
-/** The one identity used to look a request up in Entra ID: the most specific column the request has. */
-function entraLookupIdentity(identity: Identity, ad?: AdUser): Identity | undefined {
+/**
+ * The one identity used to look a request up in Entra ID: the most specific column the request has. With AD
+ * configured, a sAMAccountName (and a DN) finds the AD account, and its Entra account is found through the link.
+ */
+function entraLookupIdentity(identity: Identity, adConfigured: boolean): Identity | undefined {
   if (identity.objectId) return { objectId: identity.objectId };
   if (identity.userPrincipalName) return { userPrincipalName: identity.userPrincipalName };
   if (identity.mail) return { mail: identity.mail };
   if (identity.employeeId) return { employeeId: identity.employeeId };
-  if (identity.samAccountName) return { samAccountName: identity.samAccountName };
-  if (ad?.userPrincipalName) return { userPrincipalName: ad.userPrincipalName };
+  if (identity.samAccountName && !adConfigured) return { samAccountName: identity.samAccountName };
   return undefined;
 }
 
@@ -31,13 +34,11 @@ const same = (a: string | undefined, b: string | undefined): boolean =>
 const bareSam = (sam: string): string => sam.slice(sam.lastIndexOf('\\') + 1);
 
 /**
- * Every identity column of the request must fit the account that was found: a row that names one person by UPN
- * and another by employeeId must not act on either. When the Entra user is proven to be the AD account (its
- * onPremisesSecurityIdentifier is the AD objectSid), a column needs to fit one of the two, since a cloud UPN may
- * differ from the on-premises one. Without that proof, the two accounts are linked only by the row, so each must
- * fit every column it carries a value for: otherwise one person's AD account and another's Entra account are acted on.
+ * Every identity column of the request must name the linked pair: a row that names one person by UPN and another by
+ * employeeId must not act on either. The pair is one person (linked by SID), so a column needs to fit one of the two
+ * accounts, since a cloud UPN may differ from the on-premises one.
  */
-function identityConflict(identity: Identity, ad?: AdUser, entra?: EntraUser, sameSid = false): Stop | undefined {
+function identityConflict(identity: Identity, ad?: AdUser, entra?: EntraUser): Stop | undefined {
   const checks: [keyof Identity, [string, string | undefined][], (a: string, b: string) => boolean][] = [
     ['userPrincipalName', [['AD', ad?.userPrincipalName], ['Entra', entra?.userPrincipalName]], same],
     ['mail', [['AD', ad?.mail], ['Entra', entra?.mail]], same],
@@ -51,8 +52,7 @@ function identityConflict(identity: Identity, ad?: AdUser, entra?: EntraUser, sa
     if (!wanted) continue;
     const known = found.filter((entry): entry is [string, string] => Boolean(entry[1]));
     const fitting = known.filter(([, value]) => fits(value, wanted));
-    const conflict = sameSid ? known.length > 0 && fitting.length === 0 : fitting.length < known.length;
-    if (conflict) {
+    if (known.length > 0 && fitting.length === 0) {
       const other = known.filter((entry) => !fitting.includes(entry));
       return {
         status: 'failed',
@@ -98,62 +98,58 @@ export async function resolvePeople(options: ResolveOptions): Promise<Person[]> 
   const { ad, graph } = connectors;
   const protectedNames = inputs.protected;
 
-  const adMatches: AdUser[][] | undefined = ad ? await ad.findUsers(requests.map((r) => r.identity)) : undefined;
-  const bindAccount = ad ? await ad.whoami() : {};
+  const entraIdentities = requests.map((request) => entraLookupIdentity(request.identity, ad !== undefined));
+  const [adMatches, entraMatches, bindAccount, protectedAdGroups, protectedEntraGroups] = await Promise.all([
+    ad ? ad.findUsers(requests.map((r) => r.identity)) : undefined,
+    graph ? findEntraMatches(graph, entraIdentities) : undefined,
+    ad ? ad.whoami() : {},
+    ad && protectedNames.length > 0 ? ad.findGroupMembers(protectedNames).then(toProtectedAdGroups) : [],
+    graph && protectedNames.length > 0 ? findProtectedEntraGroups(graph, protectedNames) : [],
+  ]);
 
-  const entraIdentities = requests.map((request, i) => {
-    const adUsers = adMatches?.[i];
-    return entraLookupIdentity(request.identity, adUsers?.length === 1 ? adUsers[0] : undefined);
-  });
-  const protectedEntraGroups = graph && protectedNames.length > 0 ? await findProtectedEntraGroups(graph, protectedNames) : [];
-  let entraMatches: EntraUser[][] | undefined;
-  if (graph) {
-    const wanted = entraIdentities.flatMap((identity, i) => (identity ? [{ identity, i }] : []));
-    const found = await findEntraUsers(graph, wanted.map((w) => w.identity));
-    entraMatches = requests.map(() => []);
-    wanted.forEach((w, k) => {
-      (entraMatches as EntraUser[][])[w.i] = found[k];
-    });
-  }
-
-  const people: Person[] = requests.map((request, i) => {
-    const person: Person = { request, delegate: { source: 'none' } };
+  const people: Person[] = requests.map((request) => ({ request, delegate: { source: 'none' } }));
+  const rows = requests.map((request, i): RowAccounts => {
+    const person = people[i];
     const adUsers = adMatches?.[i] ?? [];
     const entraUsers = entraMatches?.[i] ?? [];
-    if (!ad) person.adMissing = 'AD not configured (ldap-url)';
-    else if (adUsers.length === 0) person.adMissing = 'no AD account';
-    if (!graph) person.entraMissing = 'Entra ID not configured (tenant-id)';
-    else if (entraUsers.length === 0) person.entraMissing = 'no Entra account';
-
-    if (adUsers.length > 1) {
-      person.stop = adMatchesStop(request.identity, adUsers);
-      return person;
-    }
-    if (entraUsers.length > 1) {
+    if (adUsers.length > 1) person.stop = adMatchesStop(request.identity, adUsers);
+    else if (entraUsers.length > 1) {
       person.stop = {
         status: 'failed',
         code: 'ambiguous',
         reason: `${entraUsers.length} Entra users match: ${entraUsers.map((u) => u.userPrincipalName).join('; ')}`,
       };
-      return person;
     }
-    person.ad = adUsers[0];
-    person.entra = entraUsers[0];
+    return person.stop ? {} : { ad: adUsers[0], entra: entraUsers[0] };
+  });
+  const pairs = await linkAccounts({ ad, graph, rows });
+
+  people.forEach((person, i) => {
+    const pair = pairs[i];
+    const stoppedEarly = person.stop !== undefined;
+    if (!ad) person.adMissing = 'AD not configured (ldap-url)';
+    else if (stoppedEarly ? adMatches?.[i]?.length === 0 : !pair.ad) person.adMissing = 'no AD account';
+    if (!graph) person.entraMissing = 'Entra ID not configured (tenant-id)';
+    else if (stoppedEarly ? entraMatches?.[i]?.length === 0 : !pair.entra) person.entraMissing = 'no Entra account';
+    if (stoppedEarly) return;
+    person.ad = pair.ad;
+    person.entra = pair.entra;
+    if (pair.stop) {
+      person.stop = pair.stop;
+      return;
+    }
     if ((ad || graph) && !person.ad && !person.entra) {
       person.stop = { status: 'failed', code: 'not-found', reason: 'found in none of the configured directories' };
-      return person;
+      return;
     }
-    const sameSid = Boolean(
-      person.ad && person.entra?.onPremisesSecurityIdentifier && person.entra.onPremisesSecurityIdentifier.toUpperCase() === person.ad.objectSid.toUpperCase(),
-    );
     person.stop =
-      (person.ad && person.entra ? identityCheck(person.ad.objectSid, person.entra) : undefined) ??
-      identityConflict(request.identity, person.ad, person.entra, sameSid) ??
-      (person.ad
-        ? adGuard(person.ad, { bindAccount, protectedIdentities: protectedNames, protectedGroups: protectedNames })
-        : undefined) ??
-      (person.entra ? entraGuard(person.entra, protectedNames, protectedEntraGroups) : undefined);
-    return person;
+      identityConflict(person.request.identity, person.ad, person.entra) ??
+      guardStop(person, pair, {
+        adContext: { bindAccount, protectedIdentities: protectedNames, protectedGroups: protectedAdGroups },
+        protectedNames,
+        protectedEntraGroups,
+        baseDn: inputs.ldap?.baseDn,
+      });
   });
 
   markDuplicates(people);
@@ -167,6 +163,45 @@ export async function resolvePeople(options: ResolveOptions): Promise<Person[]> 
     person.delegate = delegates[i];
   });
   return people;
+}
+
+/** Finds the Entra users of the identities that have an Entra lookup; the others find nobody. */
+async function findEntraMatches(graph: GraphApi, identities: (Identity | undefined)[]): Promise<EntraUser[][]> {
+  const wanted = identities.flatMap((identity, i) => (identity ? [{ identity, i }] : []));
+  const found = await findEntraUsers(graph, wanted.map((w) => w.identity));
+  const matches: EntraUser[][] = identities.map(() => []);
+  wanted.forEach((w, k) => {
+    matches[w.i] = found[k];
+  });
+  return matches;
+}
+
+interface GuardContext {
+  adContext: AdGuardContext;
+  protectedNames: string[];
+  protectedEntraGroups: ProtectedEntraGroup[];
+  baseDn?: string;
+}
+
+/**
+ * The union of both directories' guards over the linked pair, whichever column found it. A guard that applies wins;
+ * then an AD account outside ldap-base-dn (the administrator scoped what may be touched, and half an offboarding is
+ * no offboarding); then a side that could not be read, since its guards are unknown.
+ */
+function guardStop(person: Person, pair: LinkedPair, context: GuardContext): Stop | undefined {
+  const guard =
+    (person.ad ? adGuard(person.ad, context.adContext) : undefined) ??
+    (person.entra ? entraGuard(person.entra, context.protectedNames, context.protectedEntraGroups) : undefined);
+  if (guard) return guard;
+  if (person.ad && pair.adThroughLink && context.baseDn && !isWithin(person.ad.dn, context.baseDn)) {
+    return {
+      status: 'blocked',
+      code: 'outside-base-dn',
+      reason: `the AD account of this Entra user, ${person.ad.dn}, is outside ldap-base-dn (${context.baseDn}): widen ldap-base-dn to offboard it`,
+    };
+  }
+  if (pair.unverifiable) return { status: 'blocked', code: 'guard-unverifiable', reason: `${pair.unverifiable}: its guards cannot be checked` };
+  return undefined;
 }
 
 /** Two rows that resolve to the same account: the first one acts, the others are blocked and say which row acts. */

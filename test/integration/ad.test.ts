@@ -6,7 +6,7 @@ import { escapeDnValue, sameDn } from '../../src/connectors/ldap/dn.js';
 import type { AdDirectory } from '../../src/connectors/types.js';
 import type { Inputs } from '../../src/inputs-types.js';
 import type { AdUser, Identity, Person } from '../../src/model.js';
-import { adGuard } from '../../src/resolve/ad-guards.js';
+import { adGuard, toProtectedAdGroups } from '../../src/resolve/ad-guards.js';
 import { adDisable } from '../../src/steps/ad-disable.js';
 import { adGroups } from '../../src/steps/ad-groups.js';
 import { adMove } from '../../src/steps/ad-move.js';
@@ -362,7 +362,7 @@ describe('guards', () => {
   const context = async (extra: { protectedIdentities?: string[]; protectedGroups?: string[] } = {}) => ({
     bindAccount: await ad.whoami(),
     protectedIdentities: extra.protectedIdentities ?? [],
-    protectedGroups: extra.protectedGroups ?? [],
+    protectedGroups: toProtectedAdGroups(await ad.findGroupMembers(extra.protectedGroups ?? [])),
   });
 
   it('blocks an account with adminCount=1', async () => {
@@ -397,6 +397,40 @@ describe('guards', () => {
     expect(adGuard(zoe, guards)).toMatchObject({ status: 'blocked', code: 'protected', reason: expect.stringContaining('Finance') });
     expect(adGuard(otto, guards)).toBeUndefined();
     expect(adGuard(jdoe, await context({ protectedIdentities: ['CORP\\jdoe'] }))).toMatchObject({ code: 'protected' });
+  });
+
+  it('blocks a member of a group nested two levels inside a protected group, and a user whose primary group is protected', async () => {
+    const nested = baseFixture();
+    // A new array: baseFixture() shares its groups between calls.
+    nested.groups = [
+      ...nested.groups,
+      { name: 'Tier Zero', ou: 'OU=Groups' },
+      { name: 'IT Admins', ou: 'OU=Groups', groups: ['Tier Zero'] },
+      { name: 'Helpdesk', ou: 'OU=Groups', groups: ['IT Admins'] },
+      { name: 'Payroll', ou: 'OU=Groups' },
+    ];
+    nested.people.push(
+      { key: 'deep', sam: 'deep', givenName: 'Dee', surname: 'Nest', displayName: 'Dee Nest', userPrincipalName: 'deep@contoso.test', groups: ['Helpdesk'] },
+      { key: 'prim', sam: 'prim', givenName: 'Pri', surname: 'Mary', displayName: 'Pri Mary', userPrincipalName: 'prim@contoso.test', groups: ['Payroll'], primaryGroup: 'Payroll' },
+    );
+    await loadStackTenant(facts, nested);
+    const [[deep], [prim], [jdoe]] = await ad.findUsers([{ samAccountName: 'deep' }, { samAccountName: 'prim' }, { samAccountName: 'jdoe' }]);
+    expect(deep.memberOf.map((g) => g.split(',')[0])).toEqual(['CN=Helpdesk']);
+    // AD lists the old primary group as an ordinary membership now, and the new one nowhere in memberOf.
+    expect(prim.memberOf.map((g) => g.split(',')[0])).toEqual(['CN=Domain Users']);
+    expect(prim.primaryGroupId).not.toBe(513);
+    const guards = await context({ protectedGroups: ['Tier Zero', 'CORP\\Payroll'] });
+    expect(adGuard(deep, guards)).toEqual({ status: 'blocked', code: 'protected', reason: 'deep is a member of the protected group Tier Zero' });
+    expect(adGuard(prim, guards)).toEqual({ status: 'blocked', code: 'protected', reason: 'prim is a member of the protected group Payroll' });
+    expect(adGuard(jdoe, guards)).toBeUndefined();
+  });
+
+  it('reads each protected group in three searches, however many users it holds', async () => {
+    const before = ad.stats.searches;
+    const [finance] = await ad.findGroupMembers(['Finance', 'No Such Group', 'jdoe@contoso.test']);
+    expect(ad.stats.searches - before).toBe(3);
+    expect(finance.userDns).toHaveLength(2);
+    for (const name of ["Seán O'Brien", 'Zoë Ångström-Müller']) expect(finance.userDns.some((dn) => sameDn(dn, dnOf(name)))).toBe(true);
   });
 });
 

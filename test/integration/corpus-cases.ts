@@ -2,13 +2,14 @@
 import { baseFixture, type Fixture } from '../stack/fixture.js';
 import { withRoleHolders } from '../stack/fixture-roles.js';
 import { addDelegatePeople, DELEGATE_CASES } from './corpus-cases-delegate.js';
+import { addLinkPeople, LINK_CASES } from './corpus-cases-link.js';
 import { ROLE_CASES } from './corpus-cases-roles.js';
 
 type StepStatus = 'planned' | 'done' | 'unchanged' | 'skipped' | 'failed' | 'blocked';
 type DelegateSource = 'csv' | 'roster' | 'ad-manager' | 'entra-manager' | 'default' | 'none';
 
 /** The tenant a case runs against: the base fixture or a variant that adds the people the case needs. */
-export type FixtureVariant = 'base' | 'shell-names' | 'manager-cycle' | 'foreign-sid' | 'role-holders' | 'delegates';
+export type FixtureVariant = 'base' | 'shell-names' | 'manager-cycle' | 'foreign-sid' | 'role-holders' | 'delegates' | 'link';
 
 interface ExpectedUser {
   /** Line of the row in its file (or in the users input). */
@@ -137,6 +138,9 @@ export function fixtureFor(variant: FixtureVariant = 'base'): Fixture {
       return withRoleHolders(fixture);
     case 'delegates':
       addDelegatePeople(fixture);
+      break;
+    case 'link':
+      addLinkPeople(fixture);
       break;
   }
   return fixture;
@@ -776,6 +780,7 @@ export const CASES: CorpusCase[] = [
     effects: [{ offboarded: 'jdoe', delegate: 'salesvp@contoso.test' }],
   },
   ...ROLE_CASES,
+  ...LINK_CASES,
 ];
 
 /** The delegate notes of a leaver in a two-person manager cycle: the other leaver, back to self, then the loop. */

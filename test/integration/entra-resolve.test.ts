@@ -132,6 +132,22 @@ describe('findEntraUsers', () => {
     expect(nobody).toEqual([]);
   });
 
+  it('finds a user by sAMAccountName alone through an advanced query, and still reads the manager', async () => {
+    const graph = graphApi();
+    const [jsmith, domainForm] = await findEntraUsers(graph, [{ samAccountName: 'jsmith' }, { samAccountName: 'CORP\\jsmith' }]);
+    expect(only([jsmith]).userPrincipalName).toBe(person('jsmith').userPrincipalName);
+    expect(only([jsmith]).manager?.userPrincipalName).toBe(person('salesvp').userPrincipalName);
+    expect(only([domainForm]).id).toBe(only([jsmith]).id);
+    const log = await control.log();
+    const samQueries = log.entries.filter((e) => e.op === 'graph.list.users' && e.path.includes('onPremisesSamAccountName'));
+    expect(samQueries).toHaveLength(2);
+    for (const query of samQueries) {
+      expect(query.status).toBe(200);
+      expect(query.path).toContain('$count=true');
+      expect(query.path).not.toContain('$expand');
+    }
+  });
+
   it('treats a quote in a $filter value as data: an injection attempt matches nobody', async () => {
     const graph = graphApi();
     const found = await findEntraUsers(graph, [
@@ -177,6 +193,7 @@ describe('entraGuard', () => {
       await findEntraUsers(graph, [{ userPrincipalName: person('jdoe').userPrincipalName }, { userPrincipalName: person('cloudy').userPrincipalName }])
     ).map((users) => users[0] as EntraUser);
     expect(entraGuard(jdoe as EntraUser, ['JDOE'])?.code).toBe('protected');
+    expect(entraGuard(jdoe as EntraUser, ['CORP\\jdoe'])).toEqual({ status: 'blocked', code: 'protected', reason: 'CORP\\jdoe is listed in the protected input' });
     expect(entraGuard(cloudy as EntraUser, ['Chloe.Nuage@Contoso.test'])?.code).toBe('protected');
     expect(entraGuard(cloudy as EntraUser, ['jdoe', 'Executives'])).toBeUndefined();
   });

@@ -60,6 +60,8 @@ export interface FixturePerson {
   adminCount?: number;
   /** AD group names. */
   groups?: string[];
+  /** An AD group (one of `groups`) made the primary group: primaryGroupID is its RID. */
+  primaryGroup?: string;
   /** Present: the person has an Entra account. */
   cloud?: FixtureCloud;
   hr?: { positionId: string; reportsToPositionId?: string };
@@ -86,8 +88,8 @@ export interface Fixture {
   };
   /** OUs relative to the base DN, created in order. */
   ous: string[];
-  /** AD groups: name and OU. */
-  groups: { name: string; ou: string }[];
+  /** AD groups: name, OU, and the groups it is itself a member of (nesting). */
+  groups: { name: string; ou: string; groups?: string[] }[];
   /** Entra groups (security groups; e.g. a Conditional Access block group). */
   entraGroups: { id: string; displayName: string }[];
   skus: { skuId: string; skuPartNumber: string }[];
@@ -151,8 +153,9 @@ const person = (
 
 /** The base tenant: a manager chain, hybrid and cloud-only users, awkward names, protected accounts. */
 export function baseFixture(): Fixture {
+  // A copy of the shared parts: a test that adds a group, an OU or an Entra group changes only its own fixture.
   return {
-    ...base,
+    ...structuredClone(base),
     people: [
       person('ceo', 'Amara', 'Okafor', { employeeId: 'E0001', hr: { positionId: 'P001' } }),
       person('cfo', 'Henrik', 'Lindqvist', { employeeId: 'E0002', manager: 'ceo', hr: { positionId: 'P002', reportsToPositionId: 'P001' } }),

@@ -278,9 +278,23 @@ export async function loadTenant(ldap: LdapAdminFacts, fixture: Fixture): Promis
         members.set(group, [...(members.get(group) ?? []), dnByKey.get(person.key) as string]);
       }
     }
+    for (const group of fixture.groups) {
+      for (const parent of group.groups ?? []) {
+        if (!groupDn.has(parent)) throw new Error(`group ${group.name} is in group ${parent}, which the fixture does not define`);
+        members.set(parent, [...(members.get(parent) ?? []), groupDn.get(group.name) as string]);
+      }
+    }
     await inParallel([...members], IN_FLIGHT, ([group, dns]) =>
       client.modify(groupDn.get(group) as string, new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: dns }) })),
     );
+    // A primary group must already hold the user as a member; AD then keeps that membership implicit (primaryGroupID).
+    await inParallel(people.filter((p) => p.primaryGroup), IN_FLIGHT, async (person) => {
+      const group = person.primaryGroup as string;
+      if (!person.groups?.includes(group)) throw new Error(`person ${person.key} has primary group ${group} but is not in it`);
+      const { searchEntries } = await client.search(groupDn.get(group) as string, { scope: 'base', attributes: ['objectSid'], explicitBufferAttributes: ['objectSid'] });
+      const rid = sidToString(searchEntries[0].objectSid as Buffer).split('-').pop() as string;
+      await client.modify(dnByKey.get(person.key) as string, new Change({ operation: 'replace', modification: new Attribute({ type: 'primaryGroupID', values: [rid] }) }));
+    });
 
     const keyBySam = new Map(people.map((p) => [(p.sam as string).toLowerCase(), p.key]));
     const sids: Record<string, string> = {};

@@ -23,7 +23,7 @@ export function expandPath(path: string, params: Readonly<Record<string, string>
   });
 }
 
-/** The query string (without `?`) of OData options, in the order filter, select, expand, top. */
+/** The query string (without `?`) of OData options, in the order filter, select, expand, top, count. */
 export function queryString(query: GraphQuery = {}): string {
   const parts: string[] = [];
   const filter = Object.entries(query.filter ?? {}).map(([property, value]) => `${property} eq ${odataString(value)}`);
@@ -31,6 +31,7 @@ export function queryString(query: GraphQuery = {}): string {
   if (query.select) parts.push(`$select=${query.select.map(encodeURIComponent).join(',')}`);
   if (query.expand) parts.push(`$expand=${encodeURIComponent(query.expand)}`);
   if (query.top !== undefined) parts.push(`$top=${query.top}`);
+  if (query.count) parts.push('$count=true');
   return parts.join('&');
 }
 

@@ -1,6 +1,7 @@
 // Directory reads: users by identity or DN in few paged searches with batched OR filters, the schema, the bound account.
 import { escapeFilter, type Entry } from 'ldapts';
 import type { AdUser, Identity } from '../../model.js';
+import type { AdGroupMembers } from '../types.js';
 import {
   attributeReader,
   BINARY_ATTRIBUTES,
@@ -17,6 +18,8 @@ import { rangeOf, withAllValues } from './ranged.js';
 import type { LdapSession } from './session.js';
 
 const USER_FILTER = '(objectCategory=person)(objectClass=user)';
+/** LDAP_MATCHING_RULE_IN_CHAIN: the DC follows group nesting to any depth. */
+const IN_CHAIN = '1.2.840.113556.1.4.1941';
 
 export interface ReadOptions {
   baseDn: string;
@@ -207,6 +210,43 @@ export function createReads(session: LdapSession, options: ReadOptions) {
     return valid.map((sid) => (sid ? bySid.get(sid) : undefined));
   }
 
+  /**
+   * Groups named by cn, sAMAccountName (`DOMAIN\\name` too) or DN, in the whole domain, each with every user in it:
+   * members through any depth of nesting (LDAP_MATCHING_RULE_IN_CHAIN), and users whose primary group is the group or
+   * one nested in it, which AD never lists in `member`. Three searches per group, however many users are checked.
+   */
+  async function findGroupMembers(names: string[]): Promise<AdGroupMembers[]> {
+    const root = domainRoot(options.baseDn);
+    const terms = names.flatMap((name) => {
+      const trimmed = name.trim();
+      if (trimmed === '' || trimmed.includes('@')) return [];
+      if (isValidDn(trimmed)) return [escapeFilter`(distinguishedName=${normalizeDn(trimmed)})`];
+      const bare = bareSam(trimmed);
+      return [escapeFilter`(cn=${bare})`, escapeFilter`(sAMAccountName=${bare})`];
+    });
+    const groups: Entry[] = [];
+    for (const part of chunk([...new Set(terms)], options.termsPerFilter)) {
+      groups.push(...(await search(root, 'sub', `(&(objectClass=group)(|${part.join('')}))`, ['cn', 'objectSid'])));
+    }
+    const rid = (entry: Entry): string[] => {
+      const sid = attributeReader(entry).binary('objectSid');
+      const last = sid ? sidToString(sid).split('-').pop() : undefined;
+      return last ? [last] : [];
+    };
+    return Promise.all(
+      groups.map(async (group) => {
+        const inChain = escapeFilter`(memberOf:${IN_CHAIN}:=${group.dn})`;
+        const nested = await search(root, 'sub', `(&(objectClass=group)${inChain})`, ['objectSid']);
+        const primary = [group, ...nested].flatMap(rid).map((id) => `(primaryGroupID=${id})`);
+        const users = new Set<string>();
+        for (const part of chunk([inChain, ...primary], options.termsPerFilter)) {
+          for (const user of await search(root, 'sub', `(&${USER_FILTER}(|${part.join('')}))`, ['objectSid'])) users.add(user.dn);
+        }
+        return { dn: group.dn, name: attributeReader(group).text('cn') ?? group.dn, userDns: [...users] };
+      }),
+    );
+  }
+
   let self: Promise<{ dn?: string; objectSid?: string }> | undefined;
   function whoami(): Promise<{ dn?: string; objectSid?: string }> {
     self ??= (async () => {
@@ -241,5 +281,5 @@ export function createReads(session: LdapSession, options: ReadOptions) {
     }
   }
 
-  return { findUsers, findUsersBySid, readUsers, hasAttribute, whoami, exists };
+  return { findUsers, findUsersBySid, findGroupMembers, readUsers, hasAttribute, whoami, exists };
 }

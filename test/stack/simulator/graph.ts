@@ -45,7 +45,9 @@ const USER_FILTER: FilterSchema = {
     userPrincipalName: { filter: true },
     mail: { filter: true },
     employeeId: { filter: true },
-    onPremisesSamAccountName: { filter: true },
+    // eq on onPremisesSamAccountName needs the advanced query parameters: the user filter table included in
+    // https://learn.microsoft.com/graph/aad-advanced-queries (includes/filter-directory-objects.md).
+    onPremisesSamAccountName: { filter: 'advanced' },
     onPremisesSecurityIdentifier: { filter: true },
     onPremisesSyncEnabled: { filter: true },
     displayName: { filter: true },
@@ -435,7 +437,18 @@ function unknownRoute(call: GraphCall, s: string[]): GraphResult {
   return graphError(call, 405, 'Request_BadRequest', 'Specified HTTP method is not allowed for the request target.');
 }
 
+/**
+ * An advanced query needs both the ConsistencyLevel: eventual header and `$count=true`; `$expand` is "not currently
+ * supported with advanced queries" (https://learn.microsoft.com/graph/aad-advanced-queries). Graph then answers as
+ * for a query without them: an advanced-only filter property is refused as unsupported
+ * (github.com/microsoftgraph/microsoft-graph-docs-contrib/issues/9095 shows that answer for $expand=manager).
+ */
 function advancedQuery(call: GraphCall): boolean {
+  const counted = (option(call, '$count') ?? '').toLowerCase() === 'true';
+  return eventualConsistency(call) && counted && option(call, '$expand') === undefined;
+}
+
+function eventualConsistency(call: GraphCall): boolean {
   return (call.headers.consistencylevel ?? '').toLowerCase() === 'eventual';
 }
 
@@ -652,7 +665,7 @@ function page<T>(env: SimEnv, call: GraphCall, collectionPath: string, items: T[
   }
   const countRaw = option(call, '$count');
   const counted = countRaw !== undefined && countRaw.toLowerCase() === 'true';
-  if (counted && !advancedQuery(call)) return graphError(call, 400, 'Request_BadRequest', '$count is not currently supported.');
+  if (counted && !eventualConsistency(call)) return graphError(call, 400, 'Request_BadRequest', '$count is not currently supported.');
   const token = option(call, '$skiptoken');
   let offset = 0;
   if (token !== undefined) {
