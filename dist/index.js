@@ -41988,7 +41988,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(143);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9716);
 // Entry point of the bundled action.
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -41998,7 +41998,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 143:
+/***/ 9716:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -68377,6 +68377,23 @@ const entraRevoke = defineStep({
     },
 });
 
+;// CONCATENATED MODULE: ./src/steps/hybrid-mailbox.ts
+/**
+ * The AD attributes of a remote shared mailbox, as Exchange sets them when it converts a migrated mailbox on-premises
+ * (`Set-RemoteMailbox -Type Shared`): RemoteRecipientType Migrated (4) | SharedMailbox (96)
+ * (https://learn.microsoft.com/en-us/previous-versions/office/exchange-server-api/ff443320(v=exchg.150)) and
+ * RecipientTypeDetails RemoteSharedMailbox
+ * (https://learn.microsoft.com/en-us/previous-versions/office/developer/exchange-server-2010/ff344739(v=exchg.140)).
+ * Microsoft: a mailbox of a user synced from AD is converted with the on-premises tools; directory synchronisation
+ * turns a conversion made in Exchange Online back (https://technet.microsoft.com/library/jj710164(v=exchg.150).aspx,
+ * now https://learn.microsoft.com/en-us/exchange/recipients-in-exchange-online/manage-user-mailboxes/convert-a-mailbox).
+ */
+const REMOTE_SHARED = { msExchRemoteRecipientType: 100, msExchRecipientTypeDetails: 34359738368 };
+const HYBRID_ATTRIBUTES = ['msExchRemoteRecipientType', 'msExchRecipientTypeDetails'];
+/** Whether AD holds the leaver's mailbox as a remote shared mailbox. */
+const sharedOnPremises = (account) => account.msExchRemoteRecipientType === REMOTE_SHARED.msExchRemoteRecipientType &&
+    account.msExchRecipientTypeDetails === REMOTE_SHARED.msExchRecipientTypeDetails;
+
 ;// CONCATENATED MODULE: ./src/connectors/powershell/errors.ts
 /** A cmdlet that ran and failed: PowerShell's error, with the exception type and FullyQualifiedErrorId. */
 class PowerShellError extends Error {
@@ -68493,6 +68510,7 @@ function psList(value) {
 ;// CONCATENATED MODULE: ./src/steps/licenses.ts
 
 
+
 const CMDLETS = ['Get-EXOMailbox'];
 async function mailboxFromExchange(exchange, user) {
     const mailbox = await readMailbox(new CommandLog(exchange, CMDLETS), user.userPrincipalName, ['RecipientTypeDetails']);
@@ -68508,15 +68526,39 @@ async function mailboxState(ctx, user) {
         return { kind: ctx.facts.mailbox, source: 'mailbox-shared' };
     if (!ctx.connectors.exchange)
         return { kind: 'unknown', source: 'Exchange is not connected' };
-    return { ...(await mailboxFromExchange(ctx.connectors.exchange, user)), source: 'Get-EXOMailbox' };
+    const cloud = await mailboxFromExchange(ctx.connectors.exchange, user);
+    const { ad } = ctx.connectors;
+    const account = ctx.person.ad;
+    if (cloud.kind === 'shared' && user.onPremisesSyncEnabled && ad && account && (await ad.hasAttribute('msExchRecipientTypeDetails'))) {
+        if (!sharedOnPremises(account))
+            return { kind: 'reverts', source: 'Get-EXOMailbox and AD' };
+    }
+    return { ...cloud, source: 'Get-EXOMailbox' };
+}
+function blockedReason(kind, type, source, user) {
+    const mailbox = type ?? 'user mailbox';
+    switch (kind) {
+        case 'user':
+            return user.onPremisesSyncEnabled
+                ? `the mailbox is a ${mailbox}: removing the licence would delete it after 30 days; the user is synced from AD, so the mailbox is converted on-premises (mailbox-shared) first`
+                : `the mailbox is a ${mailbox}: removing the licence would delete it after 30 days; enable mailbox-shared to convert it first`;
+        case 'converted-on-premises':
+            return 'the mailbox was converted on-premises, and Exchange Online holds it as a user mailbox until the next directory synchronisation: removing the licence would delete it after 30 days; a later run removes the licence';
+        case 'reverts':
+            return 'Exchange Online shows a shared mailbox, but AD holds a user mailbox and directory synchronisation would turn it back: removing the licence would delete it after 30 days; convert it on-premises (mailbox-shared) first';
+        case 'unknown':
+            return `cannot confirm the mailbox is shared (${source}): enable mailbox-shared or configure Exchange Online`;
+        default:
+            return undefined;
+    }
 }
 const licenses = defineStep({
     name: 'licenses',
     description: 'removes directly assigned licences; `blocked` unless the mailbox is shared (or absent)',
     byDefault: false,
     needs: ['entra'],
-    // Exchange confirms the mailbox is shared when mailbox-shared is not enabled.
-    uses: ['exchange'],
+    // Exchange confirms the mailbox is shared when mailbox-shared is not enabled; AD, that synchronisation keeps it so.
+    uses: ['exchange', 'ad'],
     dependsOn: ['mailbox-shared'],
     cmdlets: { exchange: CMDLETS },
     permissions: {
@@ -68535,18 +68577,9 @@ const licenses = defineStep({
             return { kind: 'unchanged', before: { directLicenses: [] }, reason: 'no directly assigned licences (group licences are managed by their groups)' };
         }
         const mailbox = await mailboxState(ctx, user);
-        if (mailbox.kind === 'user') {
-            return {
-                kind: 'blocked',
-                reason: `the mailbox is a ${mailbox.type ?? 'user mailbox'}: removing the licence would delete it after 30 days; enable mailbox-shared to convert it first`,
-            };
-        }
-        if (mailbox.kind === 'unknown') {
-            return {
-                kind: 'blocked',
-                reason: `cannot confirm the mailbox is shared (${mailbox.source}): enable mailbox-shared or configure Exchange Online`,
-            };
-        }
+        const blocked = blockedReason(mailbox.kind, mailbox.type, mailbox.source, user);
+        if (blocked)
+            return { kind: 'blocked', reason: blocked };
         return {
             kind: 'change',
             before: { directLicenses: [...direct], mailbox: mailbox.kind },
@@ -68688,20 +68721,57 @@ const mailboxHide = defineStep({
 });
 
 ;// CONCATENATED MODULE: ./src/steps/mailbox-shared.ts
-// mailbox-shared: converts the leaver's mailbox to a shared mailbox (which keeps its content without a licence).
 
 
+
+/**
+ * A synced user's mailbox: the conversion is made in AD, as Exchange's on-premises tools make it, and never in Exchange
+ * Online, where directory synchronisation would turn it back into a user mailbox. Exchange Online shows it as shared
+ * only after the next synchronisation: until then the published fact says so, and licenses waits.
+ */
+async function convertOnPremises(ad, account, cloudType) {
+    if (!ad)
+        return { kind: 'skipped', reason: 'convert on-premises: the user is synced from AD, and AD is not configured' };
+    if (!account)
+        return { kind: 'skipped', reason: 'convert on-premises: the user is synced from AD, and has no AD account' };
+    for (const attribute of HYBRID_ATTRIBUTES) {
+        if (!(await ad.hasAttribute(attribute)))
+            return { kind: 'skipped', reason: 'convert on-premises: the AD schema has no Exchange attributes' };
+    }
+    const before = {
+        msExchRemoteRecipientType: account.msExchRemoteRecipientType ?? null,
+        msExchRecipientTypeDetails: account.msExchRecipientTypeDetails ?? null,
+        recipientTypeDetails: cloudType,
+    };
+    const mailbox = cloudType === 'SharedMailbox' ? 'shared' : 'converted-on-premises';
+    if (sharedOnPremises(account)) {
+        return mailbox === 'shared'
+            ? { kind: 'unchanged', before, facts: { mailbox } }
+            : { kind: 'unchanged', before, reason: 'converted on-premises; Exchange Online shows it as shared after the next directory synchronisation', facts: { mailbox } };
+    }
+    return {
+        kind: 'change',
+        before,
+        after: { ...REMOTE_SHARED },
+        facts: { mailbox },
+        apply: () => ad.modify(account.dn, HYBRID_ATTRIBUTES.map((attribute) => ({ operation: 'replace', attribute, values: [String(REMOTE_SHARED[attribute])] }))),
+    };
+}
 const mailbox_shared_CMDLETS = ['Get-EXOMailbox', 'Set-Mailbox'];
 const mailboxShared = defineStep({
     name: 'mailbox-shared',
-    description: 'converts the mailbox to a shared mailbox',
+    description: 'converts the mailbox to a shared mailbox (Exchange Online for cloud users; on-premises for synced ones: `msExchRemoteRecipientType` and `msExchRecipientTypeDetails` in AD)',
     byDefault: false,
     needs: ['entra', 'exchange'],
+    // AD for the mailboxes of synced users, which are converted on-premises.
+    uses: ['ad'],
     permissions: {
         exchange: [['Exchange.ManageAsApp']],
         remarks: { exchange: '+ Exchange Recipient Administrator role' },
-        notes: 'Exchange Online: Exchange.ManageAsApp and the Exchange Recipient Administrator role for the app.',
+        ad: 'write `msExchRemoteRecipientType` and `msExchRecipientTypeDetails` (synced mailboxes)',
+        notes: 'Exchange Online: Exchange.ManageAsApp and the Exchange Recipient Administrator role for the app; AD (synced mailboxes): write msExchRemoteRecipientType and msExchRecipientTypeDetails.',
     },
+    // The record keeps both AD attributes (or the cloud type) as they were.
     reversible: true,
     publishes: ['mailbox'],
     cmdlets: { exchange: mailbox_shared_CMDLETS },
@@ -68717,6 +68787,8 @@ const mailboxShared = defineStep({
         const type = await typeOf();
         if (type === undefined)
             return { kind: 'skipped', reason: 'no mailbox', facts: { mailbox: 'absent' } };
+        if (user.onPremisesSyncEnabled)
+            return convertOnPremises(connectors.ad, person.ad, type);
         if (type === 'SharedMailbox')
             return { kind: 'unchanged', before: { recipientTypeDetails: type }, facts: { mailbox: 'shared' } };
         return {
@@ -69106,6 +69178,7 @@ const INPUT = {
     timeZone: 'time-zone',
     steps: 'steps',
     defaultDelegate: 'default-delegate',
+    csvDelegate: 'csv-delegate',
     maxUsers: 'max-users',
     protected: 'protected',
     failOn: 'fail-on',
@@ -69440,6 +69513,7 @@ const FIELDS = {
     [INPUT.timeZone]: withDefault('UTC', timeZone),
     [INPUT.steps]: withDefault(DEFAULT_STEPS.join(','), steps),
     [INPUT.defaultDelegate]: fields_optional(upn),
+    [INPUT.csvDelegate]: withDefault('allow', choice(['allow', 'refuse'])),
     [INPUT.maxUsers]: withDefault('25', fields_integer(1, 1_000_000)),
     [INPUT.protected]: schemas_string().transform(splitList),
     [INPUT.failOn]: withDefault('error', choice(['error', 'never'])),
@@ -69531,6 +69605,7 @@ function parseInputs(raw, env = {}) {
         timeZone: v[INPUT.timeZone],
         steps: v[INPUT.steps],
         defaultDelegate: v[INPUT.defaultDelegate],
+        csvDelegate: v[INPUT.csvDelegate],
         maxUsers: v[INPUT.maxUsers],
         protected: v[INPUT.protected],
         failOn: v[INPUT.failOn],
@@ -73184,8 +73259,62 @@ async function startTls(client, options) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/connectors/ldap/ranged.ts
+/**
+ * Values per request. Past its MaxValRange (1,500 by default since Windows Server 2003, 1,000 before), AD answers
+ * `member;range=0-1499` instead of `member` and the rest must be asked for by range; Microsoft's guidance is to ask
+ * for at most 1,000 values at a time to work with every Windows DC, and to follow the range the server returns
+ * (https://learn.microsoft.com/en-us/windows/win32/adsi/attribute-range-retrieval). Asking by range from the start
+ * gives the same answers from AD and from directories that never range by themselves (Samba).
+ */
+const MAX_VALUE_RANGE = 1000;
+/** `memberOf;range=0-1499`: the values from `low` on, at most `size` of them. */
+const rangeOf = (attribute, low, size) => `${attribute};range=${low}-${low + size - 1}`;
+/** The attribute's values in an entry, under its plain name or a `;range=low-high` one; `high` `*` is the last range. */
+function rangeAnswer(entry, attribute) {
+    const wanted = attribute.toLowerCase();
+    for (const [name, raw] of Object.entries(entry)) {
+        const [base, ...options] = name.toLowerCase().split(';');
+        if (base !== wanted)
+            continue;
+        const values = (Array.isArray(raw) ? raw : [raw]);
+        const range = options.map((o) => /^range=(\d+)-(\d+|\*)$/.exec(o)).find((m) => m !== null);
+        // ldapts also lists a requested name that came back without values: only a name with values counts.
+        if (values.length === 0 && range)
+            continue;
+        if (!range || range[2] === '*')
+            return { values };
+        const high = Number(range[2]);
+        return high >= Number(range[1]) ? { values, next: high + 1 } : { values };
+    }
+    return { values: [] };
+}
+/**
+ * The entry with every value of `attribute` under its plain name, reading the ranges the first answer left out with
+ * `readRange` (a base search of the entry for one range) until the DC says the last one came.
+ */
+async function withAllValues(entry, attribute, size, readRange) {
+    let answer = rangeAnswer(entry, attribute);
+    const values = [...answer.values];
+    while (answer.next !== undefined) {
+        const more = await readRange(entry.dn, rangeOf(attribute, answer.next, size));
+        answer = more ? rangeAnswer(more, attribute) : { values: [] };
+        values.push(...answer.values);
+    }
+    const complete = { dn: entry.dn };
+    for (const [name, value] of Object.entries(entry)) {
+        if (name.toLowerCase().split(';')[0] !== attribute.toLowerCase())
+            complete[name] = value;
+    }
+    complete[attribute] = values;
+    return complete;
+}
+
 ;// CONCATENATED MODULE: ./src/connectors/ldap/decode.ts
-const EXCHANGE_HIDE = 'msExchHideFromAddressLists';
+/** The Exchange attributes of a user that the steps read and write; asked for only when the schema has them. */
+const EXCHANGE_ATTRIBUTES = ['msExchHideFromAddressLists', 'msExchRemoteRecipientType', 'msExchRecipientTypeDetails'];
+/** Multi-valued attributes that can pass the DC's value limit: read by range (ranged.ts). */
+const LARGE_USER_ATTRIBUTES = ['memberOf'];
 const USER_ATTRIBUTES = [
     'sAMAccountName',
     'userPrincipalName',
@@ -73199,7 +73328,6 @@ const USER_ATTRIBUTES = [
     'adminCount',
     'primaryGroupID',
     'manager',
-    'memberOf',
     'description',
 ];
 /** Attributes whose values are bytes: ldapts would otherwise decode them as UTF-8 and garble them. */
@@ -73255,13 +73383,21 @@ function attributeReader(entry) {
     };
     return { text, texts, binary };
 }
-/** A user entry as an AdUser; `withExchange` when the schema has the Exchange attributes, so that they were asked for. */
-function toFoundUser(entry, withExchange) {
+/**
+ * A user entry as an AdUser. `exchange`: the Exchange attributes the schema has (lower case), which were asked for;
+ * memberOf must hold every value under its plain name (ranged.ts).
+ */
+function toFoundUser(entry, exchange) {
     const read = attributeReader(entry);
     const number = (name) => Number.parseInt(read.text(name) ?? '0', 10) || 0;
+    // Large Integer syntax: the recipient type values pass 2^32 but stay far below 2^53.
+    const largeInteger = (name) => {
+        const value = read.text(name);
+        return value !== undefined && /^-?\d+$/.test(value) ? Number(value) : undefined;
+    };
     const sid = read.binary('objectSid');
     const guid = read.binary('objectGUID');
-    const hide = read.text(EXCHANGE_HIDE);
+    const hide = read.text('msExchHideFromAddressLists');
     const user = {
         dn: entry.dn,
         samAccountName: read.text('sAMAccountName') ?? '',
@@ -73278,7 +73414,9 @@ function toFoundUser(entry, withExchange) {
         manager: read.text('manager'),
         memberOf: read.texts('memberOf'),
         description: read.text('description'),
-        msExchHideFromAddressLists: withExchange ? hide?.toUpperCase() === 'TRUE' : undefined,
+        msExchHideFromAddressLists: exchange.has('msexchhidefromaddresslists') ? hide?.toUpperCase() === 'TRUE' : undefined,
+        msExchRemoteRecipientType: largeInteger('msExchRemoteRecipientType'),
+        msExchRecipientTypeDetails: largeInteger('msExchRecipientTypeDetails'),
     };
     return { user, proxyAddresses: read.texts('proxyAddresses') };
 }
@@ -73289,7 +73427,10 @@ function toFoundUser(entry, withExchange) {
 
 
 
+
 const USER_FILTER = '(objectCategory=person)(objectClass=user)';
+/** LDAP_MATCHING_RULE_IN_CHAIN: the DC follows group nesting to any depth. */
+const IN_CHAIN = '1.2.840.113556.1.4.1941';
 /** `CORP\jdoe` → `jdoe`: the form people copy from a logon prompt. */
 const bareSam = (sam) => sam.slice(sam.lastIndexOf('\\') + 1);
 const lower = (value) => value.toLowerCase();
@@ -73345,37 +73486,56 @@ function createReads(session, options) {
     }
     let rootDse;
     const readRootDse = () => (rootDse ??= search('', 'base', '(objectClass=*)', ['schemaNamingContext', 'defaultNamingContext']).then(([entry]) => entry));
+    /** Which of `names` the schema defines (lower case), in one search. */
+    async function definedAttributes(names) {
+        const root = await readRootDse();
+        const schema = root ? attributeReader(root).text('schemaNamingContext') : undefined;
+        if (!schema)
+            return new Set();
+        const terms = names.map((name) => escapeFilter `(lDAPDisplayName=${name})`).join('');
+        const found = await search(schema, 'one', `(&(objectClass=attributeSchema)(|${terms}))`, ['lDAPDisplayName']);
+        return new Set(found.map((entry) => (attributeReader(entry).text('lDAPDisplayName') ?? '').toLowerCase()));
+    }
     const attributeCache = new Map();
-    function hasAttribute(name) {
-        const key = name.toLowerCase();
+    /** The Exchange attributes are looked up together: a user search asks for every one the schema has. */
+    const lookupKey = (key) => (EXCHANGE_ATTRIBUTES.some((a) => a.toLowerCase() === key) ? 'exchange' : key);
+    function schemaHas(names) {
+        const key = lookupKey(names[0].toLowerCase());
         let known = attributeCache.get(key);
         if (!known) {
-            known = (async () => {
-                const root = await readRootDse();
-                const schema = root ? attributeReader(root).text('schemaNamingContext') : undefined;
-                if (!schema)
-                    return false;
-                const filter = escapeFilter `(&(objectClass=attributeSchema)(lDAPDisplayName=${name}))`;
-                const found = await search(schema, 'one', filter, ['lDAPDisplayName']);
-                return found.length > 0;
-            })();
+            known = definedAttributes(key === 'exchange' ? EXCHANGE_ATTRIBUTES : names);
             attributeCache.set(key, known);
             known.catch(() => attributeCache.delete(key));
         }
         return known;
+    }
+    const hasAttribute = async (name) => (await schemaHas([name])).has(name.toLowerCase());
+    const exchangeInSchema = () => schemaHas(EXCHANGE_ATTRIBUTES);
+    /** The entry with every value of its large attributes, asking for the ranges the first answer left out. */
+    async function withLargeValues(entry) {
+        const readRange = async (dn, rangedName) => (await search(dn, 'base', '(objectClass=*)', [rangedName]))[0];
+        let complete = entry;
+        for (const attribute of LARGE_USER_ATTRIBUTES) {
+            complete = await withAllValues(complete, attribute, options.valuesPerRange, readRange);
+        }
+        return complete;
     }
     /** Searches users for many assertions, a chunk at a time; returns each user once. */
     async function searchUsers(base, terms) {
         const unique = [...new Set(terms)];
         if (unique.length === 0)
             return [];
-        const withExchange = await hasAttribute(EXCHANGE_HIDE);
-        const attributes = withExchange ? [...USER_ATTRIBUTES, EXCHANGE_HIDE] : USER_ATTRIBUTES;
+        const exchange = await exchangeInSchema();
+        const attributes = [
+            ...USER_ATTRIBUTES,
+            ...EXCHANGE_ATTRIBUTES.filter((name) => exchange.has(name.toLowerCase())),
+            ...LARGE_USER_ATTRIBUTES.map((name) => rangeOf(name, 0, options.valuesPerRange)),
+        ];
         const byDn = new Map();
         for (const terms of chunk(unique, options.termsPerFilter)) {
             const entries = await search(base, 'sub', `(&${USER_FILTER}(|${terms.join('')}))`, attributes);
             for (const entry of entries) {
-                const found = toFoundUser(entry, withExchange);
+                const found = toFoundUser(await withLargeValues(entry), exchange);
                 byDn.set(found.user.dn.toLowerCase(), found);
             }
         }
@@ -73439,6 +73599,43 @@ function createReads(session, options) {
         const bySid = new Map(found.map((f) => [f.user.objectSid.toUpperCase(), f.user]));
         return valid.map((sid) => (sid ? bySid.get(sid) : undefined));
     }
+    /**
+     * Groups named by cn, sAMAccountName (`DOMAIN\\name` too) or DN, in the whole domain, each with every user in it:
+     * members through any depth of nesting (LDAP_MATCHING_RULE_IN_CHAIN), and users whose primary group is the group or
+     * one nested in it, which AD never lists in `member`. Three searches per group, however many users are checked.
+     */
+    async function findGroupMembers(names) {
+        const root = domainRoot(options.baseDn);
+        const terms = names.flatMap((name) => {
+            const trimmed = name.trim();
+            if (trimmed === '' || trimmed.includes('@'))
+                return [];
+            if (isValidDn(trimmed))
+                return [escapeFilter `(distinguishedName=${normalizeDn(trimmed)})`];
+            const bare = bareSam(trimmed);
+            return [escapeFilter `(cn=${bare})`, escapeFilter `(sAMAccountName=${bare})`];
+        });
+        const groups = [];
+        for (const part of chunk([...new Set(terms)], options.termsPerFilter)) {
+            groups.push(...(await search(root, 'sub', `(&(objectClass=group)(|${part.join('')}))`, ['cn', 'objectSid'])));
+        }
+        const rid = (entry) => {
+            const sid = attributeReader(entry).binary('objectSid');
+            const last = sid ? sidToString(sid).split('-').pop() : undefined;
+            return last ? [last] : [];
+        };
+        return Promise.all(groups.map(async (group) => {
+            const inChain = escapeFilter `(memberOf:${IN_CHAIN}:=${group.dn})`;
+            const nested = await search(root, 'sub', `(&(objectClass=group)${inChain})`, ['objectSid']);
+            const primary = [group, ...nested].flatMap(rid).map((id) => `(primaryGroupID=${id})`);
+            const users = new Set();
+            for (const part of chunk([inChain, ...primary], options.termsPerFilter)) {
+                for (const user of await search(root, 'sub', `(&${USER_FILTER}(|${part.join('')}))`, ['objectSid']))
+                    users.add(user.dn);
+            }
+            return { dn: group.dn, name: attributeReader(group).text('cn') ?? group.dn, userDns: [...users] };
+        }));
+    }
     let self;
     function whoami() {
         self ??= (async () => {
@@ -73475,7 +73672,7 @@ function createReads(session, options) {
             throw error;
         }
     }
-    return { findUsers, findUsersBySid, readUsers, hasAttribute, whoami, exists };
+    return { findUsers, findUsersBySid, findGroupMembers, readUsers, hasAttribute, whoami, exists };
 }
 
 ;// CONCATENATED MODULE: ./node_modules/is-network-error/index.js
@@ -74028,6 +74225,7 @@ function createWrites(session, options) {
 
 
 
+
 function createAdDirectory(options) {
     const target = parseTarget(options.url);
     const stats = { connects: 0, binds: 0, searches: 0, modifies: 0, entries: 0, peakInFlight: 0 };
@@ -74049,6 +74247,7 @@ function createAdDirectory(options) {
         bindDn: options.bindDn,
         pageSize: options.pageSize ?? 500,
         termsPerFilter: options.termsPerFilter ?? 200,
+        valuesPerRange: options.valuesPerRange ?? MAX_VALUE_RANGE,
         stats,
     });
     const writes = createWrites(session, { bindDn: options.bindDn, exists: reads.exists, stats });
@@ -74057,6 +74256,7 @@ function createAdDirectory(options) {
         connect: () => session.open(),
         findUsers: reads.findUsers,
         findUsersBySid: reads.findUsersBySid,
+        findGroupMembers: reads.findGroupMembers,
         readUsers: reads.readUsers,
         hasAttribute: reads.hasAttribute,
         whoami: reads.whoami,
@@ -89932,11 +90132,13 @@ const ENDPOINT_PERMISSIONS = {
     'POST /users/{}/revokeSignInSessions': 'User.RevokeSessions.All',
     'POST /users/{}/assignLicense': 'LicenseAssignment.ReadWrite.All',
     'GET /users/{}/drive': 'Files.Read.All',
-    'GET /directoryRoles': 'RoleManagement.Read.Directory',
-    'GET /directoryRoles/{}/members': 'RoleManagement.Read.Directory',
+    'GET /roleManagement/directory/roleAssignments': 'RoleManagement.Read.Directory',
+    'GET /roleManagement/directory/roleDefinitions': 'RoleManagement.Read.Directory',
+    'GET /roleManagement/directory/roleEligibilityScheduleInstances': 'RoleManagement.Read.Directory (or RoleEligibilitySchedule.Read.Directory)',
     'GET /groups': 'GroupMember.Read.All',
     'GET /groups/{}': 'GroupMember.Read.All',
     'GET /groups/{}/members': 'GroupMember.Read.All',
+    'GET /groups/{}/transitiveMembers': 'GroupMember.Read.All',
     'POST /groups/{}/members/$ref': 'GroupMember.ReadWrite.All',
 };
 const permissionFor = ({ method, endpoint }) => ENDPOINT_PERMISSIONS[`${method} ${endpoint.replace(/\{[^}]*\}/g, '{}')}`];
@@ -90262,7 +90464,7 @@ function expandPath(path, params = {}) {
         return pathSegment(value);
     });
 }
-/** The query string (without `?`) of OData options, in the order filter, select, expand, top. */
+/** The query string (without `?`) of OData options, in the order filter, select, expand, top, count. */
 function queryString(query = {}) {
     const parts = [];
     const filter = Object.entries(query.filter ?? {}).map(([property, value]) => `${property} eq ${odataString(value)}`);
@@ -90274,6 +90476,8 @@ function queryString(query = {}) {
         parts.push(`$expand=${encodeURIComponent(query.expand)}`);
     if (query.top !== undefined)
         parts.push(`$top=${query.top}`);
+    if (query.count)
+        parts.push('$count=true');
     return parts.join('&');
 }
 /** The URL of a request relative to the version root: the expanded path and its query. */
@@ -90372,7 +90576,7 @@ function createGraphApi(options) {
         call,
         async list(path, target = {}) {
             const page = object({ value: target.schema ? array(target.schema) : array(unknown()), '@odata.nextLink': schemas_string().optional() });
-            const request = { method: 'GET', path, schema: page };
+            const request = { method: 'GET', path, schema: page, headers: target.headers };
             const items = [];
             let next = await call({ ...request, params: target.params, query: target.query });
             while (next) {
@@ -90398,17 +90602,21 @@ function createGraphApi(options) {
 
 ;// CONCATENATED MODULE: ./src/permissions.ts
 
-// Resolving people is not a step, but every run does it. Least privileged first, as for the steps.
+// Resolving people is not a step, but every run does it. Least privileged first, as for the steps. Role holders come
+// from role assignments (RoleManagement.Read.Directory, which also reads PIM eligibilities, whose own least privileged
+// permission RoleEligibilitySchedule.Read.Directory would add a grant without removing one), and from the members of
+// the role-assignable groups that hold roles (GroupMember.Read.All). Directory.Read.All reads users, assignments and
+// group members, but not eligibilities.
 const RESOLVE = {
     graph: [
-        ['User.Read.All', 'RoleManagement.Read.Directory'],
-        ['User.Read.All', 'Directory.Read.All'],
-        ['Directory.Read.All'],
-        ['User.ReadWrite.All', 'RoleManagement.Read.Directory'],
-        ['Directory.ReadWrite.All'],
+        ['User.Read.All', 'RoleManagement.Read.Directory', 'GroupMember.Read.All'],
+        ['Directory.Read.All', 'RoleManagement.Read.Directory'],
+        ['User.ReadWrite.All', 'RoleManagement.Read.Directory', 'GroupMember.Read.All'],
+        ['Directory.ReadWrite.All', 'RoleManagement.Read.Directory'],
+        ['Directory.Read.All', 'RoleManagement.ReadWrite.Directory'],
     ],
     ad: "read all properties of user objects in the leavers' OUs",
-    notes: 'GET /users (User.Read.All) and GET /directoryRoles?$expand=members (RoleManagement.Read.Directory) to protect role holders. Entra group names in `protected` also need GroupMember.Read.All.',
+    notes: 'GET /users (User.Read.All); the role holders to protect from GET /roleManagement/directory/roleAssignments, roleEligibilityScheduleInstances and roleDefinitions (RoleManagement.Read.Directory) and GET /groups/{id}/transitiveMembers of the groups holding roles (GroupMember.Read.All). Entra group names in `protected` need GroupMember.Read.All too.',
 };
 /** One row for resolve, then one per step of the list, in its order. */
 function permissionRows(list = STEPS) {
@@ -90419,6 +90627,22 @@ const RESOURCE_NAMES = {
     exchange: 'Office 365 Exchange Online',
     sharepoint: 'SharePoint',
 };
+/**
+ * The permissions to ask for when no set is granted: those the least privileged set lacks, unless another set lacks
+ * only some of them, because what the app already holds covers the rest (Directory.Read.All held, say, asks only
+ * for RoleManagement.Read.Directory, not for GroupMember.Read.All as well).
+ */
+function closestSet(sets, granted) {
+    const lacking = (set) => set.filter((p) => !granted.has(p.toLowerCase()));
+    const least = lacking(sets[0] ?? []);
+    let best = least;
+    for (const set of sets.slice(1)) {
+        const missing = lacking(set);
+        if (missing.length < best.length && missing.every((p) => least.includes(p)))
+            best = missing;
+    }
+    return best;
+}
 /**
  * Checks a token's `roles` for one API against what `resolve` and the enabled steps need. One line per step that is
  * satisfied, and one failing line per missing permission naming every step that needs it and how to grant it.
@@ -90438,8 +90662,7 @@ function checkPermissions(resource, roles, steps, list = STEPS) {
             lines.push({ ok: true, label: `${api} permissions for ${row.step}`, detail: satisfied.join(', ') });
             continue;
         }
-        const least = sets[0] ?? [];
-        for (const permission of least.filter((p) => !granted.has(p.toLowerCase()))) {
+        for (const permission of closestSet(sets, granted)) {
             const entry = missing.get(permission) ?? { steps: [], alternatives: new Set() };
             entry.steps.push(row.step);
             for (const set of sets.slice(1))
@@ -102182,6 +102405,43 @@ function startRunLifecycle(options) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/report/delegate.ts
+const same = (a, b) => a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
+/**
+ * One line for a delegate the row asked for, never hiding who was asked for: `csv: mallory@… (manager: boss@…)`,
+ * `csv: x@… not found — using ad-manager: boss@…`. `name` masks identities (summary: redacted). Plain text: the
+ * caller escapes it. Undefined when the row asked for nobody.
+ */
+function describeRequestedDelegate(delegate, name = (value) => value) {
+    const { requested } = delegate;
+    if (!requested)
+        return undefined;
+    const manager = delegate.override ? ` (manager: ${delegate.manager?.userPrincipalName ? name(delegate.manager.userPrincipalName) : 'none found'})` : '';
+    const used = delegate.userPrincipalName ? `${delegate.source}: ${name(delegate.userPrincipalName)}${manager}` : undefined;
+    if (used && !delegate.requestedIssue) {
+        // Asked for by mail (or an on-premises UPN), used under the cloud UPN: both names are shown.
+        const account = same(requested, delegate.userPrincipalName) ? '' : ` → ${name(delegate.userPrincipalName)}`;
+        return `csv: ${name(requested)}${account}${manager}`;
+    }
+    const asked = `csv: ${name(requested)} ${delegate.requestedIssue ?? 'is not used'}`;
+    if (used)
+        return `${asked} — using ${used}`;
+    // Without a directory nothing was looked up: who would be used is not known.
+    return delegate.manager ? `${asked} — no delegate` : asked;
+}
+/** The warning for a row whose delegate needs a reviewer's eye: an override, or a requested delegate not used. */
+function requestedDelegateWarning(delegate) {
+    const text = describeRequestedDelegate(delegate);
+    if (!text)
+        return undefined;
+    if (delegate.override) {
+        return `Delegate override: ${text}. The row's delegate receives the mailbox and OneDrive instead of the manager; make sure that is intended.`;
+    }
+    if (delegate.requestedIssue)
+        return `The row's delegate is not used: ${text}.`;
+    return undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/report/results.ts
 // The results file: written as the run goes, atomically, and once more on SIGTERM/SIGINT, so a record always exists.
 
@@ -102261,6 +102521,7 @@ function settleNotStarted(users, reason) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/summary.ts
+
 const MARK = {
     done: '✅',
     planned: '📝',
@@ -102383,9 +102644,12 @@ function renderSummary(input) {
                     const title = step ? `${step.status}${step.reason ? `: ${step.reason}` : ''}` : 'not run';
                     return `<td title="${escapeCell(title)}">${step ? MARK[step.status] : ''}</td>`;
                 });
-                const delegate = user.delegate?.userPrincipalName
-                    ? `${show(user.delegate.userPrincipalName)} <sub>${escapeCell(user.delegate.source)}</sub>`
-                    : `<sub>${escapeCell(user.delegate?.source ?? 'none')}</sub>`;
+                const requested = user.delegate && describeRequestedDelegate(user.delegate, input.redacted ? redact : undefined);
+                const delegate = requested
+                    ? escapeCell(requested)
+                    : user.delegate?.userPrincipalName
+                        ? `${show(user.delegate.userPrincipalName)} <sub>${escapeCell(user.delegate.source)}</sub>`
+                        : `<sub>${escapeCell(user.delegate?.source ?? 'none')}</sub>`;
                 const reason = typeof user.request.reason === 'string' && user.request.reason ? `<br><sub>${escapeCell(user.request.reason)}</sub>` : '';
                 // A guard's or a resolution's code says at a glance why nothing was done (the full reason is in the record).
                 const why = user.reason && user.status !== 'done' ? ` <sub>${escapeCell(user.reason.split(':')[0])}</sub>` : '';
@@ -102438,21 +102702,25 @@ function renderSummary(input) {
 /** Well-known relative ids: 500 is the domain's Administrator, 502 is krbtgt. */
 const BUILTIN_RIDS = { '500': 'the built-in Administrator', '502': 'krbtgt' };
 const blocked = (code, reason) => ({ status: 'blocked', code, reason });
-const same = (a, b) => a !== undefined && a.toLowerCase() === b.toLowerCase();
+const ad_guards_same = (a, b) => a !== undefined && a.toLowerCase() === b.toLowerCase();
 /** `CORP\jdoe` → `jdoe`. */
 const bare = (name) => name.trim().slice(name.trim().lastIndexOf('\\') + 1);
-function groupCn(dn) {
+function dnKey(dn) {
     try {
-        return rdnValue(dn);
+        return normalizeDn(dn).toLowerCase();
     }
     catch {
-        return undefined;
+        return dn.toLowerCase();
     }
+}
+/** The groups as the guard checks them: each member DN in one spelling. */
+function toProtectedAdGroups(groups) {
+    return groups.map((group) => ({ name: group.name, memberDns: new Set(group.userDns.map(dnKey)) }));
 }
 /** Why this AD account must not be touched, or undefined when nothing protects it. */
 function adGuard(user, context) {
     const { bindAccount } = context;
-    if ((bindAccount.dn && sameDn(user.dn, bindAccount.dn)) || (bindAccount.objectSid && same(user.objectSid, bindAccount.objectSid))) {
+    if ((bindAccount.dn && sameDn(user.dn, bindAccount.dn)) || (bindAccount.objectSid && ad_guards_same(user.objectSid, bindAccount.objectSid))) {
         return blocked('bind-account', `${user.samAccountName} is the account this action binds as (ldap-bind-dn)`);
     }
     const rid = /^S-1-5-21-(?:\d+-){3}(\d+)$/.exec(user.objectSid)?.[1];
@@ -102462,15 +102730,13 @@ function adGuard(user, context) {
     if (user.adminCount === 1) {
         return blocked('admin-count', `${user.samAccountName} has adminCount=1: it is or was in a protected admin group`);
     }
-    const identity = context.protectedIdentities.find((name) => same(user.samAccountName, bare(name)) || same(user.userPrincipalName, name.trim()));
+    const identity = context.protectedIdentities.find((name) => ad_guards_same(user.samAccountName, bare(name)) || ad_guards_same(user.userPrincipalName, name.trim()));
     if (identity)
         return blocked('protected', `${user.samAccountName} is listed in protected (${identity})`);
-    for (const group of user.memberOf) {
-        const cn = groupCn(group);
-        const match = context.protectedGroups.find((name) => same(cn, name.trim()) || sameDn(group, name));
-        if (match)
-            return blocked('protected', `${user.samAccountName} is a member of the protected group ${cn ?? group}`);
-    }
+    const key = dnKey(user.dn);
+    const group = context.protectedGroups.find((g) => g.memberDns.has(key));
+    if (group)
+        return blocked('protected', `${user.samAccountName} is a member of the protected group ${group.name}`);
     return undefined;
 }
 
@@ -102498,8 +102764,110 @@ function createBatcher(load, maxBatch = 200) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/resolve/roles.ts
+// Who holds an Entra role, from role assignments: active and PIM-eligible, built-in and custom, any scope, direct or through groups.
+
+
+const principal = object({ id: schemas_string(), '@odata.type': schemas_string().optional(), displayName: schemas_string().nullish() });
+/** unifiedRoleAssignment and unifiedRoleEligibilityScheduleInstance share these properties. */
+const assignment = object({
+    principalId: schemas_string(),
+    roleDefinitionId: schemas_string(),
+    directoryScopeId: schemas_string().nullish(),
+    principal: principal.nullish(),
+});
+const definition = object({ id: schemas_string(), displayName: schemas_string().nullish(), isBuiltIn: schemas_boolean().nullish() });
+const member = object({ id: schemas_string(), '@odata.type': schemas_string().optional() });
+const USER = '#microsoft.graph.user';
+const GROUP = '#microsoft.graph.group';
+/**
+ * The whole tenant's assignments are read once per run, whatever the number of leavers: a role can be held through a
+ * group, which a per-user query cannot see without the user's group memberships. Each list is paged by nextLink
+ * (graph.list); the cost grows with the tenant's role assignments (one request per 100), plus one members list per
+ * group that holds a role (at most 500 role-assignable groups per tenant), not with the run's size.
+ */
+async function readAssignments(graph) {
+    const query = { expand: 'principal' };
+    const [active, eligible] = await Promise.all([
+        graph.list('/roleManagement/directory/roleAssignments', { query, schema: assignment }),
+        graph.list('/roleManagement/directory/roleEligibilityScheduleInstances', { query, schema: assignment }).catch((error) => {
+            // PIM needs Entra ID P2: a tenant without it answers 400 AadPremiumLicenseRequired and can hold no eligibility.
+            if (isGraphError(error, 400) && error.code === 'AadPremiumLicenseRequired')
+                return [];
+            throw error;
+        }),
+    ]);
+    return { active, eligible };
+}
+/** Users among a group's members, nested groups followed by Graph (`transitiveMembers`); service principals are not people. */
+async function usersIn(graph, groupId) {
+    const members = await graph.list('/groups/{id}/transitiveMembers', { params: { id: groupId }, query: { select: ['id'], top: 999 }, schema: member });
+    return members.filter((m) => m['@odata.type'] === USER).map((m) => m.id);
+}
+async function loadRoleHolders(graph) {
+    const [{ active, eligible }, definitions] = await Promise.all([
+        readAssignments(graph),
+        graph.list('/roleManagement/directory/roleDefinitions', { schema: definition }),
+    ]);
+    const roleOf = new Map(definitions.map((d) => [d.id, d]));
+    const entries = [...active.map((a) => ({ a, eligible: false })), ...eligible.map((a) => ({ a, eligible: true }))];
+    const groups = [...new Set(entries.filter(({ a }) => a.principal?.['@odata.type'] === GROUP).map(({ a }) => a.principalId))];
+    const groupUsers = new Map(await Promise.all(groups.map(async (id) => [id, await usersIn(graph, id)])));
+    const byUser = new Map();
+    const add = (userId, holding) => {
+        const held = byUser.get(userId) ?? [];
+        if (!held.some((h) => JSON.stringify(h) === JSON.stringify(holding)))
+            held.push(holding);
+        byUser.set(userId, held);
+    };
+    for (const { a, eligible: isEligible } of entries) {
+        const role = roleOf.get(a.roleDefinitionId);
+        const holding = {
+            role: role?.displayName ?? a.roleDefinitionId,
+            builtIn: role?.isBuiltIn !== false,
+            eligible: isEligible,
+            scope: a.directoryScopeId ?? '/',
+        };
+        const type = a.principal?.['@odata.type'];
+        if (type === GROUP) {
+            for (const userId of groupUsers.get(a.principalId) ?? [])
+                add(userId, { ...holding, group: a.principal?.displayName ?? a.principalId });
+        }
+        else if (type === USER || type === undefined) {
+            // Without its type (a principal Graph could not expand) the id is kept: it only ever matches a user's id.
+            add(a.principalId, holding);
+        }
+    }
+    return byUser;
+}
+// Read once per run (per Graph connector), not once per user.
+const holders = new WeakMap();
+/** User id → the Entra roles the user holds, in every form an assignment can take. */
+function roleHoldersByUser(graph) {
+    let map = holders.get(graph);
+    if (!map) {
+        map = loadRoleHolders(graph);
+        holders.set(graph, map);
+        // A failed read is not cached: the next run of resolve tries again and reports its own error.
+        map.catch(() => holders.delete(graph));
+    }
+    return map;
+}
+/** `Helpdesk Administrator (eligible, custom, scoped to administrative unit …, through the group …)`. */
+function describeRole(holding) {
+    const unit = /^\/administrativeUnits\/(.+)$/.exec(holding.scope);
+    const notes = [
+        holding.eligible ? 'eligible' : undefined,
+        holding.builtIn ? undefined : 'custom',
+        holding.scope === '/' ? undefined : unit ? `scoped to administrative unit ${unit[1]}` : `scoped to ${holding.scope}`,
+        holding.group === undefined ? undefined : `through the group ${holding.group}`,
+    ].filter((n) => n !== undefined);
+    return notes.length > 0 ? `${holding.role} (${notes.join(', ')})` : holding.role;
+}
+
 ;// CONCATENATED MODULE: ./src/resolve/entra.ts
 // Finding leavers and delegates in Entra ID through Graph, and the Entra guards: role holders, protected people, identity check.
+
 
 
 // The user properties the pipeline reads, as Graph answers them (null for an empty property).
@@ -102523,49 +102891,9 @@ const USER_QUERY = {
     expand: 'manager($select=id,userPrincipalName,accountEnabled)',
 };
 const directoryObject = object({ id: schemas_string(), '@odata.type': schemas_string().optional(), displayName: schemas_string().nullish() });
-const directoryRole = directoryObject.extend({ members: array(directoryObject).optional() });
 const isNotFound = (error) => isGraphError(error, 404);
-// Directory roles are read once per run (per Graph connector), not once per user.
-const roleMaps = new WeakMap();
-/** User id → display names of the directory roles the user holds (directly, or through a role-assignable group). */
-function directoryRolesByUser(graph) {
-    let map = roleMaps.get(graph);
-    if (!map) {
-        map = loadDirectoryRoles(graph);
-        roleMaps.set(graph, map);
-        // A failed read is not cached: the next run of resolve tries again and reports its own error.
-        map.catch(() => roleMaps.delete(graph));
-    }
-    return map;
-}
-async function loadDirectoryRoles(graph) {
-    const roles = await graph.list('/directoryRoles', { query: { expand: 'members' }, schema: directoryRole });
-    const byUser = new Map();
-    const add = (userId, role) => {
-        const held = byUser.get(userId) ?? [];
-        if (!held.includes(role))
-            held.push(role);
-        byUser.set(userId, held);
-    };
-    await Promise.all(roles.map(async (role) => {
-        const name = role.displayName ?? role.id;
-        let members = role.members ?? [];
-        // Graph expands at most 20 directory objects: read the full list when the expansion may have been cut.
-        if (members.length >= 20)
-            members = await graph.list('/directoryRoles/{id}/members', { params: { id: role.id }, query: { select: ['id'] }, schema: directoryObject });
-        await Promise.all(members.map(async (member) => {
-            if (member['@odata.type'] === '#microsoft.graph.group') {
-                const groupMembers = await graph.list('/groups/{id}/members', { params: { id: member.id }, query: { select: ['id'] }, schema: directoryObject });
-                for (const m of groupMembers)
-                    add(m.id, name);
-            }
-            else {
-                add(member.id, name);
-            }
-        }));
-    }));
-    return byUser;
-}
+/** `CORP\jdoe` → `jdoe`: the form people copy from a logon prompt. */
+const entra_bareSam = (sam) => sam.trim().slice(sam.trim().lastIndexOf('\\') + 1);
 function toEntraUser(user, roles) {
     const manager = user.manager?.id
         ? { id: user.manager.id, userPrincipalName: user.manager.userPrincipalName ?? '', accountEnabled: user.manager.accountEnabled !== false }
@@ -102602,6 +102930,19 @@ async function getUser(graph, key) {
 async function filterUsers(graph, property, value) {
     return graph.list('/users', { query: { filter: { [property]: value }, ...USER_QUERY }, schema: graphUser });
 }
+/**
+ * onPremisesSamAccountName can be filtered only in an advanced query (ConsistencyLevel: eventual and $count=true),
+ * which does not support $expand (https://learn.microsoft.com/graph/aad-advanced-queries): the ids are found that way,
+ * then each user is read as by every other lookup, manager included.
+ */
+async function filterUsersBySam(graph, sam) {
+    const found = await graph.list('/users', {
+        query: { filter: { onPremisesSamAccountName: entra_bareSam(sam) }, select: ['id'], count: true },
+        headers: { ConsistencyLevel: 'eventual' },
+        schema: directoryObject,
+    });
+    return (await Promise.all(found.map((user) => getUser(graph, user.id)))).flat();
+}
 // A UPN that starts with `$` reads as a system query option in a key segment: look it up by filter instead.
 const lookupByUpn = (graph, upn) => upn.startsWith('$') ? filterUsers(graph, 'userPrincipalName', upn) : getUser(graph, upn);
 /** The lookups for one identity, most specific first; the next one is tried only when the previous found nobody. */
@@ -102617,7 +102958,7 @@ function lookups(graph, identity) {
     if (employeeId)
         steps.push(() => filterUsers(graph, 'employeeId', employeeId));
     if (samAccountName)
-        steps.push(() => filterUsers(graph, 'onPremisesSamAccountName', samAccountName));
+        steps.push(() => filterUsersBySam(graph, samAccountName));
     return steps;
 }
 /**
@@ -102626,7 +102967,7 @@ function lookups(graph, identity) {
  * An identity with only a distinguishedName has no Entra lookup and finds nobody.
  */
 async function findEntraUsers(graph, identities) {
-    const rolesPromise = identities.length > 0 ? directoryRolesByUser(graph) : Promise.resolve(new Map());
+    const rolesPromise = identities.length > 0 ? roleHoldersByUser(graph) : Promise.resolve(new Map());
     const found = await Promise.all(identities.map(async (identity) => {
         for (const lookup of lookups(graph, identity)) {
             const users = await lookup();
@@ -102643,7 +102984,7 @@ async function findEntraUsers(graph, identities) {
  * to its cloud account, independent of the UPNs, which may differ. One entry per SID, with every match.
  */
 async function findEntraUsersBySid(graph, sids) {
-    const rolesPromise = sids.length > 0 ? directoryRolesByUser(graph) : Promise.resolve(new Map());
+    const rolesPromise = sids.length > 0 ? roleHoldersByUser(graph) : Promise.resolve(new Map());
     const found = await Promise.all(sids.map((sid) => filterUsers(graph, 'onPremisesSecurityIdentifier', sid)));
     const roles = await rolesPromise;
     return found.map((users) => users.map((u) => toEntraUser(u, roles)));
@@ -102674,17 +103015,17 @@ async function findProtectedEntraGroups(graph, names) {
 const sameText = (a, b) => a !== undefined && a.toLowerCase() === b.toLowerCase();
 /**
  * The Entra guards: a directory role holder is never touched (`directory-role`), nor is anyone named in `protected`
- * by UPN, mail, sAMAccountName or object id, nor a member of a protected Entra group (`protected`).
+ * by UPN, mail, sAMAccountName (`DOMAIN\sam` too) or object id, nor a member of a protected Entra group (`protected`).
  */
 function entraGuard(user, protectedIdentities, protectedGroups = []) {
     if (user.directoryRoles.length > 0) {
         return {
             status: 'blocked',
             code: 'directory-role',
-            reason: `holds the Entra directory role ${user.directoryRoles.join(', ')}: remove the role first if this person really leaves`,
+            reason: `holds the Entra role ${user.directoryRoles.map(describeRole).join(', ')}: remove the role first if this person really leaves`,
         };
     }
-    const named = protectedIdentities.find((p) => [user.userPrincipalName, user.mail, user.onPremisesSamAccountName, user.id].some((v) => sameText(v, p.trim())));
+    const named = protectedIdentities.find((p) => [user.userPrincipalName, user.mail, user.id].some((v) => sameText(v, p.trim())) || sameText(user.onPremisesSamAccountName, entra_bareSam(p)));
     if (named) {
         return { status: 'blocked', code: 'protected', reason: `${named} is listed in the protected input` };
     }
@@ -102709,16 +103050,127 @@ function identityCheck(adSid, entraUser) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/resolve/delegate-candidates.ts
+
+
+const delegate_candidates_ACCOUNTDISABLE = 0x2;
+const lowerKeys = (values) => values.filter((v) => typeof v === 'string' && v.length > 0).map((v) => v.toLowerCase());
+const adKeys = (user) => lowerKeys([user.dn, user.samAccountName, user.userPrincipalName, user.mail]);
+const entraKeys = (user) => lowerKeys([user.id, user.userPrincipalName, user.mail, user.onPremisesSamAccountName]);
+/** Loads each distinct key once: many leavers share a manager, and each manager is read once. */
+function distinct(load) {
+    return async (keys) => {
+        const unique = [...new Set(keys)];
+        const values = await load(unique);
+        const byKey = new Map(unique.map((key, i) => [key, values[i]]));
+        return keys.map((key) => byKey.get(key)); // every key is in the map: `unique` holds them all
+    };
+}
+/** Graph's userType: only a `Member` may receive a leaver's data (a guest belongs to another organisation). */
+function notMember(user) {
+    if (user.userType === 'Member')
+        return undefined;
+    return user.userType === 'Guest' ? 'is a guest' : `is not a member account (userType ${user.userType ?? 'not set'})`;
+}
+/**
+ * The candidate readers of one run. Lookups made together (by every person of the run at once) are batched: AD reads
+ * by the batcher, Graph reads by the connector's $batch.
+ */
+function candidateReader(directories) {
+    const { ad, graph } = directories;
+    const readAd = ad ? createBatcher(distinct((dns) => ad.readUsers(dns))) : undefined;
+    const findAd = ad ? createBatcher((ids) => ad.findUsers(ids)) : undefined;
+    const adBySid = ad ? createBatcher(distinct((sids) => ad.findUsersBySid(sids))) : undefined;
+    const entraBySid = graph ? createBatcher(distinct((sids) => findEntraUsersBySid(graph, sids))) : undefined;
+    const byId = graph
+        ? createBatcher(distinct(async (ids) => (await findEntraUsers(graph, ids.map((objectId) => ({ objectId })))).map((found) => (found.length === 1 ? found[0] : undefined))))
+        : undefined;
+    const entraById = async (id) => byId?.(id);
+    /** An AD account; when Entra ID is configured, its cloud account is found through the link and must serve too. */
+    const fromAd = async (user) => {
+        const manager = user.manager && readAd ? async () => {
+            const found = await readAd(user.manager);
+            return found ? fromAd(found) : undefined;
+        } : undefined;
+        const adDisabled = (user.userAccountControl & delegate_candidates_ACCOUNTDISABLE) !== 0;
+        if (!entraBySid) {
+            return { userPrincipalName: user.userPrincipalName ?? user.mail, unable: adDisabled ? 'is disabled in AD' : undefined, keys: adKeys(user), manager };
+        }
+        const linked = await entraBySid(user.objectSid);
+        const label = user.userPrincipalName ?? user.mail;
+        if (linked.length !== 1) {
+            const unable = linked.length === 0 ? 'has no Entra account synced from it' : `matches ${linked.length} Entra accounts`;
+            return { userPrincipalName: label, unable, keys: adKeys(user), manager };
+        }
+        const [cloud] = linked;
+        return {
+            userPrincipalName: cloud.userPrincipalName,
+            refused: notMember(cloud),
+            unable: adDisabled ? 'is disabled in AD' : !cloud.accountEnabled ? 'is disabled in Entra ID' : undefined,
+            keys: [...adKeys(user), ...entraKeys(cloud)],
+            manager,
+        };
+    };
+    /** An Entra user; when AD is configured and the user is synced, the AD account (by objectSid) must be enabled too. */
+    const fromEntra = async (user) => {
+        const managerId = user.manager?.id;
+        const manager = managerId ? async () => {
+            const found = await entraById(managerId);
+            return found ? fromEntra(found) : undefined;
+        } : undefined;
+        const candidate = {
+            userPrincipalName: user.userPrincipalName,
+            refused: notMember(user),
+            unable: user.accountEnabled ? undefined : 'is disabled in Entra ID',
+            keys: entraKeys(user),
+            manager,
+        };
+        const sid = user.onPremisesSecurityIdentifier;
+        if (!sid || !adBySid)
+            return candidate;
+        const onPremises = await adBySid(sid);
+        if (!onPremises)
+            return { ...candidate, unable: candidate.unable ?? 'has no AD account with its objectSid' };
+        const adDisabled = (onPremises.userAccountControl & delegate_candidates_ACCOUNTDISABLE) !== 0;
+        return {
+            ...candidate,
+            unable: adDisabled ? 'is disabled in AD' : candidate.unable,
+            keys: [...candidate.keys, ...adKeys(onPremises)],
+        };
+    };
+    const oneAdByName = async (name) => {
+        if (!findAd)
+            return undefined;
+        const [byUpn, byMail] = await Promise.all([findAd({ userPrincipalName: name }), findAd({ mail: name })]);
+        const found = byUpn.length === 1 ? byUpn : byMail;
+        return found.length === 1 ? found[0] : undefined;
+    };
+    /**
+     * A person named by UPN or mail: in Entra ID when it is configured (where access is granted), by cloud UPN or mail,
+     * else by an AD UPN or mail and then through the link; without Entra ID, in AD.
+     */
+    const byName = async (name) => {
+        if (graph) {
+            const [byUpn, byMail] = await findEntraUsers(graph, [{ userPrincipalName: name }, { mail: name }]);
+            const found = byUpn.length === 1 ? byUpn : byMail;
+            if (found.length === 1)
+                return { ...(await fromEntra(found[0])), named: name };
+            if (found.length > 1)
+                return undefined;
+        }
+        const user = await oneAdByName(name);
+        return user ? { ...(await fromAd(user)), named: name } : undefined;
+    };
+    return { fromAd, fromEntra, byName, readAd, entraById };
+}
+
 ;// CONCATENATED MODULE: ./src/resolve/delegate.ts
 
-
-const delegate_ACCOUNTDISABLE = 0x2;
 /** A candidate who cannot serve is replaced by their own manager, at most this many times. */
 const MAX_CLIMB = 3;
-const delegate_lower = (values) => values.filter((v) => typeof v === 'string' && v.length > 0).map((v) => v.toLowerCase());
 function personKeys(person) {
     const { identity } = person.request;
-    return delegate_lower([
+    return lowerKeys([
         identity.userPrincipalName,
         identity.mail,
         identity.samAccountName,
@@ -102733,129 +103185,201 @@ function personKeys(person) {
         person.entra?.mail,
     ]);
 }
-/** Resolves the delegate of every person, in the contract's order of sources. Lookups are batched across people. */
+const sameName = (a, b) => a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
+/**
+ * Resolves the delegate of every person, in the contract's order of sources. Lookups are batched across people.
+ * The directory manager is the first of roster, AD manager and Entra manager that yields someone who can serve:
+ * the delegate the run would use had the row asked for nobody. A requested delegate whose chain gives anyone else
+ * is an override, recorded with the manager it replaces.
+ */
 async function resolveDelegates(options) {
     const { ad, graph } = options.directories;
     const leaving = new Set(options.people.flatMap(personKeys));
-    const readAd = ad ? createBatcher((dns) => ad.readUsers(dns)) : undefined;
-    const findAd = ad ? createBatcher((ids) => ad.findUsers(ids)) : undefined;
+    const reader = candidateReader(options.directories);
     const rosterByPosition = new Map(options.roster.map((entry) => [entry.hrPositionId.toLowerCase(), entry]));
-    const fromAd = (user) => ({
-        userPrincipalName: user.userPrincipalName ?? user.mail,
-        active: (user.userAccountControl & delegate_ACCOUNTDISABLE) === 0,
-        keys: delegate_lower([user.dn, user.samAccountName, user.userPrincipalName, user.mail]),
-        manager: user.manager && readAd ? async () => {
-            const manager = await readAd(user.manager);
-            return manager ? fromAd(manager) : undefined;
-        } : undefined,
-    });
-    const fromEntra = (user) => ({
-        userPrincipalName: user.userPrincipalName,
-        active: user.accountEnabled,
-        keys: delegate_lower([user.id, user.userPrincipalName, user.mail, user.onPremisesSamAccountName]),
-        manager: user.manager && graph ? async () => {
-            const [matches] = await findEntraUsers(graph, [{ objectId: user.manager?.id }]);
-            return matches.length === 1 ? fromEntra(matches[0]) : undefined;
-        } : undefined,
-    });
-    /** Finds a person named by UPN or mail: in Entra when it is configured (where access is granted), else in AD. */
-    const byName = async (name) => {
-        if (graph) {
-            const [byUpn, byMail] = await findEntraUsers(graph, [{ userPrincipalName: name }, { mail: name }]);
-            const found = byUpn.length === 1 ? byUpn : byMail;
-            return found.length === 1 ? fromEntra(found[0]) : undefined;
-        }
-        if (findAd) {
-            const [byUpn, byMail] = await Promise.all([findAd({ userPrincipalName: name }), findAd({ mail: name })]);
-            const found = byUpn.length === 1 ? byUpn : byMail;
-            return found.length === 1 ? fromAd(found[0]) : undefined;
-        }
-        return undefined;
-    };
     const fromRoster = async (entry, depth = 0) => {
         const name = entry.identity.userPrincipalName ?? entry.identity.mail;
-        const found = name ? await byName(name) : undefined;
+        const found = name ? await reader.byName(name) : undefined;
         const next = entry.hrReportsToPositionId ? rosterByPosition.get(entry.hrReportsToPositionId.toLowerCase()) : undefined;
-        const candidate = found ?? { userPrincipalName: name, active: false, keys: delegate_lower([name]) };
-        return {
-            ...candidate,
-            manager: next && depth < MAX_CLIMB ? () => fromRoster(next, depth + 1) : undefined,
-        };
+        const candidate = found ?? { userPrincipalName: name, unable: 'is not found', keys: lowerKeys([name]) };
+        return { ...candidate, manager: next && depth < MAX_CLIMB ? () => fromRoster(next, depth + 1) : undefined };
     };
     const resolveOne = async (person) => {
-        const notes = [];
         const self = new Set(personKeys(person));
-        const settle = async (first, source) => {
+        /** Walks up from `first` until someone can serve; each candidate passed over leaves a note. */
+        const settle = async (first, source, notes) => {
             const seen = new Set();
+            let issue;
             let candidate = first;
             for (let level = 0; candidate && level <= MAX_CLIMB; level++) {
                 const id = candidate.keys[0] ?? '';
+                const label = (level === 0 ? candidate.named : undefined) ?? candidate.userPrincipalName ?? id;
                 if (seen.has(id)) {
                     notes.push(`${source}: manager chain loops back to ${candidate.userPrincipalName ?? id}`);
-                    return undefined;
+                    return { issue };
                 }
                 seen.add(id);
                 const why = candidate.keys.some((k) => self.has(k))
                     ? 'is the leaver'
-                    : !candidate.userPrincipalName
-                        ? 'has no UPN'
-                        : candidate.keys.some((k) => leaving.has(k))
-                            ? 'is leaving in this run'
-                            : !candidate.active
-                                ? 'is disabled'
-                                : undefined;
-                if (!why)
-                    return { userPrincipalName: candidate.userPrincipalName, source, notes: notes.length ? notes : undefined };
-                notes.push(`${source}: ${candidate.userPrincipalName ?? id} ${why}`);
+                    : (candidate.refused ??
+                        (!candidate.userPrincipalName
+                            ? 'has no UPN'
+                            : candidate.keys.some((k) => leaving.has(k))
+                                ? 'is leaving in this run'
+                                : candidate.unable));
+                if (!why && candidate.userPrincipalName)
+                    return { chosen: { userPrincipalName: candidate.userPrincipalName, source }, issue };
+                notes.push(`${source}: ${label} ${why}`);
+                issue ??= why;
+                if (candidate.refused)
+                    return { issue };
                 candidate = level < MAX_CLIMB && candidate.manager ? await candidate.manager() : undefined;
+            }
+            return { issue };
+        };
+        const directoryManager = async (notes) => {
+            const request = person.request;
+            if (request.hrReportsToPositionId) {
+                const entry = rosterByPosition.get(request.hrReportsToPositionId.toLowerCase());
+                if (!entry)
+                    notes.push(`roster: no position ${request.hrReportsToPositionId}`);
+                const { chosen } = entry ? await settle(await fromRoster(entry), 'roster', notes) : {};
+                if (chosen)
+                    return chosen;
+            }
+            if (person.ad?.manager && reader.readAd) {
+                const manager = await reader.readAd(person.ad.manager);
+                if (!manager)
+                    notes.push(`ad-manager: ${person.ad.manager} not found`);
+                const { chosen } = manager ? await settle(await reader.fromAd(manager), 'ad-manager', notes) : {};
+                if (chosen)
+                    return chosen;
+            }
+            if (person.entra?.manager) {
+                const manager = await reader.entraById(person.entra.manager.id);
+                const { chosen } = manager ? await settle(await reader.fromEntra(manager), 'entra-manager', notes) : {};
+                if (chosen)
+                    return chosen;
             }
             return undefined;
         };
-        const request = person.request;
-        if (request.delegate) {
-            const found = await byName(request.delegate);
-            if (!found)
-                notes.push(`csv: delegate ${request.delegate} not found`);
-            const delegate = found && (await settle(found, 'csv'));
-            if (delegate)
-                return delegate;
-        }
-        if (request.hrReportsToPositionId) {
-            const entry = rosterByPosition.get(request.hrReportsToPositionId.toLowerCase());
-            if (!entry)
-                notes.push(`roster: no position ${request.hrReportsToPositionId}`);
-            const delegate = entry && (await settle(await fromRoster(entry), 'roster'));
-            if (delegate)
-                return delegate;
-        }
-        if (person.ad?.manager && readAd) {
-            const manager = await readAd(person.ad.manager);
-            if (!manager)
-                notes.push(`ad-manager: ${person.ad.manager} not found`);
-            const delegate = manager && (await settle(fromAd(manager), 'ad-manager'));
-            if (delegate)
-                return delegate;
-        }
-        if (person.entra?.manager && graph) {
-            const [matches] = await findEntraUsers(graph, [{ objectId: person.entra.manager.id }]);
-            const delegate = matches.length === 1 ? await settle(fromEntra(matches[0]), 'entra-manager') : undefined;
-            if (delegate)
-                return delegate;
-        }
-        if (options.defaultDelegate) {
-            const found = (await byName(options.defaultDelegate)) ?? {
-                userPrincipalName: options.defaultDelegate,
-                active: true,
-                keys: delegate_lower([options.defaultDelegate]),
-            };
+        const requestedDelegate = async (name, notes) => {
+            if (!ad && !graph)
+                return { issue: 'not looked up: no directory is configured' };
+            const found = await reader.byName(name);
+            if (found)
+                return settle(found, 'csv', notes);
+            notes.push(`csv: delegate ${name} not found`);
+            return { issue: 'not found' };
+        };
+        const defaultDelegate = async (name, notes) => {
+            // Without a directory there is nothing to check the default delegate against: it is used as it is.
+            const found = ad || graph ? await reader.byName(name) : { userPrincipalName: name, keys: lowerKeys([name]) };
+            if (!found) {
+                notes.push(`default: ${name} not found`);
+                return undefined;
+            }
             // The default delegate is a fixed choice: it is used as it is, or not at all (no climbing).
-            const delegate = await settle({ ...found, manager: undefined }, 'default');
-            if (delegate)
-                return delegate;
+            return (await settle({ ...found, manager: undefined }, 'default', notes)).chosen;
+        };
+        const requested = person.request.delegate;
+        const requestNotes = [];
+        const managerNotes = [];
+        const [manager, asked] = await Promise.all([
+            directoryManager(managerNotes),
+            requested ? requestedDelegate(requested, requestNotes) : Promise.resolve({}),
+        ]);
+        const withNotes = (delegate, notes) => (notes.length > 0 ? { ...delegate, notes } : delegate);
+        const managerRecord = ad || graph ? { manager: manager ?? { source: 'none' } } : {};
+        if (requested && asked.chosen) {
+            const override = !manager || !sameName(manager.userPrincipalName, asked.chosen.userPrincipalName);
+            return withNotes({ ...asked.chosen, requested, requestedIssue: asked.issue, ...managerRecord, override: override || undefined }, requestNotes);
         }
-        return { source: 'none', notes: notes.length ? notes : undefined };
+        const notes = [...requestNotes, ...managerNotes];
+        const chosen = manager ?? (options.defaultDelegate ? await defaultDelegate(options.defaultDelegate, notes) : undefined);
+        const used = chosen ?? { source: 'none' };
+        return withNotes(requested ? { ...used, requested, requestedIssue: asked.issue, ...managerRecord } : used, notes);
     };
     return Promise.all(options.people.map(resolveOne));
+}
+
+;// CONCATENATED MODULE: ./src/resolve/link.ts
+// The link between a person's two accounts: AD objectSid = Entra onPremisesSecurityIdentifier, whichever column found them.
+
+
+const sameSid = (a, b) => a !== undefined && b !== undefined && a.toUpperCase() === b.toUpperCase();
+/** Synced from AD: Entra Connect sets both, but either one says an AD account stands behind the cloud account. */
+const isSynced = (user) => user.onPremisesSyncEnabled || user.onPremisesSecurityIdentifier !== undefined;
+const message = (error) => (error instanceof Error ? error.message : String(error));
+/** Whether the entry sits anywhere below (or at) the container. */
+function isWithin(dn, containerDn) {
+    try {
+        const rdns = parseDn(dn);
+        const depth = parseDn(containerDn).length;
+        return rdns.length >= depth && sameDn(formatDn(rdns.slice(rdns.length - depth)), containerDn);
+    }
+    catch {
+        return false;
+    }
+}
+const conflict = (reason) => ({ status: 'failed', code: 'identity-conflict', reason: `${reason}: the row names more than one person` });
+/**
+ * Follows the link from each account a row found to the other directory: AD → Entra by objectSid (Graph, batched),
+ * Entra → AD by onPremisesSecurityIdentifier in the whole domain (one LDAP search for all of them). The row's accounts
+ * must be the linked pair; a synced Entra account whose AD account cannot be read is unverifiable.
+ */
+async function linkAccounts({ ad, graph, rows }) {
+    const cloudSids = [
+        ...new Set(rows.flatMap((row) => (row.ad && graph && !sameSid(row.entra?.onPremisesSecurityIdentifier, row.ad.objectSid) ? [row.ad.objectSid.toUpperCase()] : []))),
+    ];
+    const adSids = [
+        ...new Set(rows.flatMap((row) => (ad && !row.ad && row.entra?.onPremisesSecurityIdentifier ? [row.entra.onPremisesSecurityIdentifier.toUpperCase()] : []))),
+    ];
+    const [cloudLinks, adLinks] = await Promise.all([
+        // One call per SID, so that a failed read makes only its own person unverifiable; the connector batches them.
+        Promise.all(cloudSids.map((sid) => (graph ? findEntraUsersBySid(graph, [sid]) : Promise.resolve([[]])).then(([users]) => users, (error) => error))),
+        ad && adSids.length > 0 ? ad.findUsersBySid(adSids).catch((error) => error) : Promise.resolve([]),
+    ]);
+    const cloudBySid = new Map(cloudSids.map((sid, i) => [sid, cloudLinks[i]]));
+    const adBySid = Array.isArray(adLinks) ? new Map(adSids.map((sid, i) => [sid, adLinks[i]])) : undefined;
+    const adError = Array.isArray(adLinks) ? undefined : message(adLinks);
+    return rows.map((row) => {
+        const { ad: adUser, entra } = row;
+        if (adUser && entra && entra.onPremisesSecurityIdentifier) {
+            const mismatch = identityCheck(adUser.objectSid, entra);
+            return mismatch ? { ad: adUser, entra, adThroughLink: false, stop: mismatch } : { ad: adUser, entra, adThroughLink: false };
+        }
+        if (adUser) {
+            const link = graph ? cloudBySid.get(adUser.objectSid.toUpperCase()) : [];
+            if (!Array.isArray(link)) {
+                return { ad: adUser, entra, adThroughLink: false, unverifiable: `the Entra account synced from ${adUser.samAccountName} could not be read: ${message(link)}` };
+            }
+            if (link.length > 1) {
+                const names = link.map((u) => u.userPrincipalName).join('; ');
+                return { ad: adUser, adThroughLink: false, stop: { status: 'failed', code: 'ambiguous', reason: `${link.length} Entra users are synced from ${adUser.samAccountName}: ${names}` } };
+            }
+            const [cloud] = link;
+            if (entra) {
+                const other = cloud ? `its Entra account is ${cloud.userPrincipalName}` : 'no Entra account is synced from it';
+                return { ad: adUser, entra, adThroughLink: false, stop: conflict(`the row names the AD account ${adUser.samAccountName} (${other}) and the Entra account ${entra.userPrincipalName}, which is not synced from it`) };
+            }
+            return { ad: adUser, entra: cloud, adThroughLink: false };
+        }
+        if (!entra || !ad || !isSynced(entra))
+            return { entra, adThroughLink: false };
+        const sid = entra.onPremisesSecurityIdentifier;
+        if (!sid) {
+            return { entra, adThroughLink: false, unverifiable: `${entra.userPrincipalName} is synced from AD but carries no onPremisesSecurityIdentifier to find its AD account by` };
+        }
+        if (adError !== undefined) {
+            return { entra, adThroughLink: false, unverifiable: `the AD account of ${entra.userPrincipalName} (${sid}) could not be read: ${adError}` };
+        }
+        const linked = adBySid?.get(sid.toUpperCase());
+        if (!linked) {
+            return { entra, adThroughLink: false, unverifiable: `${entra.userPrincipalName} is synced from ${sid}, which is no AD account this action can read` };
+        }
+        return { ad: linked, entra, adThroughLink: true };
+    });
 }
 
 ;// CONCATENATED MODULE: ./src/resolve/index.ts
@@ -102864,8 +103388,12 @@ async function resolveDelegates(options) {
 
 
 
-/** The one identity used to look a request up in Entra ID: the most specific column the request has. */
-function entraLookupIdentity(identity, ad) {
+
+/**
+ * The one identity used to look a request up in Entra ID: the most specific column the request has. With AD
+ * configured, a sAMAccountName (and a DN) finds the AD account, and its Entra account is found through the link.
+ */
+function entraLookupIdentity(identity, adConfigured) {
     if (identity.objectId)
         return { objectId: identity.objectId };
     if (identity.userPrincipalName)
@@ -102874,23 +103402,19 @@ function entraLookupIdentity(identity, ad) {
         return { mail: identity.mail };
     if (identity.employeeId)
         return { employeeId: identity.employeeId };
-    if (identity.samAccountName)
+    if (identity.samAccountName && !adConfigured)
         return { samAccountName: identity.samAccountName };
-    if (ad?.userPrincipalName)
-        return { userPrincipalName: ad.userPrincipalName };
     return undefined;
 }
 const resolve_same = (a, b) => a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
 /** `CORP\jdoe` → `jdoe`: the form people copy from a logon prompt. */
 const resolve_bareSam = (sam) => sam.slice(sam.lastIndexOf('\\') + 1);
 /**
- * Every identity column of the request must fit the account that was found: a row that names one person by UPN
- * and another by employeeId must not act on either. When the Entra user is proven to be the AD account (its
- * onPremisesSecurityIdentifier is the AD objectSid), a column needs to fit one of the two, since a cloud UPN may
- * differ from the on-premises one. Without that proof, the two accounts are linked only by the row, so each must
- * fit every column it carries a value for: otherwise one person's AD account and another's Entra account are acted on.
+ * Every identity column of the request must name the linked pair: a row that names one person by UPN and another by
+ * employeeId must not act on either. The pair is one person (linked by SID), so a column needs to fit one of the two
+ * accounts, since a cloud UPN may differ from the on-premises one.
  */
-function identityConflict(identity, ad, entra, sameSid = false) {
+function identityConflict(identity, ad, entra) {
     const checks = [
         ['userPrincipalName', [['AD', ad?.userPrincipalName], ['Entra', entra?.userPrincipalName]], resolve_same],
         ['mail', [['AD', ad?.mail], ['Entra', entra?.mail]], resolve_same],
@@ -102905,8 +103429,7 @@ function identityConflict(identity, ad, entra, sameSid = false) {
             continue;
         const known = found.filter((entry) => Boolean(entry[1]));
         const fitting = known.filter(([, value]) => fits(value, wanted));
-        const conflict = sameSid ? known.length > 0 && fitting.length === 0 : fitting.length < known.length;
-        if (conflict) {
+        if (known.length > 0 && fitting.length === 0) {
             const other = known.filter((entry) => !fitting.includes(entry));
             return {
                 status: 'failed',
@@ -102949,61 +103472,62 @@ async function resolvePeople(options) {
     const { requests, inputs, connectors } = options;
     const { ad, graph } = connectors;
     const protectedNames = inputs.protected;
-    const adMatches = ad ? await ad.findUsers(requests.map((r) => r.identity)) : undefined;
-    const bindAccount = ad ? await ad.whoami() : {};
-    const entraIdentities = requests.map((request, i) => {
-        const adUsers = adMatches?.[i];
-        return entraLookupIdentity(request.identity, adUsers?.length === 1 ? adUsers[0] : undefined);
-    });
-    const protectedEntraGroups = graph && protectedNames.length > 0 ? await findProtectedEntraGroups(graph, protectedNames) : [];
-    let entraMatches;
-    if (graph) {
-        const wanted = entraIdentities.flatMap((identity, i) => (identity ? [{ identity, i }] : []));
-        const found = await findEntraUsers(graph, wanted.map((w) => w.identity));
-        entraMatches = requests.map(() => []);
-        wanted.forEach((w, k) => {
-            entraMatches[w.i] = found[k];
-        });
-    }
-    const people = requests.map((request, i) => {
-        const person = { request, delegate: { source: 'none' } };
+    const entraIdentities = requests.map((request) => entraLookupIdentity(request.identity, ad !== undefined));
+    const [adMatches, entraMatches, bindAccount, protectedAdGroups, protectedEntraGroups] = await Promise.all([
+        ad ? ad.findUsers(requests.map((r) => r.identity)) : undefined,
+        graph ? findEntraMatches(graph, entraIdentities) : undefined,
+        ad ? ad.whoami() : {},
+        ad && protectedNames.length > 0 ? ad.findGroupMembers(protectedNames).then(toProtectedAdGroups) : [],
+        graph && protectedNames.length > 0 ? findProtectedEntraGroups(graph, protectedNames) : [],
+    ]);
+    const people = requests.map((request) => ({ request, delegate: { source: 'none' } }));
+    const rows = requests.map((request, i) => {
+        const person = people[i];
         const adUsers = adMatches?.[i] ?? [];
         const entraUsers = entraMatches?.[i] ?? [];
-        if (!ad)
-            person.adMissing = 'AD not configured (ldap-url)';
-        else if (adUsers.length === 0)
-            person.adMissing = 'no AD account';
-        if (!graph)
-            person.entraMissing = 'Entra ID not configured (tenant-id)';
-        else if (entraUsers.length === 0)
-            person.entraMissing = 'no Entra account';
-        if (adUsers.length > 1) {
+        if (adUsers.length > 1)
             person.stop = adMatchesStop(request.identity, adUsers);
-            return person;
-        }
-        if (entraUsers.length > 1) {
+        else if (entraUsers.length > 1) {
             person.stop = {
                 status: 'failed',
                 code: 'ambiguous',
                 reason: `${entraUsers.length} Entra users match: ${entraUsers.map((u) => u.userPrincipalName).join('; ')}`,
             };
-            return person;
         }
-        person.ad = adUsers[0];
-        person.entra = entraUsers[0];
+        return person.stop ? {} : { ad: adUsers[0], entra: entraUsers[0] };
+    });
+    const pairs = await linkAccounts({ ad, graph, rows });
+    people.forEach((person, i) => {
+        const pair = pairs[i];
+        const stoppedEarly = person.stop !== undefined;
+        if (!ad)
+            person.adMissing = 'AD not configured (ldap-url)';
+        else if (stoppedEarly ? adMatches?.[i]?.length === 0 : !pair.ad)
+            person.adMissing = 'no AD account';
+        if (!graph)
+            person.entraMissing = 'Entra ID not configured (tenant-id)';
+        else if (stoppedEarly ? entraMatches?.[i]?.length === 0 : !pair.entra)
+            person.entraMissing = 'no Entra account';
+        if (stoppedEarly)
+            return;
+        person.ad = pair.ad;
+        person.entra = pair.entra;
+        if (pair.stop) {
+            person.stop = pair.stop;
+            return;
+        }
         if ((ad || graph) && !person.ad && !person.entra) {
             person.stop = { status: 'failed', code: 'not-found', reason: 'found in none of the configured directories' };
-            return person;
+            return;
         }
-        const sameSid = Boolean(person.ad && person.entra?.onPremisesSecurityIdentifier && person.entra.onPremisesSecurityIdentifier.toUpperCase() === person.ad.objectSid.toUpperCase());
         person.stop =
-            (person.ad && person.entra ? identityCheck(person.ad.objectSid, person.entra) : undefined) ??
-                identityConflict(request.identity, person.ad, person.entra, sameSid) ??
-                (person.ad
-                    ? adGuard(person.ad, { bindAccount, protectedIdentities: protectedNames, protectedGroups: protectedNames })
-                    : undefined) ??
-                (person.entra ? entraGuard(person.entra, protectedNames, protectedEntraGroups) : undefined);
-        return person;
+            identityConflict(person.request.identity, person.ad, person.entra) ??
+                guardStop(person, pair, {
+                    adContext: { bindAccount, protectedIdentities: protectedNames, protectedGroups: protectedAdGroups },
+                    protectedNames,
+                    protectedEntraGroups,
+                    baseDn: inputs.ldap?.baseDn,
+                });
     });
     markDuplicates(people);
     const delegates = await resolveDelegates({
@@ -103016,6 +103540,37 @@ async function resolvePeople(options) {
         person.delegate = delegates[i];
     });
     return people;
+}
+/** Finds the Entra users of the identities that have an Entra lookup; the others find nobody. */
+async function findEntraMatches(graph, identities) {
+    const wanted = identities.flatMap((identity, i) => (identity ? [{ identity, i }] : []));
+    const found = await findEntraUsers(graph, wanted.map((w) => w.identity));
+    const matches = identities.map(() => []);
+    wanted.forEach((w, k) => {
+        matches[w.i] = found[k];
+    });
+    return matches;
+}
+/**
+ * The union of both directories' guards over the linked pair, whichever column found it. A guard that applies wins;
+ * then an AD account outside ldap-base-dn (the administrator scoped what may be touched, and half an offboarding is
+ * no offboarding); then a side that could not be read, since its guards are unknown.
+ */
+function guardStop(person, pair, context) {
+    const guard = (person.ad ? adGuard(person.ad, context.adContext) : undefined) ??
+        (person.entra ? entraGuard(person.entra, context.protectedNames, context.protectedEntraGroups) : undefined);
+    if (guard)
+        return guard;
+    if (person.ad && pair.adThroughLink && context.baseDn && !isWithin(person.ad.dn, context.baseDn)) {
+        return {
+            status: 'blocked',
+            code: 'outside-base-dn',
+            reason: `the AD account of this Entra user, ${person.ad.dn}, is outside ldap-base-dn (${context.baseDn}): widen ldap-base-dn to offboard it`,
+        };
+    }
+    if (pair.unverifiable)
+        return { status: 'blocked', code: 'guard-unverifiable', reason: `${pair.unverifiable}: its guards cannot be checked` };
+    return undefined;
 }
 /** Two rows that resolve to the same account: the first one acts, the others are blocked and say which row acts. */
 function markDuplicates(people) {
@@ -105551,7 +106106,8 @@ function looksLikeHeader(cells) {
 const USERS_SOURCE = 'inputs.users';
 const requests_CONTROL = /\p{Cc}/u;
 const requests_GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-function rowToRequest(file, row, timeZone) {
+function rowToRequest(file, row, options) {
+    const { timeZone } = options;
     const { values } = row;
     const { identity, problems } = identityOf(values);
     const request = { source: { file, line: row.line }, identity };
@@ -105562,7 +106118,10 @@ function rowToRequest(file, row, timeZone) {
         else
             request.effective = effective.iso;
     }
-    if (values.delegate !== undefined) {
+    if (values.delegate !== undefined && options.csvDelegate === 'refuse') {
+        problems.push(`delegate "${values.delegate}": csv-delegate is refuse, so only the directories choose the delegate: empty this cell, or set csv-delegate: allow`);
+    }
+    else if (values.delegate !== undefined) {
         const problem = identityValueProblem('delegate', values.delegate);
         const delegate = values.delegate.toLowerCase();
         if (problem)
@@ -105685,11 +106244,11 @@ function mergeSamePerson(requests) {
     }
     return result;
 }
-function collect(rowsByFile, timeZone, base) {
+function collect(rowsByFile, options, base) {
     const requests = [];
     for (const { file, rows } of rowsByFile) {
         for (const row of rows) {
-            const { request, errors } = rowToRequest(file, row, timeZone);
+            const { request, errors } = rowToRequest(file, row, options);
             base.errors.push(...errors);
             if (request)
                 requests.push(request);
@@ -105704,7 +106263,7 @@ function collect(rowsByFile, timeZone, base) {
 }
 /**
  * Reads termination CSV files (`path` relative to the workspace, as shown in annotations). A bare date in
- * `effective` is midnight in `timeZone`.
+ * `effective` is midnight in `timeZone`. With `csvDelegate: 'refuse'`, a filled delegate cell is an input error.
  */
 function loadRequests(options) {
     const base = { requests: [], errors: [], notices: [] };
@@ -105716,7 +106275,7 @@ function loadRequests(options) {
             base.notices.push(notice);
         return { file: path, rows: table.rows };
     });
-    return collect(rowsByFile, options.timeZone, base);
+    return collect(rowsByFile, options, base);
 }
 /**
  * The identity column of a bare value in the `users` input: with `@` a userPrincipalName (resolvers also try it as
@@ -105750,11 +106309,11 @@ const isBlank = (cells) => cells.length === 1 && cells[0] === '';
  * Reads the `users` input: either CSV text whose first line is a header of known column names, or one leaver per
  * line as `identity[, effective[, delegate]]` (blank lines and lines starting with `#` are skipped).
  */
-function parseUsersInput(text, timeZone) {
+function parseUsersInput(text, timeZone, csvDelegate) {
     const lines = userLines(text);
     const first = lines.find(({ cells }) => !isBlank(cells));
     if (first !== undefined && looksLikeHeader(first.cells)) {
-        const result = loadRequests({ files: [{ path: USERS_SOURCE, text }], timeZone });
+        const result = loadRequests({ files: [{ path: USERS_SOURCE, text }], timeZone, csvDelegate });
         return { ...result, notices: [`${USERS_SOURCE}: read as CSV with a header row`, ...result.notices] };
     }
     const base = { requests: [], errors: [], notices: [] };
@@ -105793,7 +106352,7 @@ function parseUsersInput(text, timeZone) {
             values.delegate = delegate;
         rows.push({ line, values });
     }
-    return collect([{ file: USERS_SOURCE, rows }], timeZone, base);
+    return collect([{ file: USERS_SOURCE, rows }], { timeZone, csvDelegate }, base);
 }
 
 ;// CONCATENATED MODULE: ./src/sources/roster.ts
@@ -106009,6 +106568,7 @@ function logText(text) {
 
 
 
+
 /**
  * Users in flight at once. Large on purpose: every user's Graph calls then go out together in full batches, and
  * users wait in the PowerShell sessions' queues (which bound the real concurrency) instead of trickling into Graph
@@ -106040,7 +106600,7 @@ async function readSources(inputs, workspace) {
     let requests;
     const fromUsersInput = Boolean(inputs.users?.trim());
     if (fromUsersInput) {
-        const result = parseUsersInput(inputs.users, inputs.timeZone);
+        const result = parseUsersInput(inputs.users, inputs.timeZone, inputs.csvDelegate);
         requests = result.requests;
         errors.push(...result.errors);
         notices.push(...result.notices);
@@ -106060,7 +106620,7 @@ async function readSources(inputs, workspace) {
             }
         })));
         const texts = read.filter((file) => file !== undefined);
-        const result = loadRequests({ files: texts, timeZone: inputs.timeZone });
+        const result = loadRequests({ files: texts, timeZone: inputs.timeZone, csvDelegate: inputs.csvDelegate });
         requests = result.requests;
         errors.push(...result.errors);
         notices.push(...result.notices);
@@ -106147,7 +106707,11 @@ async function main_run() {
         for (const person of people) {
             for (const note of person.delegate.notes ?? [])
                 core_info(logText(`${person.request.source.file}:${person.request.source.line}: ${note}`));
-            if (person.delegate.source === 'none' && !person.stop) {
+            const requested = person.stop ? undefined : requestedDelegateWarning(person.delegate);
+            if (requested) {
+                warning(logText(requested), { title: 'Delegate', file: person.request.source.file, startLine: person.request.source.line });
+            }
+            else if (person.delegate.source === 'none' && !person.stop) {
                 warning('No delegate found: the mailbox and OneDrive steps are skipped for this user. Set a delegate in the row or default-delegate.', {
                     file: person.request.source.file,
                     startLine: person.request.source.line,
