@@ -519,17 +519,23 @@ export const CASES: CorpusCase[] = [
 
   // ---- Size -----------------------------------------------------------------------------------------------------------
   {
-    name: 'a 100 KB reason is carried whole and changes nothing but the leaver',
+    name: 'a 100 KB reason is an input error at its line that does not repeat it, and nothing changes',
     csv: `userPrincipalName,reason\njdoe@contoso.test,${BIG}\n`,
+    exitCode: 1,
+    inputErrors: [{ line: 2, message: `the value in column "reason" is ${BIG.length} characters long; at most 512 are allowed there` }],
+  },
+  {
+    name: 'a reason of 512 characters, the most allowed, is carried whole and changes nothing but the leaver',
+    csv: `userPrincipalName,reason\njdoe@contoso.test,${BIG.slice(0, 512)}\n`,
     exitCode: 0,
-    users: [{ line: 2, status: 'done', steps: HYBRID_DONE, request: { userPrincipalName: 'jdoe@contoso.test', reason: BIG } }],
+    users: [{ line: 2, status: 'done', steps: HYBRID_DONE, request: { userPrincipalName: 'jdoe@contoso.test', reason: BIG.slice(0, 512) } }],
     effects: [{ offboarded: 'jdoe', delegate: 'salesvp@contoso.test' }],
   },
   {
-    name: 'a 100 KB employeeId is looked up and found nowhere, without a crash',
+    name: 'a 100 KB employeeId is an input error at its line, and nothing is looked up',
     csv: `employeeId\n${'E'.repeat(100 * 1024)}\n`,
     exitCode: 1,
-    users: [notFound()],
+    inputErrors: [{ line: 2, message: 'the value in column "employeeId" is 102400 characters long; at most 256 are allowed there' }],
   },
 
   // ---- Duplicates -----------------------------------------------------------------------------------------------------
