@@ -6,6 +6,7 @@ import { crossCheck, organizationOf, sharepointAdminUrlOf } from './inputs/check
 import { FIELDS, type Values } from './inputs/fields.js';
 import { INPUT, inputMessage as message, SECRET_INPUTS } from './inputs/names.js';
 import type { EntraInputs, Inputs, LdapInputs } from './inputs-types.js';
+import { secretParts } from './util/secret-parts.js';
 
 /**
  * Validates raw input strings (as `core.getInput` returns them; missing means empty) into `Inputs`, or returns one
@@ -96,7 +97,7 @@ export function readInputs(
   const raw: Record<string, string> = {};
   for (const name of Object.values(INPUT)) {
     const value = get(name);
-    if (SECRET_INPUTS.has(name) && value.trim() !== '') mask(value);
+    if (SECRET_INPUTS.has(name) && value.trim() !== '') for (const part of secretParts(value)) mask(part);
     raw[name] = value;
   }
   return parseInputs(raw, env);

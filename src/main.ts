@@ -169,7 +169,7 @@ export async function run(): Promise<void> {
     document.users = selected.map((request) => unresolvedResult(request, inputs.steps));
     recorder.touch();
 
-    opened = await openConnectors(inputs, (message) => core.warning(message));
+    opened = await openConnectors(inputs, (message) => core.warning(message), (secret) => core.setSecret(secret));
     preflight = opened.preflight;
     for (const line of preflight) core.info(logText(`${line.ok ? '✅' : '❌'} ${line.label}${line.detail ? ` — ${line.detail}` : ''}`));
     const failed = preflight.filter((line) => !line.ok);

@@ -6,6 +6,7 @@ import { openAd } from './ad.js';
 import type { Opening } from './checklist.js';
 import { openGraph, readCertificate } from './graph.js';
 import { openPowerShell } from './powershell.js';
+import { secretParts } from '../util/secret-parts.js';
 
 export interface OpenedConnectors {
   connectors: Connectors;
@@ -17,7 +18,11 @@ export interface OpenedConnectors {
  * Creates the connectors for the configured directories and checks them: LDAP bound, token with its permissions,
  * pwsh and modules. A directory that is not configured is absent, and said so in the checklist.
  */
-export async function openConnectors(inputs: Inputs, warn: (message: string) => void): Promise<OpenedConnectors> {
+/**
+ * `mask` hides a secret in the log (core.setSecret): the private key re-exported from the certificate input (an
+ * encrypted or PKCS#1 key becomes new PKCS#8 text) is secret material the runner has not seen yet.
+ */
+export async function openConnectors(inputs: Inputs, warn: (message: string) => void, mask: (secret: string) => void): Promise<OpenedConnectors> {
   const opening: Opening = { connectors: {}, preflight: [], closers: [] };
 
   if (inputs.ldap) {
@@ -29,6 +34,7 @@ export async function openConnectors(inputs: Inputs, warn: (message: string) => 
   if (inputs.entra) {
     const certificate = readCertificate(inputs.entra, opening);
     if (certificate) {
+      for (const part of secretParts(certificate.keyPem)) mask(part);
       await openGraph(inputs.entra, certificate, inputs.steps, opening);
       await openPowerShell(inputs, certificate, opening);
     }

@@ -420,6 +420,15 @@ describe('secret hygiene of the bundled action', () => {
       facts.simulator.certificatePassword,
       GITHUB_TOKEN,
     ]);
+    // The key the action decrypts is new text for the runner: it is masked whole and line by line before use.
+    const decrypted = createPrivateKey({
+      key: pemBlock(facts.simulator.encryptedCertificatePem, 'ENCRYPTED PRIVATE KEY'),
+      passphrase: facts.simulator.certificatePassword,
+    })
+      .export({ type: 'pkcs8', format: 'pem' })
+      .toString();
+    const masks = watchedEncrypted.run.stdout.split('\n').filter((line) => line.startsWith('::add-mask::'));
+    for (const part of [decrypted, ...bodyLines(decrypted)]) expect(masks, 'the decrypted key is masked').toContain(maskLine(part));
   });
 
   it('looked at files and child processes in every run, so a clean result means something', () => {

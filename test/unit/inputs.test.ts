@@ -318,7 +318,12 @@ describe('readInputs', () => {
     for (const name of [INPUT.ldapPassword, INPUT.certificate, INPUT.certificatePassword, INPUT.githubToken]) {
       expect(log[log.indexOf(`read ${name}`) + 1]).toBe(`mask ${raw[name]}`);
     }
-    expect(log.filter((entry) => entry.startsWith('mask'))).toHaveLength(4);
+    // The certificate's lines are masked one by one too: a single line printed alone is hidden as well.
+    const keyLines = CERTIFICATE_PEM.split('\n').filter((line) => line.length >= 8 && !line.startsWith('-----'));
+    expect(keyLines).toEqual(['MIIBszCCAVmgAwIBAgIU', 'MIGHAgEAMBMGByqGSM49']);
+    const afterCertificate = log.slice(log.indexOf(`read ${INPUT.certificate}`) + 2, log.indexOf(`read ${INPUT.certificate}`) + 2 + keyLines.length);
+    expect(afterCertificate).toEqual(keyLines.map((line) => `mask ${line}`));
+    expect(log.filter((entry) => entry.startsWith('mask'))).toHaveLength(4 + keyLines.length);
   });
 
   it('reads every input once and validates them', () => {
