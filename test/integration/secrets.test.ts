@@ -182,10 +182,14 @@ class RunWatcher {
       descendants.push(pid);
       queue.push(...(byParent.get(pid) ?? []));
     }
+    const actionCmdline = readProc(action, 'cmdline');
     for (const pid of descendants) {
       const environ = readProc(pid, 'environ');
       const cmdline = readProc(pid, 'cmdline');
       if (environ === undefined || cmdline === undefined) continue;
+      // Between fork and exec a child is still a copy of the action (its command line and environment): what it
+      // runs with is only known after exec, so it is looked at again on a later poll.
+      if (cmdline === actionCmdline) continue;
       const executable = (() => {
         try {
           return path.basename(readlinkSync(`/proc/${pid}/exe`));
