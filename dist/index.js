@@ -41988,7 +41988,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9716);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1002);
 // Entry point of the bundled action.
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -41998,7 +41998,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9716:
+/***/ 1002:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -69542,8 +69542,24 @@ const FIELDS = {
     [INPUT.blockGroup]: fields_optional(fields_text),
 };
 
+;// CONCATENATED MODULE: ./src/util/secret-parts.ts
+// The pieces of a secret to mask in the log: the value itself and, for a multi-line one, each of its lines.
+/**
+ * The runner hides a masked value only where the whole value appears; one line of a PEM key printed alone (in a
+ * library's error, say) would show. Each line long enough to be key material is masked too; the `-----BEGIN …-----`
+ * armour is not secret and stays readable.
+ */
+function secretParts(value) {
+    const lines = value
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter((line) => line.length >= 8 && !line.startsWith('-----'));
+    return [...new Set([value, ...(lines.length > 1 ? lines : [])])];
+}
+
 ;// CONCATENATED MODULE: ./src/inputs.ts
 // Reads the action's inputs once, masks the secrets, and validates them into one typed `Inputs` value.
+
 
 
 
@@ -69630,7 +69646,8 @@ function readInputs(get = (name) => getInput(name), mask = (secret) => core_setS
     for (const name of Object.values(INPUT)) {
         const value = get(name);
         if (SECRET_INPUTS.has(name) && value.trim() !== '')
-            mask(value);
+            for (const part of secretParts(value))
+                mask(part);
         raw[name] = value;
     }
     return parseInputs(raw, env);
@@ -102273,11 +102290,16 @@ async function openPowerShell(inputs, certificate, opening) {
 
 
 
+
 /**
  * Creates the connectors for the configured directories and checks them: LDAP bound, token with its permissions,
  * pwsh and modules. A directory that is not configured is absent, and said so in the checklist.
  */
-async function openConnectors(inputs, warn) {
+/**
+ * `mask` hides a secret in the log (core.setSecret): the private key re-exported from the certificate input (an
+ * encrypted or PKCS#1 key becomes new PKCS#8 text) is secret material the runner has not seen yet.
+ */
+async function openConnectors(inputs, warn, mask) {
     const opening = { connectors: {}, preflight: [], closers: [] };
     if (inputs.ldap) {
         await openAd(inputs.ldap, warn, opening);
@@ -102288,6 +102310,8 @@ async function openConnectors(inputs, warn) {
     if (inputs.entra) {
         const certificate = readCertificate(inputs.entra, opening);
         if (certificate) {
+            for (const part of secretParts(certificate.keyPem))
+                mask(part);
             await openGraph(inputs.entra, certificate, inputs.steps, opening);
             await openPowerShell(inputs, certificate, opening);
         }
@@ -106695,7 +106719,7 @@ async function main_run() {
         // while resolving (a failure, a cancellation) still lists everyone it selected.
         document.users = selected.map((request) => unresolvedResult(request, inputs.steps));
         recorder.touch();
-        opened = await openConnectors(inputs, (message) => warning(message));
+        opened = await openConnectors(inputs, (message) => warning(message), (secret) => core_setSecret(secret));
         preflight = opened.preflight;
         for (const line of preflight)
             core_info(logText(`${line.ok ? '✅' : '❌'} ${line.label}${line.detail ? ` — ${line.detail}` : ''}`));
