@@ -158,7 +158,7 @@ describe('values past MaxValRange, as AD answers them', () => {
 
 describe('requests the proxy reads', () => {
   it('reads the base and the attributes of a search, past a filter with an extensible match', () => {
-    const filter = new ExtensibleFilter({ matchType: '1.2.840.113556.1.4.1941', attribute: 'memberOf', value: `CN=Group 1,${OU}` });
+    const filter = new ExtensibleFilter({ matchType: 'memberOf', rule: '1.2.840.113556.1.4.1941', value: `CN=Group 1,${OU}` });
     const request = new SearchRequest({ messageId: 9, baseDN: OU, scope: 'sub', filter, attributes: ['cn', 'memberOf;range=0-24'] });
     expect(readSearchRequest(one(request.write()))).toEqual({ base: OU, attributes: ['cn', 'memberOf;range=0-24'] });
   });
