@@ -4,8 +4,10 @@ import { Attribute, type Client, Control } from 'ldapts';
 import type { StackFacts } from '../stack/stack.js';
 
 export interface ManyGroupsOptions {
-  /** Name of the OU everything is created in, under the base DN. */
+  /** Name of the OU everything is created in. */
   ou: string;
+  /** Where that OU goes, e.g. `OU=Groups` to inherit the service account's delegation there. Default: the base DN. */
+  parent?: string;
   /** The leaver's cn and sAMAccountName. */
   leaver: { cn: string; sam: string };
   groups: number;
@@ -40,7 +42,7 @@ const password = (): Buffer => Buffer.from(`"${randomBytes(12).toString('base64u
 
 /** Seeds the OU with `admin` (bound as a domain administrator): one request per user and per group. */
 export async function seedManyGroups(admin: Client, facts: StackFacts, options: ManyGroupsOptions): Promise<ManyGroups> {
-  const ouDn = `OU=${options.ou},${facts.ldap.baseDn}`;
+  const ouDn = `OU=${options.ou},${options.parent ? `${options.parent},` : ''}${facts.ldap.baseDn}`;
   const leaverDn = `CN=${options.leaver.cn},${ouDn}`;
   const last = options.groups - 1;
   const protectedName = `${options.groupCn(last)} (protected)`;

@@ -55,7 +55,7 @@ export function startLdapProxy(
 }
 
 export type { StackFacts } from '../stack/stack.js';
-export type { DroppedWrites, LdapChange, LdapProxy, LdapWrite } from '../stack/ldap-proxy.js';
+export type { LdapProxy } from '../stack/ldap-proxy.js';
 export { loadStackTenant } from '../stack/stack.js';
 export { type LdapAdminFacts, type LoadedTenant } from '../stack/samba.js';
 export { SimulatorControl } from '../stack/simulator/control-client.js';

@@ -4,6 +4,7 @@
 // comes back whole under `member`, though its Default Query Policy says MaxValRange=1500), but it answers explicit
 // range requests as AD does. The connector always asks by range, so these tests run its ranged path for real, with
 // fewer values per request than the default 1,000: seeding 1,600 groups took 177 s on the loaded test machine.
+// ad-ranged-proxy.test.ts reads through the LDAP proxy, which limits values as AD does (test/stack/ldap-proxy.ts).
 import { Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createAdDirectory } from '../../src/connectors/ldap.js';

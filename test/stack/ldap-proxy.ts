@@ -38,8 +38,6 @@ import {
 } from './ldap-messages.js';
 import { issueServerCertificate, type TestCa } from './tls.js';
 
-export type { LdapChange, LdapWrite, SearchSeen } from './ldap-messages.js';
-
 export interface LdapProxyOptions {
   /** The DC: `ldaps://<address>:<port>`, and the PEM of the CA that signed its certificate. */
   upstream: { url: string; caPem: string };
