@@ -61,6 +61,15 @@ export interface DroppedWrites {
   stop(): void;
 }
 
+/** A request the proxy cannot read is still relayed: the DC answers it as it answers any malformed request. */
+function attempt<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch {
+    return undefined;
+  }
+}
+
 interface Pair {
   client: tls.TLSSocket;
   upstream: tls.TLSSocket;
@@ -72,8 +81,6 @@ export class LdapProxy {
   private readonly isRanged: (attribute: string) => boolean;
   /** Every SearchRequest relayed, in order: where and what the client asked for. */
   readonly searches: SearchSeen[] = [];
-  /** Client connections accepted so far. */
-  connections = 0;
 
   private constructor(
     private readonly server: tls.Server,
@@ -118,7 +125,6 @@ export class LdapProxy {
   }
 
   private relay(client: tls.TLSSocket): void {
-    this.connections++;
     const target = new URL(this.options.upstream.url);
     const upstream = tls.connect({
       host: target.hostname,
@@ -155,14 +161,15 @@ export class LdapProxy {
 
   private request(message: LdapMessage, { client, upstream }: Pair): void {
     if (message.operation === ProtocolOperation.LDAP_REQ_SEARCH) {
-      this.searches.push(readSearchRequest(message));
+      const seen = attempt(() => readSearchRequest(message));
+      if (seen) this.searches.push(seen);
     } else if (
       this.drops.length > 0 &&
       (message.operation === ProtocolOperation.LDAP_REQ_MODIFY || message.operation === ProtocolOperation.LDAP_REQ_MODRDN)
     ) {
-      const write = readWrite(message);
-      const drop = this.drops.find(({ match }) => match(write.dn, write.changes, write));
-      if (drop) {
+      const write = attempt(() => readWrite(message));
+      const drop = write && this.drops.find(({ match }) => match(write.dn, write.changes, write));
+      if (write && drop) {
         drop.writes.push(write);
         client.write(successResponse(message));
         return;
