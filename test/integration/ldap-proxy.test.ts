@@ -97,13 +97,11 @@ describe('relaying', () => {
     for (let i = 0; i < third.length; i += 7) await write(third.subarray(i, i + 7));
     await done;
     socket.destroy();
-    expect(answers.map((m) => [m.messageId, m.operation])).toEqual([
-      [1, ProtocolOperation.LDAP_RES_BIND],
-      [2, ProtocolOperation.LDAP_RES_SEARCH_ENTRY],
-      [2, ProtocolOperation.LDAP_RES_SEARCH],
-      [3, ProtocolOperation.LDAP_RES_SEARCH_ENTRY],
-      [3, ProtocolOperation.LDAP_RES_SEARCH],
-    ]);
+    // The DC may answer the two searches interleaved; each one's answers come in order.
+    const answersTo = (id: number): number[] => answers.filter((m) => m.messageId === id).map((m) => m.operation);
+    expect(answers).toHaveLength(5);
+    expect(answersTo(1)).toEqual([ProtocolOperation.LDAP_RES_BIND]);
+    for (const id of [2, 3]) expect(answersTo(id)).toEqual([ProtocolOperation.LDAP_RES_SEARCH_ENTRY, ProtocolOperation.LDAP_RES_SEARCH]);
     // Every result: resultCode success (the first field of the LDAPResult).
     for (const answer of answers.filter((m) => m.operation !== ProtocolOperation.LDAP_RES_SEARCH_ENTRY)) {
       const reader = new BerReader(answer.bytes);
