@@ -15,7 +15,7 @@ export const DEFAULT_BREAKERS: BreakerSettings = { canary: 0, failureThreshold: 
  * Users that must have finished before the threshold judges, and the users started together in one wave: a wave of
  * 20 also fills one Graph $batch per operation.
  */
-export const THRESHOLD_SAMPLE = 20;
+const THRESHOLD_SAMPLE = 20;
 
 export type BreakerCode = 'canary-failed' | 'failure-threshold';
 
