@@ -1,5 +1,6 @@
 // Plan and apply: the same path for every user — observe, decide, and (in apply mode) act — step by step, in order.
 import pLimit from 'p-limit';
+import { runWithBreakers, type BreakerSettings, type BreakerTrip } from './breakers.js';
 import type { Connectors } from './connectors/types.js';
 import type { Inputs, Mode } from './inputs-types.js';
 import type { Person, Request, RunInfo, StepName, StepResult, UserResult, UserStatus } from './model.js';
@@ -21,13 +22,17 @@ export interface EngineOptions {
   onProgress?: (index: number, result: UserResult) => void;
   /** Once aborted, no new step starts; steps not started stay so. */
   signal?: AbortSignal;
+  /** The canary and the failure threshold; they act in apply mode only. Absent: none. */
+  breakers?: BreakerSettings;
+  /** Called once when a breaker stopped the run, after every user in flight finished. */
+  onBreaker?: (trip: BreakerTrip) => void;
 }
 
 /** A step or user the run has not come to yet; the finished record of a run cut short says why it never did. */
 export const NOT_STARTED = 'not started';
 const INTERRUPTED = 'interrupted while running: the change may or may not have been made; a re-run checks and completes it';
 
-/** Runs every user through the enabled steps; one user's failure never stops another. */
+/** Runs every user through the enabled steps; one user's failure never stops another, unless it trips a breaker. */
 export async function runEngine(options: EngineOptions): Promise<UserResult[]> {
   const results = options.people.map((person) => initialResult(person, options.steps));
   const shared = createRunShared();
@@ -37,11 +42,26 @@ export async function runEngine(options: EngineOptions): Promise<UserResult[]> {
     step.prepare?.({ people: active, inputs: options.inputs, connectors: options.connectors, shared });
   }
   const limit = pLimit(Math.max(1, options.concurrency));
-  await Promise.all(
-    options.people.map((person, index) =>
-      limit(() => runUser(options, shared, person, results[index], (r) => options.onProgress?.(index, r))),
-    ),
-  );
+  const record = (index: number, person: Person): Promise<void> =>
+    runUser(options, shared, person, results[index], (r) => options.onProgress?.(index, r));
+  const start = (index: number): Promise<void> => limit(() => record(index, options.people[index]));
+  const indexes = options.people.map((_, index) => index);
+  const [, trip] = await Promise.all([
+    // A guarded user is on record at once; it never counts for a breaker, nor waits for one.
+    Promise.all(indexes.filter((index) => options.people[index].stop).map((index) => start(index))),
+    runWithBreakers({
+      users: indexes.filter((index) => !options.people[index].stop),
+      settings: options.mode === 'apply' ? options.breakers : undefined,
+      run: async (index) => {
+        await start(index);
+        return results[index].status;
+      },
+      block: (index, stop) => record(index, { ...options.people[index], stop }),
+      where: (index) => `${results[index].source.file}:${results[index].source.line}`,
+      signal: options.signal,
+    }),
+  ]);
+  if (trip) options.onBreaker?.(trip);
   return results;
 }
 

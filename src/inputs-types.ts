@@ -43,6 +43,10 @@ export interface Inputs {
   /** `refuse`: a delegate in a row or in the users input is an input error; the directories alone choose. Absent: `allow`. */
   csvDelegate?: CsvDelegate;
   maxUsers: number;
+  /** Users applied completely before the others start (see src/breakers.ts). Absent: 0, no canary. */
+  canary?: number;
+  /** Percent of finished users that may fail before no new user starts; 100 is off. Absent: 25. */
+  failureThreshold?: number;
   /** Identities (UPN, sAMAccountName) and group names never touched. */
   protected: string[];
   failOn: 'error' | 'never';

@@ -69,6 +69,8 @@ export function parseInputs(
     defaultDelegate: v[INPUT.defaultDelegate],
     csvDelegate: v[INPUT.csvDelegate],
     maxUsers: v[INPUT.maxUsers],
+    canary: v[INPUT.canary],
+    failureThreshold: v[INPUT.failureThreshold],
     protected: v[INPUT.protected],
     failOn: v[INPUT.failOn],
     summary: v[INPUT.summary],

@@ -4,6 +4,7 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import * as core from '@actions/core';
 import * as github from '@actions/github';
+import { DEFAULT_BREAKERS, describeBreakers, STOPPED_BY, type BreakerSettings, type BreakerTrip } from './breakers.js';
 import { runEngine, unresolvedResult } from './engine.js';
 import { readInputs } from './inputs.js';
 import { OUTPUT } from './inputs/names.js';
@@ -123,11 +124,16 @@ export async function run(): Promise<void> {
   let notices: string[] = [];
   let opened: OpenedConnectors | undefined;
   let failure: string | undefined;
+  let stopped: BreakerTrip | undefined;
+  const breakers: BreakerSettings = {
+    canary: inputs?.canary ?? DEFAULT_BREAKERS.canary,
+    failureThreshold: inputs?.failureThreshold ?? DEFAULT_BREAKERS.failureThreshold,
+  };
   const lifecycle = startRunLifecycle({
     recorder,
     warn: (message) => core.warning(message),
     report: (outcome, error) =>
-      report({ inputs, document, preflight, selection, notices, failure: error, outcome, resultsFile, info }),
+      report({ inputs, document, preflight, selection, notices, failure: error, outcome, resultsFile, info, breakers, stopped }),
   });
 
   try {
@@ -200,12 +206,21 @@ export async function run(): Promise<void> {
       now: startedAt,
       concurrency: CONCURRENCY,
       signal: lifecycle.signal,
+      breakers,
+      onBreaker: (trip) => {
+        stopped = trip;
+      },
       onProgress: (index, result) => {
         document.users[index] = result;
         recorder.touch();
       },
     });
     document.users = users;
+    if (stopped) {
+      // A tripped breaker fails the run whatever fail-on says: users were left as they were, not offboarded.
+      document.stoppedBy = stopped.code;
+      failure = stopped.message;
+    }
   } catch (error) {
     failure = error instanceof Error ? error.message : String(error);
   } finally {
@@ -226,6 +241,8 @@ async function report(options: {
   outcome: Outcome;
   resultsFile: string;
   info: RunInfo;
+  breakers: BreakerSettings;
+  stopped?: BreakerTrip;
 }): Promise<void> {
   const { inputs, document, failure } = options;
   const users: UserResult[] = document.users;
@@ -263,6 +280,8 @@ async function report(options: {
     redacted: inputs?.summary === 'redacted',
     resultsFile: options.resultsFile,
     runUrl: options.info.url,
+    breakers: inputs ? describeBreakers(options.breakers, inputs.mode) : undefined,
+    stoppedBy: options.stopped ? STOPPED_BY[options.stopped.code] : undefined,
   });
   try {
     await core.summary.addRaw(markdown).write();

@@ -184,6 +184,8 @@ export const FIELDS = {
   [INPUT.defaultDelegate]: optional(upn),
   [INPUT.csvDelegate]: withDefault('allow', choice(['allow', 'refuse'])),
   [INPUT.maxUsers]: withDefault('25', integer(1, 1_000_000)),
+  [INPUT.canary]: withDefault('0', integer(0, 1_000_000)),
+  [INPUT.failureThreshold]: withDefault('25', integer(1, 100)),
   [INPUT.protected]: z.string().transform(splitList),
   [INPUT.failOn]: withDefault('error', choice(['error', 'never'])),
   [INPUT.summary]: withDefault('full', choice(['full', 'redacted'])),

@@ -13,6 +13,8 @@ export const INPUT = {
   defaultDelegate: 'default-delegate',
   csvDelegate: 'csv-delegate',
   maxUsers: 'max-users',
+  canary: 'canary',
+  failureThreshold: 'failure-threshold',
   protected: 'protected',
   failOn: 'fail-on',
   summary: 'summary',

@@ -1,6 +1,7 @@
 // The results file: written as the run goes, atomically, and once more on SIGTERM/SIGINT, so a record always exists.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { BreakerCode } from '../breakers.js';
 import { NOT_STARTED } from '../engine.js';
 import type { Mode } from '../inputs-types.js';
 import type { InputError, RunInfo, UserResult } from '../model.js';
@@ -16,6 +17,8 @@ export interface ResultsDocument {
   outcome: 'running' | 'completed' | 'failed' | 'cancelled';
   /** Why the run as a whole failed, when it did. */
   error?: string;
+  /** The breaker that stopped the run, when one did (`error` says why). */
+  stoppedBy?: BreakerCode;
   selection?: { mode: string; note: string; total: number };
   inputErrors: InputError[];
   users: UserResult[];

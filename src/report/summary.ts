@@ -16,6 +16,10 @@ export interface SummaryInput {
   redacted: boolean;
   resultsFile?: string;
   runUrl?: string;
+  /** The breakers that are set, for the header (src/breakers.ts describeBreakers). */
+  breakers?: string;
+  /** Which breaker stopped the run, for the title (`error` says why). */
+  stoppedBy?: string;
 }
 
 const MARK: Record<StepStatus, string> = {
@@ -101,8 +105,9 @@ export function renderSummary(input: SummaryInput): string {
   const show = (value: string): string => escapeCell(input.redacted ? redact(value) : value);
   const counts = countUsers(input.users);
   const title = input.mode === 'plan' ? 'Offboarding plan' : 'Offboarding';
-  const outcome =
-    input.outcome === 'cancelled' ? ' — cancelled' : input.outcome === 'failed' ? ' — stopped by an error' : '';
+  const outcome = input.stoppedBy
+    ? ` — ${input.stoppedBy}`
+    : input.outcome === 'cancelled' ? ' — cancelled' : input.outcome === 'failed' ? ' — stopped by an error' : '';
   out.push(`## ${title}${outcome}`);
   const changedWord = input.mode === 'plan' ? 'would change' : 'changed';
   const headline = [
@@ -115,6 +120,7 @@ export function renderSummary(input: SummaryInput): string {
   out.push(`${MARK[counts.failed ? 'failed' : input.mode === 'plan' ? 'planned' : 'done']} ${headline.join(' · ')}`);
   const facts = [`mode \`${input.mode}\``];
   if (input.selection) facts.push(`selection ${escapeCell(input.selection.note)}`);
+  if (input.breakers) facts.push(escapeCell(input.breakers));
   if (input.runUrl) facts.push(`[run](${encodeURI(input.runUrl)})`);
   out.push('', facts.join(' · '));
   if (input.error) out.push('', `> [!CAUTION]`, `> ${escapeCell(input.error)}`);

@@ -44,6 +44,8 @@ describe('parseInputs', () => {
       steps: ['ad-disable', 'entra-disable', 'entra-revoke', 'mailbox-access', 'onedrive-access'],
       csvDelegate: 'allow',
       maxUsers: 25,
+      canary: 0,
+      failureThreshold: 25,
       protected: [],
       failOn: 'error',
       summary: 'full',
@@ -113,6 +115,20 @@ describe('parseInputs', () => {
 
   it.each(['1', '8'])('accepts powershell-sessions %s', (value) => {
     expect(inputsOf({ 'powershell-sessions': value }).powershellSessions).toBe(Number(value));
+  });
+
+  it.each([
+    ['canary', '-1', 'Input "canary": "-1" is not a whole number'],
+    ['canary', '2.5', 'Input "canary": "2.5" is not a whole number'],
+    ['failure-threshold', '0', 'Input "failure-threshold": must be at least 1'],
+    ['failure-threshold', '101', 'Input "failure-threshold": must be at most 100'],
+    ['failure-threshold', '25%', 'Input "failure-threshold": "25%" is not a whole number'],
+  ])('rejects %s %s', (name, value, message) => {
+    expect(errorsOf({ [name]: value })).toEqual([message]);
+  });
+
+  it('reads canary and failure-threshold, 100 included', () => {
+    expect(inputsOf({ canary: '3', 'failure-threshold': '100' })).toMatchObject({ canary: 3, failureThreshold: 100 });
   });
 
   it('reads booleans as true or false in any case', () => {

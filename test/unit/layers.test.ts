@@ -23,7 +23,7 @@ const LAYERS: { name: string; files: RegExp; only?: RegExp }[] = [
   // Reading the inputs needs the step list: the known names, the defaults, which steps need Exchange.
   { name: 'inputs', files: /^(inputs\.ts|inputs\/)/ },
   { name: 'resolve', files: /^resolve\// },
-  { name: 'engine', files: /^engine\.ts$/ },
+  { name: 'engine', files: /^(engine|breakers)\.ts$/ },
   { name: 'report', files: /^report\// },
   { name: 'preflight', files: /^(preflight\/|permissions\.ts$)/ },
   { name: 'main', files: /^(main|index)\.ts$/ },
