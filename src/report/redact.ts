@@ -52,14 +52,21 @@ function lowerInPlace(text: string): string {
 const WORD = /[\p{L}\p{N}]/u;
 const isWord = (char: string | undefined): boolean => char !== undefined && WORD.test(char);
 
+/** A trie of the lower-cased values: a value's mask sits on the node where the value ends. */
+interface Node {
+  next: Map<string, Node>;
+  mask?: string;
+}
+
 /**
  * Masks known identity values in text: longest first, any case, only where the value is not part of a longer word
  * (`jdoe` in `jdoe@contoso.com`, never in `ajdoex`). A DN keeps its attribute names and containers and masks its
- * name; a name is also found in its DN-escaped form. Disabled, it returns text as it is.
+ * name; a name is also found in its DN-escaped form. One walk of the trie per position: the cost grows with the
+ * text, not with the number of people. Disabled, it returns text as it is.
  */
 export class IdentityMask {
-  private readonly masks = new Map<string, string>();
-  private buckets: Map<string, string[]> | undefined;
+  private readonly root: Node = { next: new Map() };
+  private size = 0;
 
   constructor(readonly enabled: boolean) {}
 
@@ -81,45 +88,38 @@ export class IdentityMask {
 
   private learn(value: string, mask: string): void {
     if (value.trim().length < 2) return;
-    const key = lowerInPlace(value);
-    if (this.masks.has(key)) return;
-    this.masks.set(key, mask || '…');
-    this.buckets = undefined;
-  }
-
-  private index(): Map<string, string[]> {
-    if (this.buckets) return this.buckets;
-    const buckets = new Map<string, string[]>();
-    for (const key of this.masks.keys()) {
-      const bucket = buckets.get(key[0]);
-      if (bucket) bucket.push(key);
-      else buckets.set(key[0], [key]);
+    let node = this.root;
+    for (const char of lowerInPlace(value)) {
+      let next = node.next.get(char);
+      if (!next) node.next.set(char, (next = { next: new Map() }));
+      node = next;
     }
-    for (const bucket of buckets.values()) bucket.sort((a, b) => b.length - a.length);
-    this.buckets = buckets;
-    return buckets;
+    if (node.mask !== undefined) return;
+    node.mask = mask || '…';
+    this.size++;
   }
 
   /** The text with every known identity in it masked. */
   text = (text: string): string => {
-    if (!this.enabled || this.masks.size === 0 || !text) return text;
-    const buckets = this.index();
+    if (!this.enabled || this.size === 0 || !text) return text;
     const lower = lowerInPlace(text);
     let out = '';
     let copied = 0;
     for (let at = 0; at < lower.length; at++) {
-      const bucket = buckets.get(lower[at]);
-      if (!bucket) continue;
-      const found = bucket.find(
-        (key) =>
-          lower.startsWith(key, at) &&
-          !(isWord(key[0]) && isWord(text[at - 1])) &&
-          !(isWord(key[key.length - 1]) && isWord(text[at + key.length])),
-      );
+      if (isWord(text[at]) && isWord(text[at - 1])) continue;
+      let node: Node | undefined = this.root;
+      let found: { end: number; mask: string } | undefined;
+      for (let end = at; node && end < lower.length; ) {
+        // Code units, as the values were learned by code point: a surrogate pair is two steps.
+        const char = lower.codePointAt(end) as number > 0xffff ? lower.slice(end, end + 2) : lower[end];
+        node = node.next.get(char);
+        end += char.length;
+        if (node?.mask !== undefined && !(isWord(text[end - 1]) && isWord(text[end]))) found = { end, mask: node.mask };
+      }
       if (!found) continue;
-      out += text.slice(copied, at) + (this.masks.get(found) as string);
-      at += found.length - 1;
-      copied = at + 1;
+      out += text.slice(copied, at) + found.mask;
+      copied = found.end;
+      at = found.end - 1;
     }
     return copied === 0 ? text : out + text.slice(copied);
   };
