@@ -16,7 +16,7 @@ import { requestedDelegateWarning } from './report/delegate.js';
 import { IdentityMask, personIdentities, resultIdentities } from './report/redact.js';
 import { ResultsRecorder } from './report/results.js';
 import { describeCut } from './report/sections.js';
-import { buildSummary, countUsers, userLabel } from './report/summary.js';
+import { buildSummary, countUsers, userLabel, type SummaryInput } from './report/summary.js';
 import { resolvePeople } from './resolve/index.js';
 import { makeBaseReader } from './sources/base.js';
 import { findCsvFiles, printablePath, readWorkspaceFile } from './sources/files.js';
@@ -263,7 +263,7 @@ async function report(options: {
     });
   }
 
-  const view = {
+  const reported: SummaryInput = {
     mode: inputs?.mode ?? 'plan',
     outcome: options.outcome,
     error: failure,
@@ -277,8 +277,8 @@ async function report(options: {
     mask,
     resultsFile: options.resultsFile,
     runUrl: options.info.url,
-  } as const;
-  const summary = buildSummary(view);
+  };
+  const summary = buildSummary(reported);
   const cuts = [describeCut(summary.cut) && `the job summary leaves out ${describeCut(summary.cut)}`];
   try {
     await core.summary.addRaw(summary.markdown).write();
@@ -286,7 +286,7 @@ async function report(options: {
     core.warning(`Could not write the job summary: ${(error as Error).message}`);
   }
   if (inputs?.mode === 'plan' && options.info.event.startsWith('pull_request') && inputs.githubToken) {
-    const comment = buildPlanComment(view);
+    const comment = buildPlanComment(reported);
     cuts.push(describeCut(comment.cut) && `the plan comment leaves out ${describeCut(comment.cut)}`);
     try {
       await postPlanComment({ token: inputs.githubToken, markdown: comment.markdown, context: github.context });

@@ -87,8 +87,8 @@ async function ownLogin(octokit: Octokit): Promise<string> {
 }
 
 /**
- * The comment body: the plan, cut short with a pointer to the job summary when it is too long, and the commit it
- * was made for, so that a reviewer can tell a current plan from one left by an earlier push.
+ * The comment body: the plan and the commit it was made for, so that a reviewer can tell a current plan from one
+ * left by an earlier push. `buildPlanComment` keeps a plan under the limit; longer text is cut at a line break.
  */
 export function planCommentBody(markdown: string, runUrl?: string, headSha?: string): string {
   let body = markdown;
