@@ -11,11 +11,13 @@ import { OUTPUT } from './inputs/names.js';
 import { openConnectors, type OpenedConnectors } from './preflight/index.js';
 import type { Inputs } from './inputs-types.js';
 import type { InputError, PreflightLine, Request, RosterEntry, RunInfo, UserResult } from './model.js';
-import { postPlanComment } from './report/comment.js';
+import { buildPlanComment, postPlanComment } from './report/comment.js';
 import { startRunLifecycle, type Outcome } from './report/lifecycle.js';
 import { requestedDelegateWarning } from './report/delegate.js';
+import { IdentityMask, personIdentities, resultIdentities } from './report/redact.js';
 import { ResultsRecorder } from './report/results.js';
-import { countUsers, renderSummary, userLabel } from './report/summary.js';
+import { describeCut } from './report/sections.js';
+import { buildSummary, countUsers, userLabel, type SummaryInput } from './report/summary.js';
 import { resolvePeople } from './resolve/index.js';
 import { makeBaseReader } from './sources/base.js';
 import { findCsvFiles, printablePath, readWorkspaceFile } from './sources/files.js';
@@ -45,9 +47,9 @@ function runInfo(): RunInfo {
   };
 }
 
-function annotateInputErrors(errors: InputError[]): void {
+function annotateInputErrors(errors: InputError[], mask: IdentityMask): void {
   for (const error of errors) {
-    core.error(error.message, { title: 'Offboarding input error', file: error.file, startLine: error.line });
+    core.error(mask.text(error.message), { title: 'Offboarding input error', file: error.file, startLine: error.line });
   }
 }
 
@@ -57,6 +59,8 @@ interface Sources {
   errors: InputError[];
   notices: string[];
   fromUsersInput: boolean;
+  /** The rows' identity and delegate values, for `summary: redacted`. */
+  identities: string[];
 }
 
 /** CSV files read at once: a glob may match hundreds. */
@@ -66,12 +70,14 @@ async function readSources(inputs: Inputs, workspace: string): Promise<Sources> 
   const errors: InputError[] = [];
   const notices: string[] = [];
   let requests: Request[];
+  const identities: string[] = [];
   const fromUsersInput = Boolean(inputs.users?.trim());
   if (fromUsersInput) {
     const result = parseUsersInput(inputs.users as string, inputs.timeZone, inputs.csvDelegate);
     requests = result.requests;
     errors.push(...result.errors);
     notices.push(...result.notices);
+    identities.push(...(result.identities ?? []));
   } else {
     const files = await findCsvFiles(workspace, inputs.csv);
     if (files.length === 0) notices.push(`No CSV file matches ${inputs.csv}.`);
@@ -93,6 +99,7 @@ async function readSources(inputs: Inputs, workspace: string): Promise<Sources> 
     requests = result.requests;
     errors.push(...result.errors);
     notices.push(...result.notices);
+    identities.push(...(result.identities ?? []));
   }
   let roster: RosterEntry[] = [];
   if (inputs.roster) {
@@ -106,7 +113,7 @@ async function readSources(inputs: Inputs, workspace: string): Promise<Sources> 
       errors.push({ file: printablePath(inputs.roster), message: `Cannot read the roster: ${(error as Error).message}` });
     }
   }
-  return { requests, roster, errors, notices, fromUsersInput };
+  return { requests, roster, errors, notices, fromUsersInput, identities };
 }
 
 export async function run(): Promise<void> {
@@ -129,11 +136,13 @@ export async function run(): Promise<void> {
     canary: inputs?.canary ?? DEFAULT_BREAKERS.canary,
     failureThreshold: inputs?.failureThreshold ?? DEFAULT_BREAKERS.failureThreshold,
   };
+  // The log is as readable as the summary (anyone who reads the repository's Actions): redacted, both are masked.
+  const mask = new IdentityMask(inputs?.summary === 'redacted');
   const lifecycle = startRunLifecycle({
     recorder,
     warn: (message) => core.warning(message),
     report: (outcome, error) =>
-      report({ inputs, document, preflight, selection, notices, failure: error, outcome, resultsFile, info, breakers, stopped }),
+      report({ inputs, document, preflight, selection, notices, failure: error, outcome, resultsFile, info, breakers, stopped, mask }),
   });
 
   try {
@@ -142,11 +151,12 @@ export async function run(): Promise<void> {
       throw new Error(`The action's inputs are not valid:\n${inputProblems.join('\n')}`);
     }
     const sources = await readSources(inputs, workspace);
+    mask.add(sources.identities);
     notices = sources.notices;
-    for (const notice of notices) core.notice(notice);
+    for (const notice of notices) core.notice(mask.text(notice));
     if (sources.errors.length > 0) {
       document.inputErrors = sources.errors;
-      annotateInputErrors(sources.errors);
+      annotateInputErrors(sources.errors, mask);
       throw new Error(`${sources.errors.length} input error(s): nothing was changed. Fix the rows named above.`);
     }
     selection = await selectRequests({
@@ -162,7 +172,7 @@ export async function run(): Promise<void> {
     });
     document.selection = { mode: selection.mode, note: selection.note, total: sources.requests.length };
     const selected = selection.selected;
-    core.info(logText(`Selected ${selected.length} of ${sources.requests.length} request(s): ${selection.note}`));
+    core.info(logText(mask.text(`Selected ${selected.length} of ${sources.requests.length} request(s): ${selection.note}`)));
     if (selected.length > inputs.maxUsers) {
       throw new Error(
         `This run selects ${selected.length} users, more than max-users (${inputs.maxUsers}). Nothing was changed. ` +
@@ -177,18 +187,19 @@ export async function run(): Promise<void> {
 
     opened = await openConnectors(inputs, (message) => core.warning(message), (secret) => core.setSecret(secret));
     preflight = opened.preflight;
-    for (const line of preflight) core.info(logText(`${line.ok ? '✅' : '❌'} ${line.label}${line.detail ? ` — ${line.detail}` : ''}`));
+    for (const line of preflight) core.info(logText(mask.text(`${line.ok ? '✅' : '❌'} ${line.label}${line.detail ? ` — ${line.detail}` : ''}`)));
     const failed = preflight.filter((line) => !line.ok);
     if (failed.length > 0 && selected.length > 0) {
       throw new Error(`Preflight failed: ${failed.map((l) => l.label).join('; ')}. Nothing was changed.`);
     }
 
     const people = await resolvePeople({ requests: selected, roster: sources.roster, inputs, connectors: opened.connectors });
+    for (const person of people) mask.add(personIdentities(person));
     for (const person of people) {
-      for (const note of person.delegate.notes ?? []) core.info(logText(`${person.request.source.file}:${person.request.source.line}: ${note}`));
+      for (const note of person.delegate.notes ?? []) core.info(logText(mask.text(`${person.request.source.file}:${person.request.source.line}: ${note}`)));
       const requested = person.stop ? undefined : requestedDelegateWarning(person.delegate);
       if (requested) {
-        core.warning(logText(requested), { title: 'Delegate', file: person.request.source.file, startLine: person.request.source.line });
+        core.warning(logText(mask.text(requested)), { title: 'Delegate', file: person.request.source.file, startLine: person.request.source.line });
       } else if (person.delegate.source === 'none' && !person.stop) {
         core.warning('No delegate found: the mailbox and OneDrive steps are skipped for this user. Set a delegate in the row or default-delegate.', {
           file: person.request.source.file,
@@ -243,8 +254,9 @@ async function report(options: {
   info: RunInfo;
   breakers: BreakerSettings;
   stopped?: BreakerTrip;
+  mask: IdentityMask;
 }): Promise<void> {
-  const { inputs, document, failure } = options;
+  const { inputs, document, failure, mask } = options;
   const users: UserResult[] = document.users;
   const counts = countUsers(users);
   core.setOutput(OUTPUT.selected, counts.selected);
@@ -260,14 +272,15 @@ async function report(options: {
 
   for (const user of users.filter((u) => u.status === 'failed')) {
     const failedSteps = user.steps.filter((s) => s.status === 'failed').map((s) => `${s.step}: ${s.error?.message ?? s.reason}`);
-    core.error(`${userLabel(user)}: ${[user.reason, ...failedSteps].filter(Boolean).join('; ')}`, {
+    mask.add(resultIdentities(user));
+    core.error(mask.text(`${userLabel(user)}: ${[user.reason, ...failedSteps].filter(Boolean).join('; ')}`), {
       title: 'Offboarding failed for a user',
       file: user.source.file,
       startLine: user.source.line,
     });
   }
 
-  const markdown = renderSummary({
+  const reported: SummaryInput = {
     mode: inputs?.mode ?? 'plan',
     outcome: options.outcome,
     error: failure,
@@ -277,26 +290,34 @@ async function report(options: {
     inputErrors: document.inputErrors,
     preflight: options.preflight,
     notices: options.notices,
-    redacted: inputs?.summary === 'redacted',
+    redacted: mask.enabled,
+    mask,
     resultsFile: options.resultsFile,
     runUrl: options.info.url,
     breakers: inputs ? describeBreakers(options.breakers, inputs.mode) : undefined,
     stoppedBy: options.stopped ? STOPPED_BY[options.stopped.code] : undefined,
-  });
+  };
+  const summary = buildSummary(reported);
+  const cuts = [describeCut(summary.cut) && `the job summary leaves out ${describeCut(summary.cut)}`];
   try {
-    await core.summary.addRaw(markdown).write();
+    await core.summary.addRaw(summary.markdown).write();
   } catch (error) {
     core.warning(`Could not write the job summary: ${(error as Error).message}`);
   }
   if (inputs?.mode === 'plan' && options.info.event.startsWith('pull_request') && inputs.githubToken) {
+    const comment = buildPlanComment(reported);
+    cuts.push(describeCut(comment.cut) && `the plan comment leaves out ${describeCut(comment.cut)}`);
     try {
-      await postPlanComment({ token: inputs.githubToken, markdown, context: github.context });
+      await postPlanComment({ token: inputs.githubToken, markdown: comment.markdown, context: github.context });
     } catch (error) {
       core.warning(`Could not post the plan comment on the pull request: ${(error as Error).message}`);
     }
   }
 
-  if (failure) core.setFailed(failure);
+  const cut = cuts.filter(Boolean).join('; ');
+  const cutFailure = cut && inputs?.mode === 'plan' ? `The plan was cut to fit: ${cut}. The results file ${options.resultsFile} has everything.` : undefined;
+  if (failure) core.setFailed(mask.text(failure));
+  else if (cutFailure) core.setFailed(cutFailure);
   else if (counts.failed > 0 && inputs?.failOn !== 'never') {
     core.setFailed(`${counts.failed} user(s) failed; see the job summary and ${options.resultsFile}.`);
   } else if (options.outcome === 'cancelled') core.setFailed('The run was cancelled.');

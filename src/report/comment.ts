@@ -1,9 +1,70 @@
 // The plan as one pull request comment, found by a hidden marker and updated in place on each push.
 import * as github from '@actions/github';
+import { Budget, characters } from './budget.js';
+import {
+  compactHeading,
+  failureBlock,
+  hasFailure,
+  headLines,
+  inputErrorHeading,
+  inputErrorLine,
+  legendLine,
+  preflightParts,
+  TAIL_RESERVE,
+  tableHead,
+  tableRow,
+  tailLines,
+  userLine,
+  viewOf,
+  type Cut,
+} from './sections.js';
+import type { SummaryInput } from './view.js';
 
 export const COMMENT_MARKER = '<!-- m365-offboard:plan -->';
 /** GitHub rejects comments over 65,536 characters; keep room for the marker and the note. */
 const COMMENT_LIMIT = 60_000;
+/** The marker and the head commit's line that `planCommentBody` puts before the plan. */
+const PREFIX_RESERVE = 200;
+
+/**
+ * The plan for the comment, in characters under the limit: the head, one compact line per user, then what needs
+ * attention (input errors, failed checks, failures), then the table when it fits whole. A table left out is in the
+ * job summary and is no cut; a user's line or a detail that needs attention left out is.
+ */
+export function buildPlanComment(input: SummaryInput): { markdown: string; cut: Cut } {
+  const view = viewOf(input);
+  const budget = new Budget(COMMENT_LIMIT - PREFIX_RESERVE, characters);
+  const cut: Cut = { users: 0, details: 0 };
+  const { users } = input;
+  budget.add(headLines(view));
+  if (users.length > 0 && budget.add(compactHeading(view), TAIL_RESERVE)) {
+    cut.users += budget.addEach(users.map((user) => userLine(view, user)), TAIL_RESERVE);
+  } else cut.users += users.length;
+  if (input.inputErrors.length > 0) {
+    budget.add(inputErrorHeading(view), TAIL_RESERVE);
+    cut.details += budget.addEach(input.inputErrors.map((_, i) => inputErrorLine(view, i)), TAIL_RESERVE);
+  }
+  const failedChecks = input.preflight.some((line) => !line.ok);
+  if (failedChecks) {
+    const preflight = preflightParts(view);
+    budget.add(preflight.open, TAIL_RESERVE);
+    cut.details += budget.addEach(preflight.lines, TAIL_RESERVE);
+  }
+  const failed = users.filter(hasFailure);
+  if (failed.length > 0 && budget.add(['', `### Failures (${failed.length})`], TAIL_RESERVE)) {
+    cut.details += budget.addEach(failed.map((user) => failureBlock(view, user)), TAIL_RESERVE);
+  } else cut.details += failed.length;
+  if (users.length > 0) {
+    const table = ['', tableHead(view), ...users.map((user) => tableRow(view, user)), '</table>', '', legendLine()];
+    if (!budget.add(table, TAIL_RESERVE)) {
+      const where = input.runUrl ? ` of [the run](${encodeURI(input.runUrl)})` : '';
+      budget.add(['', `<sub>Each user's steps, reasons and delegate are in the job summary${where}.</sub>`], TAIL_RESERVE);
+    }
+  }
+  cut.details += budget.addEach((input.notices ?? []).map((notice) => ['', `> ${view.show(notice)}`]), TAIL_RESERVE);
+  budget.add(tailLines(view, cut, 'this comment'));
+  return { markdown: budget.toString(), cut };
+}
 
 type Context = typeof github.context;
 type Octokit = ReturnType<typeof github.getOctokit>;
@@ -26,8 +87,8 @@ async function ownLogin(octokit: Octokit): Promise<string> {
 }
 
 /**
- * The comment body: the plan, cut short with a pointer to the job summary when it is too long, and the commit it
- * was made for, so that a reviewer can tell a current plan from one left by an earlier push.
+ * The comment body: the plan and the commit it was made for, so that a reviewer can tell a current plan from one
+ * left by an earlier push. `buildPlanComment` keeps a plan under the limit; longer text is cut at a line break.
  */
 export function planCommentBody(markdown: string, runUrl?: string, headSha?: string): string {
   let body = markdown;

@@ -6,20 +6,20 @@ const same = (a: string | undefined, b: string | undefined): boolean =>
 
 /**
  * One line for a delegate the row asked for, never hiding who was asked for: `csv: mallory@… (manager: boss@…)`,
- * `csv: x@… not found — using ad-manager: boss@…`. `name` masks identities (summary: redacted). Plain text: the
- * caller escapes it. Undefined when the row asked for nobody.
+ * `csv: x@… not found — using ad-manager: boss@…`. Plain text: the caller masks (summary: redacted) and escapes
+ * it. Undefined when the row asked for nobody.
  */
-export function describeRequestedDelegate(delegate: Delegate, name: (value: string) => string = (value) => value): string | undefined {
+export function describeRequestedDelegate(delegate: Delegate): string | undefined {
   const { requested } = delegate;
   if (!requested) return undefined;
-  const manager = delegate.override ? ` (manager: ${delegate.manager?.userPrincipalName ? name(delegate.manager.userPrincipalName) : 'none found'})` : '';
-  const used = delegate.userPrincipalName ? `${delegate.source}: ${name(delegate.userPrincipalName)}${manager}` : undefined;
+  const manager = delegate.override ? ` (manager: ${delegate.manager?.userPrincipalName ? delegate.manager.userPrincipalName : 'none found'})` : '';
+  const used = delegate.userPrincipalName ? `${delegate.source}: ${delegate.userPrincipalName}${manager}` : undefined;
   if (used && !delegate.requestedIssue) {
     // Asked for by mail (or an on-premises UPN), used under the cloud UPN: both names are shown.
-    const account = same(requested, delegate.userPrincipalName) ? '' : ` → ${name(delegate.userPrincipalName as string)}`;
-    return `csv: ${name(requested)}${account}${manager}`;
+    const account = same(requested, delegate.userPrincipalName) ? '' : ` → ${delegate.userPrincipalName}`;
+    return `csv: ${requested}${account}${manager}`;
   }
-  const asked = `csv: ${name(requested)} ${delegate.requestedIssue ?? 'is not used'}`;
+  const asked = `csv: ${requested} ${delegate.requestedIssue ?? 'is not used'}`;
   if (used) return `${asked} — using ${used}`;
   // Without a directory nothing was looked up: who would be used is not known.
   return delegate.manager ? `${asked} — no delegate` : asked;

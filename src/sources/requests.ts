@@ -22,9 +22,13 @@ export interface RequestsResult {
   requests: Request[];
   errors: InputError[];
   notices: string[];
+  /** Every identity and delegate value the rows carried, valid or not: what `summary: redacted` masks. */
+  identities?: string[];
 }
 
 const CONTROL = /\p{Cc}/u;
+/** The columns that name a person (the opaque employeeId and objectId do not). */
+const NAMING_COLUMNS = ['userPrincipalName', 'mail', 'samAccountName', 'distinguishedName', 'delegate'] as const;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** How rows are read: `timeZone` for a bare date, `csvDelegate` for a delegate cell. */
@@ -175,6 +179,7 @@ function collect(rowsByFile: { file: string; rows: CsvRow[] }[], options: ReadOp
     requests: merged.requests,
     errors: [...base.errors, ...merged.errors],
     notices: [...base.notices, ...merged.notices],
+    identities: rowsByFile.flatMap(({ rows }) => rows.flatMap(({ values }) => NAMING_COLUMNS.flatMap((column) => values[column] ?? []))),
   };
 }
 

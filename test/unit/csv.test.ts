@@ -322,7 +322,7 @@ describe('loadRequests', () => {
   });
 
   it('reads an empty file as no requests and no errors', () => {
-    expect(load('')).toEqual({ requests: [], errors: [], notices: [] });
+    expect(load('')).toEqual({ requests: [], errors: [], notices: [], identities: [] });
   });
 });
 
