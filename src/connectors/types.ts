@@ -63,7 +63,7 @@ export interface GraphQuery {
 }
 
 /** The values a Graph endpoint is called with, and the shape its answer must have. */
-export interface GraphTarget<T> {
+interface GraphTarget<T> {
   /** Values of the `{name}` placeholders of the path; each is encoded as one path segment. */
   params?: Readonly<Record<string, string>>;
   query?: GraphQuery;
