@@ -27,7 +27,7 @@ export function followableLink(link: string, call: CallName, endpoints: { config
   try {
     url = new URL(link);
   } catch {
-    throw pagingError(call, 'paging-foreign-link', `the answer's @odata.nextLink is not an absolute URL (${link.slice(0, 200)}); the list was not read to its end.`);
+    throw pagingError(call, 'paging-foreign-link', `the answer's @odata.nextLink is not an absolute URL (${JSON.stringify(link.slice(0, 200))}); the list was not read to its end.`);
   }
   const roots = [endpoints.configured, endpoints.cloud].map((endpoint) => new URL(endpoint)).map((root) => ({
     origin: root.origin,
