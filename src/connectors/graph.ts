@@ -2,12 +2,13 @@
 import { z, type ZodType } from 'zod';
 import type { EntraInputs } from '../inputs-types.js';
 import { createTokenProvider, tokenRoles, type AppCertificate, type TokenProvider } from './auth.js';
-import { environmentFor, graphScope } from './clouds.js';
+import { CLOUDS, environmentFor, graphScope } from './clouds.js';
 import { createBatchQueue } from './graph/batch.js';
 import { createBatchClient } from './graph/client.js';
 import { unexpectedShapeError, type CallName } from './graph/errors.js';
-import { expandPath, relativeUrl, versionRelative } from './graph/odata.js';
-import type { GraphApi, GraphRequest, GraphTarget } from './types.js';
+import { expandPath, relativeUrl } from './graph/odata.js';
+import { createPageGuard, followableLink } from './graph/paging.js';
+import type { GraphApi, GraphListTarget, GraphRequest } from './types.js';
 
 export interface GraphApiOptions {
   entra: EntraInputs;
@@ -100,15 +101,20 @@ export function createGraphApi(options: GraphApiOptions): GraphApi {
 
   return {
     call,
-    async list<T>(path: string, target: GraphTarget<T> = {}): Promise<T[]> {
+    async list<T>(path: string, target: GraphListTarget<T>): Promise<T[]> {
       const page = z.object({ value: target.schema ? z.array(target.schema) : z.array(z.unknown()), '@odata.nextLink': z.string().optional() });
       const request = { method: 'GET' as const, path, schema: page, headers: target.headers };
-      const items: T[] = [];
-      let next: z.infer<typeof page> | undefined = await call({ ...request, params: target.params, query: target.query });
-      while (next) {
-        items.push(...(next.value as T[]));
-        const link: string | undefined = next['@odata.nextLink'];
-        next = link ? await sendTo(versionRelative(link), request) : undefined;
+      const first = relativeUrl(path, target.params, target.query);
+      const endpoints = { configured: env.graphEndpoint, cloud: CLOUDS[options.entra.cloud].graphEndpoint };
+      const listed: CallName = { method: 'GET', endpoint: path, url: first };
+      const nextPage = createPageGuard(listed, target.maxItems, target.query?.top);
+      let answer = await sendTo(first, request);
+      const items = [...(answer.value as T[])];
+      for (let link = answer['@odata.nextLink']; link !== undefined; link = answer['@odata.nextLink']) {
+        const relative = followableLink(link, listed, endpoints);
+        nextPage(relative);
+        answer = await sendTo(relative, request);
+        items.push(...(answer.value as T[]));
       }
       return items;
     },

@@ -63,7 +63,7 @@ export interface GraphQuery {
 }
 
 /** The values a Graph endpoint is called with, and the shape its answer must have. */
-export interface GraphTarget<T> {
+interface GraphTarget<T> {
   /** Values of the `{name}` placeholders of the path; each is encoded as one path segment. */
   params?: Readonly<Record<string, string>>;
   query?: GraphQuery;
@@ -72,6 +72,26 @@ export interface GraphTarget<T> {
   /** Sent with the request (for `list`, with every page). */
   headers?: Record<string, string>;
 }
+
+/**
+ * A collection read with `list`, and the most items it can legitimately hold: a server (or something in between) that
+ * pages on past it, or back to a page already read, fails the read rather than holding the run or cutting it short.
+ */
+export interface GraphListTarget<T> extends GraphTarget<T> {
+  maxItems: number;
+}
+
+/** The bounds of `list` reads (`maxItems`), from what Entra ID can hold. */
+export const LIST_LIMITS = {
+  /** Objects matching one identifying value (a UPN, a mail address, a SID, a display name): a handful at most. */
+  matches: 1_000,
+  /**
+   * A tenant-wide list (role assignments and definitions) or a group's members: bounded by the directory, 300,000
+   * objects by default and more only on request to Microsoft support
+   * (https://learn.microsoft.com/entra/identity/users/directory-service-limits-restrictions).
+   */
+  directory: 1_000_000,
+} as const;
 
 export interface GraphRequest<T = unknown> extends GraphTarget<T> {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -98,8 +118,8 @@ export function isGraphError(error: unknown, status: number): error is GraphCall
 export interface GraphApi {
   /** Sends one request (coalesced into $batch with others in flight). Throws a GraphCallError on a non-2xx. */
   call<T = unknown>(request: GraphRequest<T>): Promise<T>;
-  /** GETs a collection, following @odata.nextLink, and returns every `value` item. */
-  list<T = unknown>(path: string, target?: GraphTarget<T>): Promise<T[]>;
+  /** GETs a collection, following @odata.nextLink within its bound, and returns every `value` item. */
+  list<T = unknown>(path: string, target: GraphListTarget<T>): Promise<T[]>;
   /** The absolute URL of a resource, as `@odata.id` references name it: `odataId('/directoryObjects/{id}', { id })`. */
   odataId(path: string, params?: Readonly<Record<string, string>>): string;
   /** Application permissions (`roles`) granted in the access token. */

@@ -4,9 +4,10 @@ import type { Inputs } from '../inputs-types.js';
 import type { PreflightLine } from '../model.js';
 import { openAd } from './ad.js';
 import type { Opening } from './checklist.js';
+import { pfxOf } from '../connectors/powershell/pfx.js';
 import { openGraph, readCertificate } from './graph.js';
 import { openPowerShell } from './powershell.js';
-import { secretParts } from '../util/secret-parts.js';
+import { keyMaterialParts } from '../util/secret-parts.js';
 
 export interface OpenedConnectors {
   connectors: Connectors;
@@ -20,7 +21,8 @@ export interface OpenedConnectors {
  */
 /**
  * `mask` hides a secret in the log (core.setSecret): the private key re-exported from the certificate input (an
- * encrypted or PKCS#1 key becomes new PKCS#8 text) is secret material the runner has not seen yet.
+ * encrypted or PKCS#1 key becomes new PKCS#8 text) and the PFX made for PnP are secret material the runner has not
+ * seen yet, masked before any connector or session can print them.
  */
 export async function openConnectors(inputs: Inputs, warn: (message: string) => void, mask: (secret: string) => void): Promise<OpenedConnectors> {
   const opening: Opening = { connectors: {}, preflight: [], closers: [] };
@@ -34,7 +36,7 @@ export async function openConnectors(inputs: Inputs, warn: (message: string) => 
   if (inputs.entra) {
     const certificate = readCertificate(inputs.entra, opening);
     if (certificate) {
-      for (const part of secretParts(certificate.keyPem)) mask(part);
+      for (const part of keyMaterialParts(certificate.keyPem, pfxOf(certificate))) mask(part);
       await openGraph(inputs.entra, certificate, inputs.steps, opening);
       await openPowerShell(inputs, certificate, opening);
     }

@@ -1,6 +1,6 @@
 // Finding leavers and delegates in Entra ID through Graph, and the Entra guards: role holders, protected people, identity check.
 import { z } from 'zod';
-import { isGraphError, type GraphApi, type GraphQuery } from '../connectors/types.js';
+import { isGraphError, LIST_LIMITS, type GraphApi, type GraphQuery } from '../connectors/types.js';
 import type { EntraUser, Identity, RoleHolding, Stop } from '../model.js';
 import { describeRole, roleHoldersByUser } from './roles.js';
 
@@ -67,7 +67,7 @@ async function getUser(graph: GraphApi, key: string): Promise<GraphUser[]> {
 }
 
 async function filterUsers(graph: GraphApi, property: string, value: string): Promise<GraphUser[]> {
-  return graph.list('/users', { query: { filter: { [property]: value }, ...USER_QUERY }, schema: graphUser });
+  return graph.list('/users', { query: { filter: { [property]: value }, ...USER_QUERY }, schema: graphUser, maxItems: LIST_LIMITS.matches });
 }
 
 /**
@@ -80,6 +80,7 @@ async function filterUsersBySam(graph: GraphApi, sam: string): Promise<GraphUser
     query: { filter: { onPremisesSamAccountName: bareSam(sam) }, select: ['id'], count: true },
     headers: { ConsistencyLevel: 'eventual' },
     schema: directoryObject,
+    maxItems: LIST_LIMITS.matches,
   });
   return (await Promise.all(found.map((user) => getUser(graph, user.id)))).flat();
 }
@@ -142,7 +143,12 @@ export interface ProtectedEntraGroup {
 async function allMembers(graph: GraphApi, groupId: string, seen: Set<string>): Promise<string[]> {
   if (seen.has(groupId)) return [];
   seen.add(groupId);
-  const members = await graph.list('/groups/{id}/members', { params: { id: groupId }, query: { select: ['id'], top: 999 }, schema: directoryObject });
+  const members = await graph.list('/groups/{id}/members', {
+    params: { id: groupId },
+    query: { select: ['id'], top: 999 },
+    schema: directoryObject,
+    maxItems: LIST_LIMITS.directory,
+  });
   const nested = await Promise.all(
     members.filter((m) => m['@odata.type'] === '#microsoft.graph.group').map((m) => allMembers(graph, m.id, seen)),
   );
@@ -157,7 +163,7 @@ export async function findProtectedEntraGroups(graph: GraphApi, names: readonly 
   // UPNs and other e-mail-like names are people, never group display names.
   const candidates = [...new Set(names.map((n) => n.trim()).filter((n) => n !== '' && !n.includes('@')))];
   const groups = (
-    await Promise.all(candidates.map((name) => graph.list('/groups', { query: { filter: { displayName: name }, select: ['id', 'displayName'] }, schema: directoryObject })))
+    await Promise.all(candidates.map((name) => graph.list('/groups', { query: { filter: { displayName: name }, select: ['id', 'displayName'] }, schema: directoryObject, maxItems: LIST_LIMITS.matches })))
   ).flat();
   return Promise.all(
     groups.map(async (group) => ({

@@ -1,6 +1,6 @@
 // Who holds an Entra role, from role assignments: active and PIM-eligible, built-in and custom, any scope, direct or through groups.
 import { z } from 'zod';
-import { isGraphError, type GraphApi } from '../connectors/types.js';
+import { isGraphError, LIST_LIMITS, type GraphApi } from '../connectors/types.js';
 import type { RoleHolding } from '../model.js';
 
 const principal = z.object({ id: z.string(), '@odata.type': z.string().optional(), displayName: z.string().nullish() });
@@ -27,8 +27,8 @@ const GROUP = '#microsoft.graph.group';
 async function readAssignments(graph: GraphApi): Promise<{ active: Assignment[]; eligible: Assignment[] }> {
   const query = { expand: 'principal' };
   const [active, eligible] = await Promise.all([
-    graph.list('/roleManagement/directory/roleAssignments', { query, schema: assignment }),
-    graph.list('/roleManagement/directory/roleEligibilityScheduleInstances', { query, schema: assignment }).catch((error: unknown) => {
+    graph.list('/roleManagement/directory/roleAssignments', { query, schema: assignment, maxItems: LIST_LIMITS.directory }),
+    graph.list('/roleManagement/directory/roleEligibilityScheduleInstances', { query, schema: assignment, maxItems: LIST_LIMITS.directory }).catch((error: unknown) => {
       // PIM needs Entra ID P2: a tenant without it answers 400 AadPremiumLicenseRequired and can hold no eligibility.
       if (isGraphError(error, 400) && error.code === 'AadPremiumLicenseRequired') return [];
       throw error;
@@ -39,14 +39,19 @@ async function readAssignments(graph: GraphApi): Promise<{ active: Assignment[];
 
 /** Users among a group's members, nested groups followed by Graph (`transitiveMembers`); service principals are not people. */
 async function usersIn(graph: GraphApi, groupId: string): Promise<string[]> {
-  const members = await graph.list('/groups/{id}/transitiveMembers', { params: { id: groupId }, query: { select: ['id'], top: 999 }, schema: member });
+  const members = await graph.list('/groups/{id}/transitiveMembers', {
+    params: { id: groupId },
+    query: { select: ['id'], top: 999 },
+    schema: member,
+    maxItems: LIST_LIMITS.directory,
+  });
   return members.filter((m) => m['@odata.type'] === USER).map((m) => m.id);
 }
 
 async function loadRoleHolders(graph: GraphApi): Promise<Map<string, RoleHolding[]>> {
   const [{ active, eligible }, definitions] = await Promise.all([
     readAssignments(graph),
-    graph.list('/roleManagement/directory/roleDefinitions', { schema: definition }),
+    graph.list('/roleManagement/directory/roleDefinitions', { schema: definition, maxItems: LIST_LIMITS.directory }),
   ]);
   const roleOf = new Map(definitions.map((d) => [d.id, d]));
   const entries = [...active.map((a) => ({ a, eligible: false })), ...eligible.map((a) => ({ a, eligible: true }))];

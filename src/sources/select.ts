@@ -1,5 +1,6 @@
 // Chooses which requests a run acts on: rows changed since the base commit, rows now due, or all of them.
 import { DateTime } from 'luxon';
+import pLimit from 'p-limit';
 import type { Select } from '../inputs-types.js';
 import { IDENTITY_KEYS, type Request } from '../model.js';
 import { toIso } from '../util/time.js';
@@ -29,6 +30,12 @@ export interface Selection {
   mode: SelectionMode;
   note: string;
 }
+
+/**
+ * Base versions read at once, as many as the CSV files themselves (main.ts): each read starts up to three git
+ * children one after another (or asks GitHub), and a glob may match hundreds of files.
+ */
+const BASE_READ_CONCURRENCY = 8;
 
 const CHANGED_EVENTS = new Set(['pull_request', 'pull_request_target', 'push']);
 
@@ -82,7 +89,8 @@ async function changedSince(options: SelectOptions): Promise<Omit<Selection, 'mo
     return { selected: requests, note: `changed: a new branch, so all ${rows(requests.length)} are new` };
   }
   const files = [...new Set(requests.map((request) => request.source.file))];
-  const baseTexts = await Promise.all(files.map((file) => options.readBase(file, sha)));
+  const limit = pLimit(BASE_READ_CONCURRENCY);
+  const baseTexts = await Promise.all(files.map((file) => limit(() => options.readBase(file, sha))));
   const before = new Set<string>();
   files.forEach((file, index) => {
     const text = baseTexts[index];

@@ -1,6 +1,6 @@
 // entra-block: adds the leaver to the block group (e.g. a Conditional Access "block all" group), effective at once even for synced users.
 import { z } from 'zod';
-import { isGraphError, type GraphApi } from '../connectors/types.js';
+import { isGraphError, LIST_LIMITS, type GraphApi } from '../connectors/types.js';
 import { defineStep } from './define.js';
 
 interface BlockGroup {
@@ -24,7 +24,11 @@ async function findBlockGroup(graph: GraphApi, name: string): Promise<BlockGroup
       if (!isGraphError(error, 404)) throw error;
     }
   } else {
-    const groups = await graph.list('/groups', { query: { filter: { displayName: name }, select: ['id', 'displayName'] }, schema: groupShape });
+    const groups = await graph.list('/groups', {
+      query: { filter: { displayName: name }, select: ['id', 'displayName'] },
+      schema: groupShape,
+      maxItems: LIST_LIMITS.matches,
+    });
     if (groups.length > 1) {
       throw new Error(`block-group "${name}" matches ${groups.length} Entra groups (${groups.map((g) => g.id).join(', ')}): set block-group to the group's object id.`);
     }
@@ -32,7 +36,12 @@ async function findBlockGroup(graph: GraphApi, name: string): Promise<BlockGroup
   }
   if (!group) throw new Error(`block-group "${name}" was not found in Entra ID: set it to the object id or exact display name of the group.`);
   // One read of the member list per run answers "already a member?" for every leaver.
-  const members = await graph.list('/groups/{id}/members', { params: { id: group.id }, query: { select: ['id'], top: 999 }, schema: memberShape });
+  const members = await graph.list('/groups/{id}/members', {
+    params: { id: group.id },
+    query: { select: ['id'], top: 999 },
+    schema: memberShape,
+    maxItems: LIST_LIMITS.directory,
+  });
   return { id: group.id, displayName: group.displayName ?? group.id, memberIds: new Set(members.map((m) => m.id)) };
 }
 

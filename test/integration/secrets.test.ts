@@ -5,6 +5,7 @@ import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkS
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pfxOf } from '../../src/connectors/powershell/pfx.js';
 import { ACTION_ENTRY, runAction, stackActionInputs, type ActionRun } from '../e2e/run-action.js';
 import { loadStackTenant, stackFacts } from '../helpers/stack.js';
 import { baseFixture } from '../stack/fixture.js';
@@ -13,6 +14,12 @@ const facts = stackFacts();
 const repository = { name: 'identity-offboarding', owner: { login: 'contoso' }, full_name: 'contoso/identity-offboarding' };
 const GITHUB_TOKEN = `ghs_${randomBytes(27).toString('base64url')}`;
 const WRONG_PASSWORD = `Wrong-${randomBytes(12).toString('base64url')}!`;
+/** Tokens the runner gives every step in its environment: no child of the action may inherit them. */
+const RUNNER_TOKENS = {
+  GITHUB_TOKEN: `ghs_${randomBytes(27).toString('base64url')}`,
+  ACTIONS_RUNTIME_TOKEN: `eyJ0eXAi${randomBytes(30).toString('base64url')}`,
+  ACTIONS_ID_TOKEN_REQUEST_TOKEN: `idtoken-${randomBytes(24).toString('base64url')}`,
+};
 
 /** A value that must never leave the action in clear: its name (for the report) and the text to look for. */
 interface Secret {
@@ -45,20 +52,45 @@ function chunks(pem: string): string[] {
   return pieces;
 }
 
+/** The PFX the action builds for PnP: the same bytes every time (pfx.ts), so the test knows what to look for. */
+const pfx = pfxOf({ certPem: pemBlock(facts.simulator.certificatePem, 'CERTIFICATE'), keyPem: String(privateKey.export({ type: 'pkcs8', format: 'pem' })) });
+/** The key's DER as one base64 line: the form a library prints a key in when it does not wrap it. */
+const keyBase64 = bodyLines(privateKeyPem).join('');
+
+/**
+ * 32-character pieces of the PFX's base64 where it holds the key: the rest is the PKCS#12 frame and the public
+ * certificate, which another certificate made the same way shares pieces of. Aligned to whole base64 groups.
+ */
+function pfxKeyChunks(): string[] {
+  const bytes = Buffer.from(pfx, 'base64');
+  const der = keyDer[0] as Buffer;
+  const start = bytes.indexOf(der);
+  if (start < 0) throw new Error('the PFX does not hold the key as PKCS#8');
+  const pieces: string[] = [];
+  for (let at = Math.ceil((start + 48) / 3) * 4; ((at + 32) / 4) * 3 <= start + der.length; at += 32) pieces.push(pfx.slice(at, at + 32));
+  return pieces;
+}
+
 const KEY_SECRETS: Secret[] = [
   ...bodyLines(privateKeyPem).map((value, i) => ({ name: `private key line ${i + 1}`, value })),
   ...chunks(privateKeyPem).map((value, i) => ({ name: `private key chunk ${i + 1}`, value })),
   ...bodyLines(pkcs1Pem).map((value, i) => ({ name: `private key (PKCS#1) line ${i + 1}`, value })),
   ...chunks(pkcs1Pem).map((value, i) => ({ name: `private key (PKCS#1) chunk ${i + 1}`, value })),
   ...bodyLines(encryptedKeyPem).map((value, i) => ({ name: `encrypted private key line ${i + 1}`, value })),
+  ...pfxKeyChunks().map((value, i) => ({ name: `PFX chunk ${i + 1}`, value })),
 ];
 const SECRETS: Secret[] = [
   { name: 'LDAP password', value: facts.ldap.bindPassword },
   { name: 'wrong LDAP password', value: WRONG_PASSWORD },
   { name: 'certificate password', value: facts.simulator.certificatePassword },
   { name: 'GitHub token', value: GITHUB_TOKEN },
+  ...Object.entries(RUNNER_TOKENS).map(([name, value]) => ({ name: `the runner's ${name}`, value })),
   ...KEY_SECRETS,
 ].filter((secret) => secret.value.length >= 8);
+
+/** The variables pwsh may see (src/connectors/powershell/env.ts): essentials, module path, TLS and proxy settings, .NET's own. */
+const PWSH_VARIABLES =
+  /^(PATH|HOME|TMPDIR|LANG|LC_ALL|LC_CTYPE|PSModulePath|SSL_CERT_FILE|SSL_CERT_DIR|HTTPS?_PROXY|NO_PROXY|https?_proxy|no_proxy|DOTNET_\w+|POWERSHELL_TELEMETRY_OPTOUT|POWERSHELL_UPDATECHECK|PNPPOWERSHELL_UPDATECHECK|PNPPOWERSHELL_DISABLETELEMETRY)$/;
 
 /** An access token or a client assertion: a JWT's base64url JSON header. */
 const JWT = /eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/;
@@ -127,6 +159,8 @@ interface Findings {
   fileLeaks: string[];
   /** Executable names of the action's descendants (pwsh among them). */
   children: Set<string>;
+  /** Names of the variables in the environment of every pwsh started (its launcher's children included). */
+  pwshVariables: Set<string>;
   /** Files read (created or changed during the run). */
   filesRead: number;
 }
@@ -136,7 +170,7 @@ interface Findings {
  * every file created or changed in the scanned folders since the run started.
  */
 class RunWatcher {
-  readonly findings: Findings = { childLeaks: [], fileLeaks: [], children: new Set(), filesRead: 0 };
+  readonly findings: Findings = { childLeaks: [], fileLeaks: [], children: new Set(), pwshVariables: new Set(), filesRead: 0 };
   private readonly seenFiles = new Set<string>();
   private readonly seenPids = new Set<number>();
   private timer: NodeJS.Timeout | undefined;
@@ -202,8 +236,10 @@ class RunWatcher {
       if (this.seenPids.has(pid)) continue;
       this.seenPids.add(pid);
       const variables = environ.split('\0').filter(Boolean);
-      const inputs = variables.filter((v) => v.startsWith('INPUT_')).map((v) => v.slice(0, v.indexOf('=')));
+      const names = variables.map((v) => v.slice(0, v.indexOf('=')));
+      const inputs = names.filter((name) => name.startsWith('INPUT_') || name.startsWith('ACTIONS_') || name === 'GITHUB_TOKEN');
       if (inputs.length > 0) this.findings.childLeaks.push(`${executable} (${pid}) has ${inputs.join(', ')} in its environment`);
+      if (cmdline.includes('pwsh')) for (const name of names) this.findings.pwshVariables.add(name);
       this.findings.childLeaks.push(...secretsIn(environ, `the environment of ${executable} (${pid})`));
       this.findings.childLeaks.push(...secretsIn(cmdline, `the command line of ${executable} (${pid})`));
     }
@@ -295,7 +331,7 @@ async function watchedRun(csv: string, inputs: Record<string, string>): Promise<
       inputs: { ...stackInputs(), ...inputs },
       eventName: 'workflow_dispatch',
       payload: { inputs: {}, ref: 'refs/heads/main', repository },
-      env: { NODE_EXTRA_CA_CERTS: facts.caPath, PSModulePath: facts.psModulePath, TMPDIR: actionTemp },
+      env: { NODE_EXTRA_CA_CERTS: facts.caPath, PSModulePath: facts.psModulePath, TMPDIR: actionTemp, ...RUNNER_TOKENS },
       timeoutMs: 100_000,
     });
   } finally {
@@ -339,13 +375,13 @@ afterAll(async () => {
 });
 
 describe('secret hygiene of the bundled action', () => {
-  it('has a watcher that finds a planted leak: a secret and an INPUT_ variable in a child, key text and a PFX on disk', async () => {
+  it('has a watcher that finds a planted leak: a secret, an INPUT_ variable and a runner token in a child, key text and a PFX on disk', async () => {
     const folder = mkdtempSync(path.join(os.tmpdir(), 'secrets-planted-'));
     // Stands in for the action: a process whose command line names the bundle and whose child carries a secret.
     const plant = [
       "const { spawn } = require('node:child_process');",
       "const fs = require('node:fs');",
-      "const child = spawn('sleep', ['3'], { env: { PATH: process.env.PATH, 'INPUT_LDAP-PASSWORD': process.env.PLANTED } });",
+      "const child = spawn('sleep', ['3'], { env: { PATH: process.env.PATH, 'INPUT_LDAP-PASSWORD': process.env.PLANTED, ACTIONS_RUNTIME_TOKEN: process.env.PLANTED_TOKEN } });",
       "fs.writeFileSync(process.argv[2] + '/key.txt', 'x ' + process.env.PLANTED_KEY + ' y');",
       "fs.writeFileSync(process.argv[2] + '/app.pfx', Buffer.from([0x30, 0x82, 0x0a, 0x00, 0x02, 0x01, 0x03]));",
       'child.on("exit", () => process.exit(0));',
@@ -357,7 +393,7 @@ describe('secret hygiene of the bundled action', () => {
         execFile(
           process.execPath,
           ['-e', plant, ACTION_ENTRY, folder],
-          { env: { PATH: process.env.PATH, PLANTED: facts.ldap.bindPassword, PLANTED_KEY: bodyLines(privateKeyPem)[3] } },
+          { env: { PATH: process.env.PATH, PLANTED: facts.ldap.bindPassword, PLANTED_TOKEN: RUNNER_TOKENS.ACTIONS_RUNTIME_TOKEN, PLANTED_KEY: bodyLines(privateKeyPem)[3] } },
           (error) => (error ? reject(error) : resolve()),
         ),
       );
@@ -367,8 +403,9 @@ describe('secret hygiene of the bundled action', () => {
     }
     expect(watcher.findings.children.has('sleep')).toBe(true);
     expect(watcher.findings.childLeaks).toEqual([
-      expect.stringMatching(/^sleep \(\d+\) has INPUT_LDAP-PASSWORD in its environment$/),
+      expect.stringMatching(/^sleep \(\d+\) has INPUT_LDAP-PASSWORD, ACTIONS_RUNTIME_TOKEN in its environment$/),
       expect.stringMatching(/^LDAP password in the environment of sleep/),
+      expect.stringMatching(/^the runner's ACTIONS_RUNTIME_TOKEN in the environment of sleep/),
     ]);
     expect(watcher.findings.fileLeaks).toEqual(
       expect.arrayContaining([
@@ -399,6 +436,13 @@ describe('secret hygiene of the bundled action', () => {
     ]);
     expect(watchedApply.findings.children.has('pwsh')).toBe(true);
     expectClean(watchedApply, [facts.ldap.bindPassword, facts.simulator.certificatePem, GITHUB_TOKEN]);
+    // What pwsh runs with: an allowlist of the runner's variables and PowerShell's own switches, nothing else.
+    expect([...watchedApply.findings.pwshVariables].filter((name) => !PWSH_VARIABLES.test(name)).sort()).toEqual([]);
+    expect(watchedApply.findings.pwshVariables).toContain('PSModulePath');
+    // The key material the action derives is masked: the PFX for PnP and the key's DER as one base64 line.
+    const masks = watchedApply.run.stdout.split('\n').filter((line) => line.startsWith('::add-mask::'));
+    expect(masks, 'the PFX handed to PnP is masked').toContain(maskLine(pfx));
+    expect(masks, "the key's DER as one base64 line is masked").toContain(maskLine(keyBase64));
   });
 
   it('keeps a wrong LDAP password out of the failure it causes', async () => {
@@ -439,5 +483,6 @@ describe('secret hygiene of the bundled action', () => {
     expect(watched).toHaveLength(4);
     for (const { findings } of watched) expect(findings.filesRead).toBeGreaterThan(0);
     expect(SECRETS.length).toBeGreaterThan(40);
+    expect(SECRETS.filter((secret) => secret.name.startsWith('PFX chunk')).length).toBeGreaterThan(30);
   });
 });

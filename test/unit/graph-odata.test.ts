@@ -1,7 +1,8 @@
 // Graph URLs built from an endpoint pattern and user values: every value is encoded, none can change the endpoint.
 import { describe, expect, it } from 'vitest';
 import { errorFrom } from '../../src/connectors/graph/errors.js';
-import { expandPath, queryString, relativeUrl, versionRelative } from '../../src/connectors/graph/odata.js';
+import { expandPath, queryString, relativeUrl } from '../../src/connectors/graph/odata.js';
+import { createPageGuard, followableLink, maxPagesFor } from '../../src/connectors/graph/paging.js';
 
 describe('expandPath', () => {
   it('encodes each value as one path segment, quotes and slashes included', () => {
@@ -36,9 +37,49 @@ describe('queryString', () => {
   });
 });
 
-describe('versionRelative', () => {
+describe('following a nextLink', () => {
+  const listed = { method: 'GET', endpoint: '/users', url: '/users?$top=3' };
+  const endpoints = { configured: 'https://proxy.example/graph', cloud: 'https://graph.microsoft.com' };
+  const code = (run: () => unknown): string => {
+    try {
+      run();
+      return 'followed';
+    } catch (error) {
+      return (error as { code: string }).code;
+    }
+  };
+
   it('makes a nextLink relative to the version root, behind a proxy path too', () => {
-    expect(versionRelative('https://proxy.example/graph/v1.0/users?$skiptoken=a%2Fb')).toBe('/users?$skiptoken=a%2Fb');
+    expect(followableLink('https://proxy.example/graph/v1.0/users?$skiptoken=a%2Fb', listed, endpoints)).toBe('/users?$skiptoken=a%2Fb');
+    expect(followableLink('https://graph.microsoft.com/v1.0/users?$skiptoken=x', listed, endpoints)).toBe('/users?$skiptoken=x');
+  });
+
+  it.each([
+    ['another host', 'https://graph.example.net/v1.0/users?$skiptoken=x'],
+    ['the endpoint host outside its proxy path', 'https://proxy.example/v1.0/users?$skiptoken=x'],
+    ['another port', 'https://graph.microsoft.com:8443/v1.0/users?$skiptoken=x'],
+    ['plain http', 'http://graph.microsoft.com/v1.0/users?$skiptoken=x'],
+    ['another version', 'https://graph.microsoft.com/beta/users?$skiptoken=x'],
+    ['a version-like prefix', 'https://graph.microsoft.com/v1.0x/users'],
+    ['credentials in the URL', 'https://user:pw@graph.microsoft.com/v1.0/users?$skiptoken=x'],
+    ['a relative link', '/v1.0/users?$skiptoken=x'],
+  ])('refuses a nextLink to %s', (_, link) => {
+    expect(code(() => followableLink(link, listed, endpoints))).toBe('paging-foreign-link');
+  });
+
+  it('allows the pages a bound of items can take, with a last empty page', () => {
+    expect(maxPagesFor(1000, undefined)).toBe(11);
+    expect(maxPagesFor(1000, 999)).toBe(3);
+    const next = createPageGuard(listed, 9, 3);
+    expect(['/users?s=1', '/users?s=2', '/users?s=3'].map((link) => code(() => next(link)))).toEqual(['followed', 'followed', 'followed']);
+    expect(code(() => next('/users?s=4'))).toBe('paging-bound');
+  });
+
+  it('stops at a nextLink that leads back to a page already read, the first one included', () => {
+    const next = createPageGuard(listed, 1000, 3);
+    expect(code(() => next('/users?s=1'))).toBe('followed');
+    expect(code(() => next('/users?s=1'))).toBe('paging-loop');
+    expect(code(() => createPageGuard(listed, 1000, 3)('/users?$top=3'))).toBe('paging-loop');
   });
 });
 

@@ -1,12 +1,22 @@
 // How the action connects to Exchange Online and SharePoint per cloud, and what it hands to pwsh: pure mappings.
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { exchangeConnectParameters, sharepointConnectParameters } from '../../src/connectors/powershell/connect.js';
 import { powershellEnv } from '../../src/connectors/powershell/env.js';
+import { pfxOf } from '../../src/connectors/powershell/pfx.js';
 import type { Cloud, EntraInputs } from '../../src/inputs-types.js';
 import { cmdletsFor, STEP_ORDER } from '../../src/steps/index.js';
 import { oneDriveSiteUrl } from '../../src/steps/onedrive-access.js';
+import { createAppCertificate } from '../stack/tls.js';
 
 const certificate = { certPem: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----', keyPem: '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----' };
+
+/** A real certificate and key: SharePoint gets them as a PFX built from them. */
+const certificateDir = mkdtempSync(path.join(os.tmpdir(), 'connect-test-'));
+const appCertificate = createAppCertificate(certificateDir, 'connect-app');
+afterAll(() => rmSync(certificateDir, { recursive: true, force: true }));
 
 function entra(cloud: Cloud, extra: Partial<EntraInputs> = {}): EntraInputs {
   return {
@@ -75,11 +85,11 @@ describe('sharepointConnectParameters', () => {
     ['usgovdod', 'USGovernmentDoD'],
     ['china', 'China'],
   ] as const)('connects %s to -AzureEnvironment %s', (cloud, environment) => {
-    expect(sharepointConnectParameters({ entra: entra(cloud) }, certificate).parameters.AzureEnvironment).toBe(environment);
+    expect(sharepointConnectParameters({ entra: entra(cloud) }, appCertificate).parameters.AzureEnvironment).toBe(environment);
   });
 
   it('connects to the SharePoint admin site of the tenant', () => {
-    expect(sharepointConnectParameters({ entra: entra('global') }, certificate, 'linux')).toEqual({
+    expect(sharepointConnectParameters({ entra: entra('global') }, appCertificate, 'linux')).toEqual({
       cmdlet: 'Connect-PnPOnline',
       parameters: {
         Url: 'https://contoso-admin.sharepoint.com',
@@ -87,19 +97,19 @@ describe('sharepointConnectParameters', () => {
         Tenant: 'contoso.onmicrosoft.com',
         AzureEnvironment: 'Production',
       },
-      certificate,
+      certificate: { pfxBase64: pfxOf(appCertificate) },
     });
   });
 
   it('keeps the private key in memory on Windows (-X509KeyStorageFlags EphemeralKeySet), and sends no such flag elsewhere', () => {
-    expect(sharepointConnectParameters({ entra: entra('global') }, certificate, 'win32').parameters).toMatchObject({ X509KeyStorageFlags: 'EphemeralKeySet' });
+    expect(sharepointConnectParameters({ entra: entra('global') }, appCertificate, 'win32').parameters).toMatchObject({ X509KeyStorageFlags: 'EphemeralKeySet' });
     for (const platform of ['linux', 'darwin'] as const) {
-      expect(sharepointConnectParameters({ entra: entra('global') }, certificate, platform).parameters).not.toHaveProperty('X509KeyStorageFlags');
+      expect(sharepointConnectParameters({ entra: entra('global') }, appCertificate, platform).parameters).not.toHaveProperty('X509KeyStorageFlags');
     }
   });
 
   it('says which input is missing without an admin URL', () => {
-    expect(() => sharepointConnectParameters({ entra: entra('global', { sharepointAdminUrl: undefined }) }, certificate)).toThrow(/sharepoint-admin-url/);
+    expect(() => sharepointConnectParameters({ entra: entra('global', { sharepointAdminUrl: undefined }) }, appCertificate)).toThrow(/sharepoint-admin-url/);
   });
 });
 

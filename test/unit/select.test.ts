@@ -146,6 +146,37 @@ describe('selectRequests with select: changed', () => {
     expect(selection.note).toBe('changed: a new branch, so all 3 rows are new');
   });
 
+  it('reads the base versions of 50 CSV files at most 8 at a time (each read starts git children)', async () => {
+    const files = Array.from({ length: 50 }, (_, i) => `offboarding/batch-${String(i).padStart(2, '0')}.csv`);
+    const requests = loadRequests({
+      files: files.map((file, i) => ({ path: file, text: `userPrincipalName\nuser${i}@contoso.test\n` })),
+      timeZone: 'UTC',
+    }).requests;
+    let inFlight = 0;
+    let most = 0;
+    const reads: string[] = [];
+    const selection = await selectRequests(
+      options({
+        select: 'changed',
+        eventName: 'pull_request',
+        payload: { pull_request: { base: { sha: BASE_SHA } } },
+        requests,
+        readBase: async (file) => {
+          inFlight++;
+          most = Math.max(most, inFlight);
+          reads.push(file);
+          // Answered on a later turn of the event loop, so that every read started meanwhile overlaps this one.
+          await new Promise((resolve) => setImmediate(resolve));
+          inFlight--;
+          return file.endsWith('7.csv') ? undefined : `userPrincipalName\nuser${files.indexOf(file)}@contoso.test\n`;
+        },
+      }),
+    );
+    expect(most).toBe(8);
+    expect([...reads].sort()).toEqual(files);
+    expect(upns(selection.selected)).toEqual(['user7@contoso.test', 'user17@contoso.test', 'user27@contoso.test', 'user37@contoso.test', 'user47@contoso.test']);
+  });
+
   it('selects every row of a file that did not exist at the base', async () => {
     const selection = await selectRequests(
       options({

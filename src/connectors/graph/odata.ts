@@ -40,10 +40,3 @@ export function relativeUrl(path: string, params?: Readonly<Record<string, strin
   const search = queryString(query);
   return `${expandPath(path, params)}${search ? `?${search}` : ''}`;
 }
-
-/** A nextLink is absolute; a $batch item needs it relative to the version root. */
-export function versionRelative(link: string): string {
-  const url = new URL(link);
-  const path = url.pathname.replace(/^.*?\/(v1\.0|beta)(?=\/)/, '');
-  return `${path}${url.search}`;
-}

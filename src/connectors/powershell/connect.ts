@@ -2,6 +2,7 @@
 import type { Inputs } from '../../inputs-types.js';
 import { CLOUDS } from '../clouds.js';
 import type { PsService } from '../types.js';
+import { pfxOf } from './pfx.js';
 
 /** The module each service runs in its own pwsh processes (they ship conflicting assemblies). */
 export const PS_MODULES: Record<PsService, string> = {
@@ -31,7 +32,8 @@ export interface PsCertificate {
 export interface PsConnect {
   cmdlet: string;
   parameters: Record<string, unknown>;
-  certificate: PsCertificate;
+  /** Handed to the worker on stdin with the connect request: the PEM pair (Exchange) or the PFX of pfx.ts (SharePoint). */
+  certificate: PsCertificate | { pfxBase64: string };
 }
 
 // The nine Get-EXO* cmdlets are built into the module; -CommandName chooses among the others, which the connect loads
@@ -66,7 +68,8 @@ export function exchangeConnectParameters(inputs: Pick<Inputs, 'entra'>, certifi
 }
 
 /**
- * `Connect-PnPOnline` app-only to the SharePoint admin site (the worker adds the certificate as base64 PFX). On Windows
+ * `Connect-PnPOnline` app-only to the SharePoint admin site with the certificate as a base64 PFX (pfx.ts; the run
+ * masks the same text in the log before any session starts). On Windows
  * PnP imports the PFX's private key into the user's key store at every connect (each OneDrive is a connect of its own)
  * unless told to keep it in memory: `-X509KeyStorageFlags EphemeralKeySet` (PnP.PowerShell 3.0 and later;
  * https://pnp.github.io/powershell/cmdlets/Connect-PnPOnline.html, pnp/powershell#4324 and #4919). Other platforms keep
@@ -90,6 +93,6 @@ export function sharepointConnectParameters(
       AzureEnvironment: CLOUDS[entra.cloud].pnpAzureEnvironment,
       ...(platform === 'win32' ? { X509KeyStorageFlags: 'EphemeralKeySet' } : {}),
     },
-    certificate: { certPem: certificate.certPem, keyPem: certificate.keyPem },
+    certificate: { pfxBase64: pfxOf(certificate) },
   };
 }

@@ -148,17 +148,16 @@ function Connect-Service {
     $service = $Services[$module]
     if ([string]$Request['cmdlet'] -ne $service.Connect) { throw "$module connects with $($service.Connect)." }
     $certificate = $Request['certificate']
-    if ($certificate -isnot [System.Collections.IDictionary]) { throw 'connect needs a certificate {certPem, keyPem}.' }
+    if ($certificate -isnot [System.Collections.IDictionary]) { throw 'connect needs a certificate {certPem, keyPem} or {pfxBase64}.' }
 
     Import-Module -Name $module -ErrorAction Stop -WarningAction SilentlyContinue -DisableNameChecking
     $parameters = ConvertTo-Parameters $Request['parameters']
     # The certificate exists in this process's memory only; it is never written to disk.
-    $x509 = [System.Security.Cryptography.X509Certificates.X509Certificate2]::CreateFromPem([string]$certificate['certPem'], [string]$certificate['keyPem'])
     if ($module -eq 'ExchangeOnlineManagement') {
-        $parameters['Certificate'] = $x509
+        $parameters['Certificate'] = [System.Security.Cryptography.X509Certificates.X509Certificate2]::CreateFromPem([string]$certificate['certPem'], [string]$certificate['keyPem'])
     } else {
-        $pfx = $x509.Export([System.Security.Cryptography.X509Certificates.X509ContentType]::Pkcs12)
-        $parameters['CertificateBase64Encoded'] = [Convert]::ToBase64String($pfx)
+        # Built by the action (pfx.ts), which masks this very text in the log: a PFX exported here would be new text.
+        $parameters['CertificateBase64Encoded'] = [string]$certificate['pfxBase64']
     }
     $result = Invoke-Splatted -Module $module -Name $service.Connect -Parameters $parameters
     $Session.Module = $module

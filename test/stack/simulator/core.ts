@@ -117,6 +117,7 @@ export class Faults {
   private malformedNext = 0;
   private malformedSpread = new Spread(0);
   private tokenFailures = 0;
+  private pagingLeft = 0;
 
   set(config: FaultConfig): void {
     this.config = structuredClone(config);
@@ -128,6 +129,7 @@ export class Faults {
     this.malformedNext = config.malformed?.next ?? 0;
     this.malformedSpread = new Spread(config.malformed?.share ?? 0);
     this.tokenFailures = config.token?.failNext ?? 0;
+    this.pagingLeft = config.paging ? (config.paging.pages ?? 500) : 0;
   }
 
   clear(): void {
@@ -177,6 +179,14 @@ export class Faults {
       return true;
     }
     return this.malformedSpread.fire();
+  }
+
+  /** Consumes one bad nextLink for a page of `op`: what kind, or undefined for a normal page. */
+  paging(op: string): { kind: 'loop' | 'endless' | 'foreign'; host?: string } | undefined {
+    const p = this.config.paging;
+    if (!p || this.pagingLeft <= 0 || !selects(p.ops, op)) return undefined;
+    this.pagingLeft--;
+    return { kind: p.kind, host: p.host };
   }
 
   /** Consumes one injected token failure; the status to fail with, or undefined. */

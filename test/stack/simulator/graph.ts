@@ -676,12 +676,19 @@ function page<T>(env: SimEnv, call: GraphCall, collectionPath: string, items: T[
   const slice = items.slice(offset, offset + size).map(render);
   const body: Record<string, unknown> = { '@odata.context': context(env, contextName) };
   if (counted) body['@odata.count'] = items.length;
-  if (offset + size < items.length) {
+  const linkTo = (at: number, origin = env.url): string => {
     const params = new URLSearchParams();
     for (const [k, v] of call.query) if (k !== '$skiptoken') params.append(k, v);
-    params.append('$skiptoken', Buffer.from(`o${offset + size}`).toString('base64url'));
-    body['@odata.nextLink'] = `${env.url}/v1.0/${collectionPath}?${params.toString().replace(/\+/g, '%20')}`;
-  }
+    params.append('$skiptoken', Buffer.from(`o${at}`).toString('base64url'));
+    return `${origin}/v1.0/${collectionPath}?${params.toString().replace(/\+/g, '%20')}`;
+  };
+  // A paging fault (types.ts): a nextLink that loops, never ends, or names another host; a client follows each one it
+  // trusts, since Graph's answer carries the URL of the next page (https://learn.microsoft.com/en-us/graph/paging).
+  const fault = env.faults.paging(classify(call.method, segmentsOf(call.path)));
+  if (fault?.kind === 'loop') body['@odata.nextLink'] = linkTo(offset);
+  else if (fault?.kind === 'endless') body['@odata.nextLink'] = linkTo(offset + size);
+  else if (fault?.kind === 'foreign') body['@odata.nextLink'] = linkTo(offset + size, fault.host);
+  else if (offset + size < items.length) body['@odata.nextLink'] = linkTo(offset + size);
   body.value = slice;
   return ok(body);
 }

@@ -85,6 +85,14 @@ export interface FaultConfig {
    * only when `ops` names `token`).
    */
   malformed?: { share?: number; next?: number; ops?: OpSelector[] };
+  /**
+   * Pages of matching collections carry an @odata.nextLink that does not lead to the collection's end. A client
+   * follows nextLink until an answer has none (https://learn.microsoft.com/en-us/graph/paging): `loop` links back to
+   * the page just served, `endless` to ever further (empty) pages, `foreign` to the next page on `host` (an origin).
+   * After `pages` such answers (default 500) the fault is spent and pages are normal again, so that a client that
+   * follows forever still ends, and a test counts its requests instead of timing out.
+   */
+  paging?: { ops: OpSelector[]; kind: 'loop' | 'endless' | 'foreign'; host?: string; pages?: number };
 }
 
 export interface LogEntry {
