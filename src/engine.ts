@@ -4,7 +4,7 @@ import type { Connectors } from './connectors/types.js';
 import type { Inputs, Mode } from './inputs-types.js';
 import type { Person, Request, RunInfo, StepName, StepResult, UserResult, UserStatus } from './model.js';
 import { STEP_ORDER } from './steps/index.js';
-import type { Decision, Facts, RunShared, Step, StepContext } from './steps/types.js';
+import type { Decision, Facts, RunShared, Step, StepContext, Verification } from './steps/types.js';
 
 export interface EngineOptions {
   people: Person[];
@@ -161,13 +161,32 @@ async function runStep(
       try {
         const outcome = await decision.apply();
         const after = outcome?.after ?? decision.after;
+        const verified = step.readBack === false ? {} : { verified: await readBack(decision.verify) };
         Object.assign(facts, decision.facts);
-        return { step: name, status: 'done', before: decision.before, after, retried: outcome?.retried };
+        return { step: name, status: 'done', before: decision.before, after, retried: outcome?.retried, ...verified };
       } catch (error) {
         return { step: name, status: 'failed', before: decision.before, error: errorRecord(error) };
       }
     }
   }
+}
+
+/** Reads a change back; throws `not-verified` when the server does not show it, so that it is never done unverified. */
+async function readBack(verify: (() => Promise<Verification>) | undefined): Promise<true> {
+  if (!verify) throw Object.assign(new Error('The step has no read-back for its change: it cannot be recorded as done.'), { code: 'not-verified' });
+  let verdict: Verification;
+  try {
+    verdict = await verify();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const { code, requestId } = error as { code?: unknown; requestId?: unknown };
+    throw Object.assign(new Error(`The change was sent, but reading it back failed: ${message}`), { code, requestId });
+  }
+  if (verdict.ok) return true;
+  throw Object.assign(
+    new Error(`The server accepted the change, but reading it back does not show it: expected ${verdict.expected}, read ${verdict.read}.`),
+    { code: 'not-verified' },
+  );
 }
 
 /** Why a step cannot apply to this user, or undefined when everything it needs is there. */

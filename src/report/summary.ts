@@ -146,7 +146,7 @@ export function renderSummary(input: SummaryInput): string {
       const rows = users.map((user) => {
         const marks = input.steps.map((name) => {
           const step = user.steps.find((s) => s.step === name);
-          const title = step ? `${step.status}${step.reason ? `: ${step.reason}` : ''}` : 'not run';
+          const title = step ? `${step.status}${step.verified ? ', verified' : ''}${step.reason ? `: ${step.reason}` : ''}` : 'not run';
           return `<td title="${escapeCell(title)}">${step ? MARK[step.status] : ''}</td>`;
         });
         const requested = user.delegate && describeRequestedDelegate(user.delegate, input.redacted ? redact : undefined);

@@ -117,8 +117,10 @@ export class Faults {
   private malformedNext = 0;
   private malformedSpread = new Spread(0);
   private tokenFailures = 0;
+  private dropsLeft = Infinity;
 
   set(config: FaultConfig): void {
+    this.dropsLeft = config.drop?.next ?? Infinity;
     this.config = structuredClone(config);
     this.throttleNext = config.throttle?.next ?? 0;
     this.throttleSpread = new Spread(config.throttle?.share ?? 0);
@@ -177,6 +179,21 @@ export class Faults {
       return true;
     }
     return this.malformedSpread.fire();
+  }
+
+  /** Whether an operation may be dropped, so that the state is saved before it runs. */
+  mayDrop(op: string): boolean {
+    const d = this.config.drop;
+    return d !== undefined && this.dropsLeft > 0 && selects(d.ops, op);
+  }
+
+  /** Whether this successful operation about `user` is dropped: its state is put back once it answered. */
+  drops(op: string, status: number, user: string | undefined): boolean {
+    const d = this.config.drop;
+    if (!d || !this.mayDrop(op) || status >= 300) return false;
+    if (d.users && !d.users.some((u) => u.toLowerCase() === user?.toLowerCase())) return false;
+    this.dropsLeft--;
+    return true;
   }
 
   /** Consumes one injected token failure; the status to fail with, or undefined. */

@@ -85,6 +85,12 @@ export interface FaultConfig {
    * only when `ops` names `token`).
    */
   malformed?: { share?: number; next?: number; ops?: OpSelector[] };
+  /**
+   * A write the service accepts and loses: the matching operation answers exactly as when it succeeds, and the state
+   * stays as it was (in a `$batch`, per item). `users` limits it to the operations about those users (UPN or object
+   * id, as the log's `user` names them); `next` to the first N it drops.
+   */
+  drop?: { ops: OpSelector[]; users?: string[]; next?: number };
 }
 
 export interface LogEntry {
@@ -112,7 +118,7 @@ export interface LogEntry {
   /** `exo.connect`: the cmdlets the session loaded (what Connect-ExchangeOnline -CommandName named, or all). */
   commands?: string[];
   /** What the fault injector did to this request, if anything. */
-  fault?: 'throttle' | 'unavailable' | 'hang' | 'token' | 'malformed';
+  fault?: 'throttle' | 'unavailable' | 'hang' | 'token' | 'malformed' | 'drop';
 }
 
 export interface LogSnapshot {
