@@ -21,6 +21,8 @@ export interface EngineOptions {
   onProgress?: (index: number, result: UserResult) => void;
   /** Once aborted, no new step starts; steps not started stay so. */
   signal?: AbortSignal;
+  /** The waits before re-reading a change that does not show yet (default READ_BACK_DELAYS_MS). */
+  readBackDelaysMs?: readonly number[];
 }
 
 /** A step or user the run has not come to yet; the finished record of a run cut short says why it never did. */
@@ -161,7 +163,7 @@ async function runStep(
       try {
         const outcome = await decision.apply();
         const after = outcome?.after ?? decision.after;
-        const verified = step.readBack === false ? {} : { verified: await readBack(decision.verify) };
+        const verified = step.readBack === false ? {} : { verified: await readBack(decision.verify, options.readBackDelaysMs ?? READ_BACK_DELAYS_MS) };
         Object.assign(facts, decision.facts);
         return { step: name, status: 'done', before: decision.before, after, retried: outcome?.retried, ...verified };
       } catch (error) {
@@ -171,16 +173,33 @@ async function runStep(
   }
 }
 
-/** Reads a change back; throws `not-verified` when the server does not show it, so that it is never done unverified. */
-async function readBack(verify: (() => Promise<Verification>) | undefined): Promise<true> {
+/**
+ * How long to wait before each further read when a read-back does not show the change yet: Entra ID and Exchange
+ * Online are eventually consistent, and "a successful write … does not guarantee that an immediate read will reflect
+ * that change" (https://devblogs.microsoft.com/identity/designing-for-eventual-consistency-for-microsoft-entra/).
+ */
+export const READ_BACK_DELAYS_MS: readonly number[] = [2_000, 5_000, 10_000];
+
+/**
+ * Reads a change back, again after each delay while it does not show; throws `not-verified` when it never does, so
+ * that a step with state is never done unverified.
+ */
+async function readBack(verify: (() => Promise<Verification>) | undefined, delaysMs: readonly number[]): Promise<true> {
   if (!verify) throw Object.assign(new Error('The step has no read-back for its change: it cannot be recorded as done.'), { code: 'not-verified' });
-  let verdict: Verification;
-  try {
-    verdict = await verify();
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const { code, requestId } = error as { code?: unknown; requestId?: unknown };
-    throw Object.assign(new Error(`The change was sent, but reading it back failed: ${message}`), { code, requestId });
+  const read = async (): Promise<Verification> => {
+    try {
+      return await verify();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const { code, requestId } = error as { code?: unknown; requestId?: unknown };
+      throw Object.assign(new Error(`The change was sent, but reading it back failed: ${message}`), { code, requestId });
+    }
+  };
+  let verdict = await read();
+  for (const delay of delaysMs) {
+    if (verdict.ok) break;
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    verdict = await read();
   }
   if (verdict.ok) return true;
   throw Object.assign(

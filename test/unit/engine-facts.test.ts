@@ -44,6 +44,7 @@ async function run(steps: Step[], upns: string[], mode: Mode = 'apply'): Promise
     run: { event: 'push' },
     now: new Date('2026-11-25T10:00:00Z'),
     concurrency: 2,
+    readBackDelaysMs: [],
   });
 }
 

@@ -82,6 +82,8 @@ const options = (people: Person[], steps: Step[], extra: Partial<EngineOptions> 
   run: { event: 'push' },
   now: new Date('2026-11-25T10:00:00Z'),
   concurrency: 1,
+  // A read-back that does not show the change is read once more, at once (the production waits are seconds).
+  readBackDelaysMs: [0],
   ...extra,
 });
 
@@ -123,6 +125,26 @@ describe('engine', () => {
     });
     expect(result.steps[1]).toMatchObject({ status: 'done', verified: true });
     expect(result.status).toBe('failed');
+  });
+
+  it('reads a change back again while it does not show yet, and records it verified once it does', async () => {
+    let reads = 0;
+    const base = fakeStep('ad-disable', () => 'change', []);
+    const lagging: Step = {
+      ...base,
+      async observe(context) {
+        const decision = await base.observe(context);
+        // A replica that shows the write only from the third read on.
+        return decision.kind === 'change' ? { ...decision, verify: async () => (++reads >= 3 ? { ok: true } : { ok: false, expected: '1', read: '0' }) } : decision;
+      },
+    };
+    const [shown] = await runEngine(options([person('jdoe')], [lagging], { readBackDelaysMs: [0, 0, 0] }));
+    expect(shown.steps[0]).toMatchObject({ status: 'done', verified: true });
+    expect(reads).toBe(3);
+    reads = 0;
+    const [never] = await runEngine(options([person('jdoe')], [lagging], { readBackDelaysMs: [0] }));
+    expect(never.steps[0]).toMatchObject({ status: 'failed', error: { code: 'not-verified' } });
+    expect(reads).toBe(2);
   });
 
   it('fails a change whose read-back could not be made, with the read error', async () => {
