@@ -1,9 +1,9 @@
 // licenses: removes directly assigned licences, only once the mailbox is shared or absent (a user mailbox without a licence is deleted after 30 days).
+import { z } from 'zod';
 import type { GraphApi, PowerShellService } from '../connectors/types.js';
 import type { EntraUser } from '../model.js';
 import { sharedOnPremises } from './hybrid-mailbox.js';
 import { CommandLog, readMailbox } from './ps-commands.js';
-import { z } from 'zod';
 import { defineStep } from './define.js';
 import { expectState } from './read-back.js';
 import type { StepContext } from './types.js';
