@@ -178,7 +178,7 @@ async function runStep(
  * Online are eventually consistent, and "a successful write … does not guarantee that an immediate read will reflect
  * that change" (https://devblogs.microsoft.com/identity/designing-for-eventual-consistency-for-microsoft-entra/).
  */
-export const READ_BACK_DELAYS_MS: readonly number[] = [2_000, 5_000, 10_000];
+const READ_BACK_DELAYS_MS: readonly number[] = [2_000, 5_000, 10_000];
 
 /**
  * Reads a change back, again after each delay while it does not show; throws `not-verified` when it never does, so
