@@ -5,7 +5,7 @@ import type { Connectors } from './connectors/types.js';
 import type { Inputs, Mode } from './inputs-types.js';
 import type { Person, Request, RunInfo, StepName, StepResult, UserResult, UserStatus } from './model.js';
 import { STEP_ORDER } from './steps/index.js';
-import type { Decision, Facts, RunShared, Step, StepContext } from './steps/types.js';
+import type { Decision, Facts, RunShared, Step, StepContext, Verification } from './steps/types.js';
 
 export interface EngineOptions {
   people: Person[];
@@ -26,6 +26,8 @@ export interface EngineOptions {
   breakers?: BreakerSettings;
   /** Called once when a breaker stopped the run, after every user in flight finished. */
   onBreaker?: (trip: BreakerTrip) => void;
+  /** The waits before re-reading a change that does not show yet (default READ_BACK_DELAYS_MS). */
+  readBackDelaysMs?: readonly number[];
 }
 
 /** A step or user the run has not come to yet; the finished record of a run cut short says why it never did. */
@@ -181,13 +183,49 @@ async function runStep(
       try {
         const outcome = await decision.apply();
         const after = outcome?.after ?? decision.after;
+        const verified = step.readBack === false ? {} : { verified: await readBack(decision.verify, options.readBackDelaysMs ?? READ_BACK_DELAYS_MS) };
         Object.assign(facts, decision.facts);
-        return { step: name, status: 'done', before: decision.before, after, retried: outcome?.retried };
+        return { step: name, status: 'done', before: decision.before, after, retried: outcome?.retried, ...verified };
       } catch (error) {
         return { step: name, status: 'failed', before: decision.before, error: errorRecord(error) };
       }
     }
   }
+}
+
+/**
+ * How long to wait before each further read when a read-back does not show the change yet: Entra ID and Exchange
+ * Online are eventually consistent, and "a successful write … does not guarantee that an immediate read will reflect
+ * that change" (https://devblogs.microsoft.com/identity/designing-for-eventual-consistency-for-microsoft-entra/).
+ */
+const READ_BACK_DELAYS_MS: readonly number[] = [2_000, 5_000, 10_000];
+
+/**
+ * Reads a change back, again after each delay while it does not show; throws `not-verified` when it never does, so
+ * that a step with state is never done unverified.
+ */
+async function readBack(verify: (() => Promise<Verification>) | undefined, delaysMs: readonly number[]): Promise<true> {
+  if (!verify) throw Object.assign(new Error('The step has no read-back for its change: it cannot be recorded as done.'), { code: 'not-verified' });
+  const read = async (): Promise<Verification> => {
+    try {
+      return await verify();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const { code, requestId } = error as { code?: unknown; requestId?: unknown };
+      throw Object.assign(new Error(`The change was sent, but reading it back failed: ${message}`), { code, requestId });
+    }
+  };
+  let verdict = await read();
+  for (const delay of delaysMs) {
+    if (verdict.ok) break;
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    verdict = await read();
+  }
+  if (verdict.ok) return true;
+  throw Object.assign(
+    new Error(`The server accepted the change, but reading it back does not show it: expected ${verdict.expected}, read ${verdict.read}.`),
+    { code: 'not-verified' },
+  );
 }
 
 /** Why a step cannot apply to this user, or undefined when everything it needs is there. */

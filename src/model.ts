@@ -173,6 +173,8 @@ export interface StepResult {
   after?: Record<string, unknown>;
   /** Commands retried after a lost session, for the record. */
   retried?: string[];
+  /** A done step whose change was read back from the server and found in place. */
+  verified?: true;
 }
 
 export type UserStatus = StepStatus;

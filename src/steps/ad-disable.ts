@@ -1,5 +1,6 @@
 // The ad-disable step: sets the ACCOUNTDISABLE bit of userAccountControl and keeps every other bit.
 import { defineStep } from './define.js';
+import { expectState, readBackAdUser } from './read-back.js';
 
 const ACCOUNTDISABLE = 0x2;
 
@@ -10,7 +11,7 @@ export const adDisable = defineStep({
   needs: ['ad'],
   permissions: { ad: 'write `userAccountControl`', notes: 'AD: write userAccountControl on the user objects.' },
   reversible: true,
-  async observe({ person, connectors }) {
+  async observe({ person, connectors, shared }) {
     const user = person.ad;
     const ad = connectors.ad;
     const before = { userAccountControl: user.userAccountControl };
@@ -24,6 +25,7 @@ export const adDisable = defineStep({
       after: { userAccountControl },
       apply: () =>
         ad.modify(user.dn, [{ operation: 'replace', attribute: 'userAccountControl', values: [String(userAccountControl)] }]),
+      verify: async () => expectState({ userAccountControl }, { userAccountControl: (await readBackAdUser(shared, ad, user.dn))?.userAccountControl }),
     };
   },
 });

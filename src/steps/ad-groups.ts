@@ -1,6 +1,7 @@
 // The ad-groups step: removes the account from every AD group it is a direct member of, except its primary group.
 import { rdnValue } from '../connectors/ldap/dn.js';
 import { defineStep } from './define.js';
+import { expectState, readBackAdUser } from './read-back.js';
 
 const groupName = (dn: string): string => {
   try {
@@ -17,7 +18,7 @@ export const adGroups = defineStep({
   needs: ['ad'],
   permissions: { ad: 'write `member` on the groups', notes: 'AD: write member on the groups.' },
   reversible: true,
-  async observe({ person, connectors }) {
+  async observe({ person, connectors, shared }) {
     const user = person.ad;
     const ad = connectors.ad;
     // memberOf never lists the primary group (primaryGroupID), so every group in it can go.
@@ -51,6 +52,8 @@ export const adGroups = defineStep({
           (removed.length > 0 ? `. Removed from: ${removed.map(groupName).join(', ')}` : '');
         throw Object.assign(new Error(message), { code: code ?? 'group-removal-failed' });
       },
+      // memberOf is the back link of every group's member: a removal the server dropped leaves the group in it.
+      verify: async () => expectState({ groups: [] }, { groups: (await readBackAdUser(shared, ad, user.dn))?.memberOf }),
     };
   },
 });

@@ -1,6 +1,7 @@
 // The ad-stamp step: writes who offboarded the account, when, and why into its AD description.
 import { dayIn } from '../util/time.js';
 import { defineStep } from './define.js';
+import { expectState, readBackAdUser } from './read-back.js';
 import type { StepContext } from './types.js';
 
 /** rangeUpper of `description` in the AD schema. */
@@ -54,6 +55,7 @@ export const adStamp = defineStep({
       before,
       after: { description },
       apply: () => ad.modify(user.dn, [{ operation: 'replace', attribute: 'description', values: [description] }]),
+      verify: async () => expectState({ description }, { description: (await readBackAdUser(context.shared, ad, user.dn))?.description }),
     };
   },
 });

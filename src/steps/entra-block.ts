@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { isGraphError, LIST_LIMITS, type GraphApi } from '../connectors/types.js';
 import { defineStep } from './define.js';
+import { expectState } from './read-back.js';
 
 interface BlockGroup {
   id: string;
@@ -12,6 +13,23 @@ interface BlockGroup {
 
 const groupShape = z.object({ id: z.string(), displayName: z.string().nullish() });
 const memberShape = z.object({ id: z.string() });
+const checkedShape = z.object({ value: z.array(z.string()) });
+
+/**
+ * Whether the user is in the group, read with checkMemberGroups: one request per user that $batch carries, where the
+ * member list would grow with every leaver (https://learn.microsoft.com/en-us/graph/api/user-checkmembergroups). It is
+ * transitive, which is what a Conditional Access assignment applies to as well.
+ */
+async function inGroup(graph: GraphApi, userId: string, groupId: string): Promise<boolean> {
+  const { value } = await graph.call({
+    method: 'POST',
+    path: '/users/{id}/checkMemberGroups',
+    params: { id: userId },
+    body: { groupIds: [groupId] },
+    schema: checkedShape,
+  });
+  return value.some((id) => id.toLowerCase() === groupId.toLowerCase());
+}
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -56,7 +74,7 @@ export const entraBlock = defineStep({
   needs: ['entra'],
   permissions: {
     graph: [['GroupMember.ReadWrite.All'], ['Group.ReadWrite.All'], ['Directory.ReadWrite.All']],
-    notes: 'GET /groups (find block-group, list its members) and POST /groups/{id}/members/$ref.',
+    notes: 'GET /groups (find block-group, list its members), POST /groups/{id}/members/$ref, and POST /users/{id}/checkMemberGroups to read it back.',
   },
   reversible: true,
   async observe({ person, connectors, inputs, shared }) {
@@ -80,6 +98,7 @@ export const entraBlock = defineStep({
         }
         group.memberIds.add(user.id);
       },
+      verify: async () => expectState({ member: true }, { member: await inGroup(graph, user.id, group.id) }),
     };
   },
 });

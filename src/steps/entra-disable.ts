@@ -1,5 +1,9 @@
 // entra-disable: turns off sign-in for a cloud-only Entra user; synced users are disabled through AD instead.
+import { z } from 'zod';
 import { defineStep } from './define.js';
+import { expectState } from './read-back.js';
+
+const enabledShape = z.object({ accountEnabled: z.boolean().nullish() });
 
 export const entraDisable = defineStep({
   name: 'entra-disable',
@@ -23,6 +27,10 @@ export const entraDisable = defineStep({
       after: { accountEnabled: false },
       async apply() {
         await graph.call({ method: 'PATCH', path: '/users/{id}', params: { id: user.id }, body: { accountEnabled: false } });
+      },
+      async verify() {
+        const read = await graph.call({ method: 'GET', path: '/users/{id}', params: { id: user.id }, query: { select: ['accountEnabled'] }, schema: enabledShape });
+        return expectState({ accountEnabled: false }, { accountEnabled: read.accountEnabled });
       },
     };
   },

@@ -13,6 +13,8 @@ export const entraRevoke = defineStep({
   },
   // Revoked sessions cannot be given back: the user signs in again.
   reversible: false,
+  // No state to read back: nothing shows that no token was issued since (see observe), so a revocation is done unverified.
+  readBack: false,
   async observe({ person, connectors }) {
     const user = person.entra;
     const graph = connectors.graph;

@@ -1,12 +1,25 @@
 // licenses: removes directly assigned licences, only once the mailbox is shared or absent (a user mailbox without a licence is deleted after 30 days).
-import type { PowerShellService } from '../connectors/types.js';
+import { z } from 'zod';
+import type { GraphApi, PowerShellService } from '../connectors/types.js';
 import type { EntraUser } from '../model.js';
 import { sharedOnPremises } from './hybrid-mailbox.js';
 import { CommandLog, readMailbox } from './ps-commands.js';
 import { defineStep } from './define.js';
+import { expectState } from './read-back.js';
 import type { StepContext } from './types.js';
 
 const CMDLETS = ['Get-EXOMailbox'] as const;
+
+const licenseShape = z.object({
+  licenseAssignmentStates: z.array(z.object({ skuId: z.string().nullish(), assignedByGroup: z.string().nullish() })).nullish(),
+});
+
+/** The removed licences still directly assigned, as Graph shows the user now (group-inherited ones are not the step's). */
+async function stillAssigned(graph: GraphApi, user: EntraUser, removed: readonly string[]): Promise<string[]> {
+  const read = await graph.call({ method: 'GET', path: '/users/{id}', params: { id: user.id }, query: { select: ['licenseAssignmentStates'] }, schema: licenseShape });
+  const direct = (read.licenseAssignmentStates ?? []).filter((s) => !s.assignedByGroup).map((s) => s.skuId);
+  return removed.filter((sku) => direct.includes(sku));
+}
 
 /**
  * `converted-on-premises`: a synced user's mailbox that mailbox-shared converted in AD, which Exchange Online still
@@ -94,6 +107,7 @@ export const licenses = defineStep({
           body: { addLicenses: [], removeLicenses: direct },
         });
       },
+      verify: async () => expectState({ directLicenses: [] }, { directLicenses: await stillAssigned(graph, user, direct) }),
     };
   },
 });

@@ -1,6 +1,7 @@
 // mailbox-access: the delegate gets FullAccess (inherited by all folders) on the leaver's mailbox.
 import { CommandLog, psBoolean, psList, readMailbox } from './ps-commands.js';
 import { defineStep } from './define.js';
+import { expectState } from './read-back.js';
 
 const CMDLETS = ['Get-EXOMailbox', 'Get-MailboxPermission', 'Add-MailboxPermission'] as const;
 
@@ -51,6 +52,7 @@ export const mailboxAccess = defineStep({
         );
         return commands.outcome();
       },
+      verify: async () => expectState({ fullAccess: true }, { fullAccess: await hasFullAccess(commands, mailbox, delegate) }),
     };
   },
 });

@@ -1,6 +1,7 @@
 // mailbox-hide: hides the leaver's mailbox from address lists: in Exchange Online for cloud users, in AD for synced ones.
 import { defineStep } from './define.js';
 import { CommandLog, psBoolean, readMailbox } from './ps-commands.js';
+import { expectState, readBackAdUser } from './read-back.js';
 
 const AD_ATTRIBUTE = 'msExchHideFromAddressLists';
 const CMDLETS = ['Get-EXOMailbox', 'Set-Mailbox'] as const;
@@ -20,7 +21,7 @@ export const mailboxHide = defineStep({
   },
   reversible: true,
   cmdlets: { exchange: CMDLETS },
-  async observe({ person, connectors }) {
+  async observe({ person, connectors, shared }) {
     const user = person.entra;
 
     if (user.onPremisesSyncEnabled) {
@@ -37,6 +38,7 @@ export const mailboxHide = defineStep({
         before: { [AD_ATTRIBUTE]: current ?? null },
         after: { [AD_ATTRIBUTE]: true },
         apply: () => ad.modify(account.dn, [{ operation: 'replace', attribute: AD_ATTRIBUTE, values: ['TRUE'] }]),
+        verify: async () => expectState({ [AD_ATTRIBUTE]: true }, { [AD_ATTRIBUTE]: (await readBackAdUser(shared, ad, account.dn))?.msExchHideFromAddressLists }),
       };
     }
 
@@ -61,6 +63,7 @@ export const mailboxHide = defineStep({
         });
         return commands.outcome();
       },
+      verify: async () => expectState({ hiddenFromAddressListsEnabled: true }, { hiddenFromAddressListsEnabled: await hidden() }),
     };
   },
 });

@@ -4,14 +4,15 @@ import type { AdUser } from '../model.js';
 import { HYBRID_ATTRIBUTES, REMOTE_SHARED, sharedOnPremises } from './hybrid-mailbox.js';
 import { CommandLog, readMailbox } from './ps-commands.js';
 import { defineStep } from './define.js';
-import type { Decision, Facts } from './types.js';
+import { expectState, readBackAdUser } from './read-back.js';
+import type { Decision, Facts, RunShared } from './types.js';
 
 /**
  * A synced user's mailbox: the conversion is made in AD, as Exchange's on-premises tools make it, and never in Exchange
  * Online, where directory synchronisation would turn it back into a user mailbox. Exchange Online shows it as shared
  * only after the next synchronisation: until then the published fact says so, and licenses waits.
  */
-async function convertOnPremises(ad: AdDirectory | undefined, account: AdUser | undefined, cloudType: string): Promise<Decision<Facts>> {
+async function convertOnPremises(ad: AdDirectory | undefined, account: AdUser | undefined, cloudType: string, shared: RunShared): Promise<Decision<Facts>> {
   if (!ad) return { kind: 'skipped', reason: 'convert on-premises: the user is synced from AD, and AD is not configured' };
   if (!account) return { kind: 'skipped', reason: 'convert on-premises: the user is synced from AD, and has no AD account' };
   for (const attribute of HYBRID_ATTRIBUTES) {
@@ -38,6 +39,10 @@ async function convertOnPremises(ad: AdDirectory | undefined, account: AdUser | 
         account.dn,
         HYBRID_ATTRIBUTES.map((attribute) => ({ operation: 'replace', attribute, values: [String(REMOTE_SHARED[attribute])] })),
       ),
+    verify: async () => {
+      const read = await readBackAdUser(shared, ad, account.dn);
+      return expectState(REMOTE_SHARED, Object.fromEntries(HYBRID_ATTRIBUTES.map((attribute) => [attribute, read?.[attribute] ?? null])));
+    },
   };
 }
 
@@ -62,7 +67,7 @@ export const mailboxShared = defineStep({
   reversible: true,
   publishes: ['mailbox'],
   cmdlets: { exchange: CMDLETS },
-  async observe({ person, connectors }) {
+  async observe({ person, connectors, shared }) {
     const user = person.entra;
     const exchange = connectors.exchange;
 
@@ -74,7 +79,7 @@ export const mailboxShared = defineStep({
     };
     const type = await typeOf();
     if (type === undefined) return { kind: 'skipped', reason: 'no mailbox', facts: { mailbox: 'absent' } };
-    if (user.onPremisesSyncEnabled) return convertOnPremises(connectors.ad, person.ad, type);
+    if (user.onPremisesSyncEnabled) return convertOnPremises(connectors.ad, person.ad, type, shared);
     if (type === 'SharedMailbox') return { kind: 'unchanged', before: { recipientTypeDetails: type }, facts: { mailbox: 'shared' } };
     return {
       kind: 'change',
@@ -87,6 +92,7 @@ export const mailboxShared = defineStep({
         });
         return commands.outcome();
       },
+      verify: async () => expectState({ recipientTypeDetails: 'SharedMailbox' }, { recipientTypeDetails: await typeOf() }),
     };
   },
 });

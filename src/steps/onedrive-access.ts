@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { isGraphError, type GraphApi } from '../connectors/types.js';
 import { CommandLog } from './ps-commands.js';
 import { defineStep } from './define.js';
+import { expectState } from './read-back.js';
 
 /** The OneDrive site of a drive's webUrl (`…/personal/jdoe_contoso_com/Documents` → `…/personal/jdoe_contoso_com`). */
 export function oneDriveSiteUrl(webUrl: string): string {
@@ -102,6 +103,7 @@ export const onedriveAccess = defineStep({
         );
         return commands.outcome();
       },
+      verify: async () => expectState({ siteCollectionAdmin: true }, { siteCollectionAdmin: (await siteAdmins(commands, site)).includes(delegate.toLowerCase()) }),
     };
   },
 });

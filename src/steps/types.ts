@@ -47,8 +47,17 @@ export type Decision<F extends Facts = Facts> =
       before?: Record<string, unknown>;
       after?: Record<string, unknown>;
       apply: () => Promise<ApplyOutcome | void>;
+      /**
+       * Reads the state back from the server once `apply` succeeded, as a second read of what observe read: a server
+       * that accepts a write and keeps the old state must not end up on record as done. Every step with state has one
+       * (its `readBack` is not false).
+       */
+      verify?: () => Promise<Verification>;
       facts?: F;
     };
+
+/** What a read-back found: the change in place, or what was expected and what the server showed instead. */
+export type Verification = { ok: true } | { ok: false; expected: string; read: string };
 
 export interface ApplyOutcome {
   /** The state after the change, when it is only known then (e.g. a new DN). */
@@ -93,6 +102,8 @@ export interface StepInfo {
   permissions: StepPermissions;
   /** Whether an undo can reverse its change from the record (the contract's Undo section). */
   reversible: boolean;
+  /** false for a step without state to read back (revoking sessions): its changes are done without `verified`. */
+  readBack?: false;
   /** The facts its decisions publish for later steps. */
   publishes?: readonly (keyof Facts)[];
   /**

@@ -213,6 +213,41 @@ export const GRAPH_CASES: GraphCase[] = [
   },
   {
     service: 'graph',
+    name: 'check a user against a list of groups: 200 with the ids of those it is a member of',
+    // "POST /users/{id | userPrincipalName}/checkMemberGroups", body "groupIds: String collection" (up to 20); "If
+    // successful, this method returns a 200 OK response code and a String collection in the response body that
+    // contains the IDs of the groups where the user is a member". The function is transitive.
+    doc: `${LEARN}/api/user-checkmembergroups?view=graph-rest-1.0`,
+    covers: ['graph POST /users/{id}/checkMemberGroups'],
+    request: (t) => ({
+      method: 'POST',
+      path: ['users', t.user('cloudy').id, 'checkMemberGroups'],
+      headers: { 'Content-Type': 'application/json' },
+      body: { groupIds: [t.group('Licensing - EMS').id, t.group('Offboarding Block').id] },
+    }),
+    response: {
+      status: 200,
+      // cloudy is in 'Licensing - EMS' and not in 'Offboarding Block': one id of the two comes back.
+      body: collection(z.string()).refine((b) => (b as { value: string[] }).value.length === 1, 'only the group the user is in'),
+    },
+  },
+  {
+    service: 'graph',
+    name: 'check group memberships without a permission that reads groups: 403 Authorization_RequestDenied',
+    // Application permissions: "User.Read.All and GroupMember.Read.All, User.Read.All and Group.Read.All, Directory.Read.All".
+    doc: `${LEARN}/api/user-checkmembergroups?view=graph-rest-1.0`,
+    covers: ['graph POST /users/{id}/checkMemberGroups'],
+    roles: ['User.Read.All'],
+    request: (t) => ({
+      method: 'POST',
+      path: ['users', t.user('cloudy').id, 'checkMemberGroups'],
+      headers: { 'Content-Type': 'application/json' },
+      body: { groupIds: [t.group('Offboarding Block').id] },
+    }),
+    response: { status: 403, body: graphError('Authorization_RequestDenied') },
+  },
+  {
+    service: 'graph',
     name: "get a user's OneDrive with $select=webUrl",
     // "GET /users/{idOrUserPrincipalName}/drive"; "These methods support the $select query parameter"; a drive has
     // webUrl: "URL that displays the resource in the browser" (drive resource).

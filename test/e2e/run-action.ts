@@ -30,7 +30,7 @@ export interface ResultsFile {
     request: Record<string, unknown>;
     reason?: string;
     delegate?: { userPrincipalName?: string; source: string };
-    steps: { step: string; status: string; reason?: string; before?: Record<string, unknown>; after?: Record<string, unknown>; error?: { message: string; code?: string } }[];
+    steps: { step: string; status: string; reason?: string; before?: Record<string, unknown>; after?: Record<string, unknown>; error?: { message: string; code?: string }; verified?: true }[];
   }[];
   inputErrors: { file?: string; line?: number; message: string }[];
   selection?: { mode: string; note: string; total: number };

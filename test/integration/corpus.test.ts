@@ -245,6 +245,8 @@ function expectOutcome(testCase: CorpusCase, { run, paths }: CaseRun): void {
       const label = `${file}:${user.line}`;
       expect(got.reason === undefined ? undefined : got.reason.split(':')[0], `${label} reason: ${got.reason}`).toBe(user.code);
       expect(got.steps.map((s) => s.status), `${label} steps: ${JSON.stringify(got.steps)}`).toEqual(user.steps);
+      // A done step with state was read back: never on record as done without it.
+      expect(got.steps.filter((s) => s.status === 'done' && (s.step === 'entra-revoke') === (s.verified === true)), label).toEqual([]);
       if (user.delegate) {
         const { userPrincipalName, source, notes, ...review } = (got.delegate ?? { source: 'missing' }) as { userPrincipalName?: string; source: string; notes?: string[] };
         expect({ userPrincipalName, source, notes }, label).toEqual({ userPrincipalName: user.delegate.userPrincipalName, source: user.delegate.source, notes: user.delegate.notes });

@@ -146,8 +146,9 @@ afterAll(async () => {
 describe('entra-disable and entra-revoke', () => {
   it('disables and revokes a cloud-only user', async () => {
     const [cloudy] = await run(['cloudy'], [entraDisable, entraRevoke]);
-    expect(stepOf(cloudy, 'entra-disable')).toMatchObject({ status: 'done', before: { accountEnabled: true }, after: { accountEnabled: false } });
+    expect(stepOf(cloudy, 'entra-disable')).toMatchObject({ status: 'done', before: { accountEnabled: true }, after: { accountEnabled: false }, verified: true });
     expect(stepOf(cloudy, 'entra-revoke')?.status).toBe('done');
+    expect(stepOf(cloudy, 'entra-revoke')?.verified).toBeUndefined();
     const user = await simUser('cloudy');
     expect(user.accountEnabled).toBe(false);
     expect(user.revocations).toHaveLength(1);
@@ -213,7 +214,7 @@ describe('entra-block', () => {
 
   it('adds leavers to the block group named by display name, finding the group once per run', async () => {
     const results = await run(['cloudy', 'jdoe', 'jsmith'], [entraBlock], { blockGroup: BLOCK_GROUP.displayName });
-    expect(results.map((r) => stepOf(r, 'entra-block')?.status)).toEqual(['done', 'done', 'done']);
+    expect(results.map((r) => [stepOf(r, 'entra-block')?.status, stepOf(r, 'entra-block')?.verified])).toEqual([['done', true], ['done', true], ['done', true]]);
     expect(stepOf(results[0], 'entra-block')?.before).toEqual({ blockGroup: BLOCK_GROUP, member: false });
     const ids = await Promise.all(['cloudy', 'jdoe', 'jsmith'].map(async (k) => (await simUser(k)).id));
     expect((await members()).sort()).toEqual([...ids].sort());
@@ -260,8 +261,8 @@ describe('licenses', () => {
 
     it('removes the direct licence once mailbox-shared has converted the mailbox, and keeps the group licence', async () => {
       const [cloudy] = await run(['cloudy'], [mailboxShared, licenses], { connectors: { exchange } });
-      expect(stepOf(cloudy, 'mailbox-shared')?.status).toBe('done');
-      expect(stepOf(cloudy, 'licenses')).toMatchObject({ status: 'done', before: { directLicenses: [SKU_E3] }, after: { directLicenses: [] } });
+      expect(stepOf(cloudy, 'mailbox-shared')).toMatchObject({ status: 'done', verified: true });
+      expect(stepOf(cloudy, 'licenses')).toMatchObject({ status: 'done', before: { directLicenses: [SKU_E3] }, after: { directLicenses: [] }, verified: true });
       const user = await simUser('cloudy');
       expect(user.licenses).toEqual([{ skuId: SKU_EMS, assignedByGroup: expect.any(String) }]);
       const state = await control.state();
@@ -281,7 +282,7 @@ describe('licenses', () => {
     it('takes "no mailbox" from mailbox-shared without asking Exchange again, and removes the licence', async () => {
       const [nomail] = await run(['nomail'], [mailboxShared, licenses], { connectors: { exchange } });
       expect(stepOf(nomail, 'mailbox-shared')).toMatchObject({ status: 'skipped', reason: 'no mailbox' });
-      expect(stepOf(nomail, 'licenses')).toMatchObject({ status: 'done', before: { directLicenses: [SKU_E3], mailbox: 'absent' } });
+      expect(stepOf(nomail, 'licenses')).toMatchObject({ status: 'done', before: { directLicenses: [SKU_E3], mailbox: 'absent' }, verified: true });
       expect((await simUser('nomail')).licenses).toEqual([]);
       expect((await control.log()).counts['exo.cmdlet.Get-EXOMailbox']).toBe(1);
     });

@@ -141,8 +141,9 @@ describe('a synced user’s mailbox, with the Exchange schema in AD', () => {
         status: 'done',
         before: { msExchRemoteRecipientType: null, msExchRecipientTypeDetails: null, recipientTypeDetails: 'UserMailbox' },
         after: { msExchRemoteRecipientType: 100, msExchRecipientTypeDetails: 34359738368 },
+        verified: true,
       },
-      { step: 'mailbox-hide', status: 'done', before: { msExchHideFromAddressLists: false }, after: { msExchHideFromAddressLists: true } },
+      { step: 'mailbox-hide', status: 'done', before: { msExchHideFromAddressLists: false }, after: { msExchHideFromAddressLists: true }, verified: true },
       {
         step: 'licenses',
         status: 'blocked',
@@ -202,9 +203,9 @@ describe('a synced user’s mailbox, with the Exchange schema in AD', () => {
     expect((await simUser('jdoe')).licenses).toEqual(licensesBefore);
 
     const withConversion = await offboard('jdoe', [mailboxShared, licenses]);
-    expect(withConversion.map((s) => [s.step, s.status])).toEqual([
-      ['mailbox-shared', 'done'],
-      ['licenses', 'done'],
+    expect(withConversion.map((s) => [s.step, s.status, s.verified])).toEqual([
+      ['mailbox-shared', 'done', true],
+      ['licenses', 'done', true],
     ]);
     expect(await exchangeAttributesInAd('jdoe')).toMatchObject({ msExchRemoteRecipientType: '100', msExchRecipientTypeDetails: '34359738368' });
     expect((await simUser('jdoe')).licenses.filter((l) => l.assignedByGroup === null)).toEqual([]);

@@ -51,6 +51,7 @@ function steps(fails: (sam: string) => boolean, trace: Trace): Step[] {
           trace.events.push(`end ${who}`);
           if (fails(who)) throw new Error('write refused');
         },
+        verify: async () => ({ ok: true }),
       };
     },
   });

@@ -44,6 +44,7 @@ async function run(steps: Step[], upns: string[], mode: Mode = 'apply'): Promise
     run: { event: 'push' },
     now: new Date('2026-11-25T10:00:00Z'),
     concurrency: 2,
+    readBackDelaysMs: [],
   });
 }
 
@@ -55,18 +56,19 @@ describe('facts', () => {
     expect(Object.fromEntries(seen)).toEqual({ 'nomail@contoso.test': { mailbox: 'absent' }, 'jdoe@contoso.test': {} });
   });
 
-  it("of a change are published when it is planned or done, and not when its apply failed", async () => {
-    const change = (fails: boolean): Decision => ({
+  it("of a change are published when it is planned or done, and not when its apply failed or its read-back did not show it", async () => {
+    const change = (upn: string): Decision => ({
       kind: 'change',
       facts: { mailbox: 'shared' },
       apply: async () => {
-        if (fails) throw new Error('Set-Mailbox refused');
+        if (upn === 'refused@contoso.test') throw new Error('Set-Mailbox refused');
       },
+      verify: async () => (upn === 'dropped@contoso.test' ? { ok: false, expected: '"SharedMailbox"', read: '"UserMailbox"' } : { ok: true }),
     });
     const seen = new Map<string, Facts>();
-    const converting = publisher((upn) => change(upn === 'refused@contoso.test'));
-    await run([converting, reader(seen)], ['done@contoso.test', 'refused@contoso.test']);
-    expect(Object.fromEntries(seen)).toEqual({ 'done@contoso.test': { mailbox: 'shared' }, 'refused@contoso.test': {} });
+    const converting = publisher(change);
+    await run([converting, reader(seen)], ['done@contoso.test', 'refused@contoso.test', 'dropped@contoso.test']);
+    expect(Object.fromEntries(seen)).toEqual({ 'done@contoso.test': { mailbox: 'shared' }, 'refused@contoso.test': {}, 'dropped@contoso.test': {} });
 
     seen.clear();
     await run([converting, reader(seen)], ['planned@contoso.test'], 'plan');

@@ -35,10 +35,12 @@ const DECLARED = { description: 'a fake step', byDefault: false, permissions: { 
 /** A step whose decision comes from a function of the user, recording every observe and apply. */
 function fakeStep(
   name: StepName,
-  decide: (sam: string) => 'change' | 'unchanged' | 'skipped' | 'blocked' | 'throw' | 'fail-apply',
+  decide: (sam: string) => 'change' | 'unchanged' | 'skipped' | 'blocked' | 'throw' | 'fail-apply' | 'drop' | 'fail-read-back',
   log: string[],
   dependsOn?: StepName[],
 ): Step {
+  // The server's state per user: apply writes it (unless the server drops the write), verify reads it back.
+  const server = new Map<string, number>();
   return {
     ...DECLARED,
     name,
@@ -59,6 +61,12 @@ function fakeStep(
         apply: async () => {
           log.push(`apply ${sam} ${name}`);
           if (outcome === 'fail-apply') throw new Error(`${name} write refused`);
+          if (outcome !== 'drop') server.set(sam, 1);
+        },
+        verify: async () => {
+          if (outcome === 'fail-read-back') throw Object.assign(new Error('connection reset'), { code: 'network-error' });
+          const value = server.get(sam) ?? 0;
+          return value === 1 ? { ok: true } : { ok: false, expected: '{"value":1}', read: `{"value":${value}}` };
         },
       };
     },
@@ -74,6 +82,8 @@ const options = (people: Person[], steps: Step[], extra: Partial<EngineOptions> 
   run: { event: 'push' },
   now: new Date('2026-11-25T10:00:00Z'),
   concurrency: 1,
+  // A read-back that does not show the change is read once more, at once (the production waits are seconds).
+  readBackDelaysMs: [0],
   ...extra,
 });
 
@@ -96,7 +106,68 @@ describe('engine', () => {
       ['ad-groups', 'done'],
       ['ad-move', 'done'],
     ]);
-    expect(result.steps[0]).toMatchObject({ before: { value: 0 }, after: { value: 1 } });
+    expect(result.steps[0]).toEqual({ step: 'ad-disable', status: 'done', before: { value: 0 }, after: { value: 1 }, verified: true });
+  });
+
+  it('fails a change the server accepted but does not show on read-back, with not-verified, and goes on', async () => {
+    const log: string[] = [];
+    const steps = [fakeStep('ad-disable', () => 'drop', log), fakeStep('ad-stamp', () => 'change', log)];
+    const [result] = await runEngine(options([person('jdoe')], steps));
+    expect(result.steps[0]).toEqual({
+      step: 'ad-disable',
+      status: 'failed',
+      before: { value: 0 },
+      error: {
+        message: 'The server accepted the change, but reading it back does not show it: expected {"value":1}, read {"value":0}.',
+        code: 'not-verified',
+        requestId: undefined,
+      },
+    });
+    expect(result.steps[1]).toMatchObject({ status: 'done', verified: true });
+    expect(result.status).toBe('failed');
+  });
+
+  it('reads a change back again while it does not show yet, and records it verified once it does', async () => {
+    let reads = 0;
+    const base = fakeStep('ad-disable', () => 'change', []);
+    const lagging: Step = {
+      ...base,
+      async observe(context) {
+        const decision = await base.observe(context);
+        // A replica that shows the write only from the third read on.
+        return decision.kind === 'change' ? { ...decision, verify: async () => (++reads >= 3 ? { ok: true } : { ok: false, expected: '1', read: '0' }) } : decision;
+      },
+    };
+    const [shown] = await runEngine(options([person('jdoe')], [lagging], { readBackDelaysMs: [0, 0, 0] }));
+    expect(shown.steps[0]).toMatchObject({ status: 'done', verified: true });
+    expect(reads).toBe(3);
+    reads = 0;
+    const [never] = await runEngine(options([person('jdoe')], [lagging], { readBackDelaysMs: [0] }));
+    expect(never.steps[0]).toMatchObject({ status: 'failed', error: { code: 'not-verified' } });
+    expect(reads).toBe(2);
+  });
+
+  it('fails a change whose read-back could not be made, with the read error', async () => {
+    const [result] = await runEngine(options([person('jdoe')], [fakeStep('ad-disable', () => 'fail-read-back', [])]));
+    expect(result.steps[0]).toMatchObject({
+      status: 'failed',
+      error: { message: 'The change was sent, but reading it back failed: connection reset', code: 'network-error' },
+    });
+  });
+
+  it('never records a change as done when the step has state and no read-back; a step without state is done unverified', async () => {
+    const base = fakeStep('ad-disable', () => 'change', []);
+    const withoutReadBack: Step = {
+      ...base,
+      async observe(context) {
+        const decision = await base.observe(context);
+        return decision.kind === 'change' ? { ...decision, verify: undefined } : decision;
+      },
+    };
+    const [stateful] = await runEngine(options([person('jdoe')], [withoutReadBack]));
+    expect(stateful.steps[0]).toMatchObject({ status: 'failed', error: { code: 'not-verified' } });
+    const [stateless] = await runEngine(options([person('jdoe')], [{ ...withoutReadBack, readBack: false }]));
+    expect(stateless.steps[0]).toEqual({ step: 'ad-disable', status: 'done', before: { value: 0 }, after: { value: 1 } });
   });
 
   it('in plan mode observes every step and applies none', async () => {

@@ -9,7 +9,7 @@ const user = (upn: string, status: UserResult['status'], extra: Partial<UserResu
   status,
   delegate: { userPrincipalName: 'boss@contoso.com', source: 'ad-manager' },
   steps: [
-    { step: 'ad-disable', status: status === 'planned' ? 'planned' : 'done' },
+    status === 'planned' ? { step: 'ad-disable', status: 'planned' } : { step: 'ad-disable', status: 'done', verified: true },
     { step: 'entra-disable', status: 'skipped', reason: 'synced from AD' },
   ],
   ...extra,
@@ -40,7 +40,7 @@ describe('job summary', () => {
     const lines = markdown.split('\n');
     expect(lines[0]).toBe('## Offboarding');
     expect(lines[1]).toContain('**2** selected · **1** changed · **0** unchanged · **1** failed · **0** blocked');
-    expect(markdown).toMatch(/<tr><td>jdoe@contoso\.com<\/td><td>✅ done<\/td><td title="done">✅<\/td><td title="skipped&#58; synced from AD">⏭️<\/td>/);
+    expect(markdown).toMatch(/<tr><td>jdoe@contoso\.com<\/td><td>✅ done<\/td><td title="done, verified">✅<\/td><td title="skipped&#58; synced from AD">⏭️<\/td>/);
   });
 
   it('folds each failed user into a details block with the error, code and request id', () => {

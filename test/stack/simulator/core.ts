@@ -118,8 +118,10 @@ export class Faults {
   private malformedSpread = new Spread(0);
   private tokenFailures = 0;
   private pagingLeft = 0;
+  private dropsLeft = Infinity;
 
   set(config: FaultConfig): void {
+    this.dropsLeft = config.drop?.next ?? Infinity;
     this.config = structuredClone(config);
     this.throttleNext = config.throttle?.next ?? 0;
     this.throttleSpread = new Spread(config.throttle?.share ?? 0);
@@ -187,6 +189,21 @@ export class Faults {
     if (!p || this.pagingLeft <= 0 || !selects(p.ops, op)) return undefined;
     this.pagingLeft--;
     return { kind: p.kind, host: p.host };
+  }
+
+  /** Whether an operation may be dropped, so that the state is saved before it runs. */
+  mayDrop(op: string): boolean {
+    const d = this.config.drop;
+    return d !== undefined && this.dropsLeft > 0 && selects(d.ops, op);
+  }
+
+  /** Whether this successful operation about `user` is dropped: its state is put back once it answered. */
+  drops(op: string, status: number, user: string | undefined): boolean {
+    const d = this.config.drop;
+    if (!d || !this.mayDrop(op) || status >= 300) return false;
+    if (d.users && !d.users.some((u) => u.toLowerCase() === user?.toLowerCase())) return false;
+    this.dropsLeft--;
+    return true;
   }
 
   /** Consumes one injected token failure; the status to fail with, or undefined. */

@@ -167,6 +167,7 @@ function classify(method: string, s: string[]): string {
     if (s.length === 3 && rel === 'drive' && method === 'GET') return 'graph.get.drive';
     if ((s.length === 3 || s.length === 4) && rel === 'memberOf' && method === 'GET') return 'graph.list.memberOf';
     if (s.length === 3 && rel === 'assignLicense' && method === 'POST') return 'graph.post.assignLicense';
+    if (s.length === 3 && rel === 'checkMemberGroups' && method === 'POST') return 'graph.post.checkMemberGroups';
     if (s.length === 3 && rel === 'licenseDetails' && method === 'GET') return 'graph.list.licenseDetails';
   }
   if (root === 'groups') {
@@ -332,6 +333,8 @@ function dispatch(env: SimEnv, call: GraphCall, caller: Caller): GraphResult {
       }
       case 'graph.post.assignLicense':
         return assignLicense(env, call, caller, tenant, user, id);
+      case 'graph.post.checkMemberGroups':
+        return checkMemberGroups(env, call, caller, tenant, user, id);
       case 'graph.list.licenseDetails': {
         if (!has(caller, READ_LICENSES)) return denied(call);
         if (!user) return notFound(call, id);
@@ -423,7 +426,7 @@ function dispatch(env: SimEnv, call: GraphCall, caller: Caller): GraphResult {
 
 function unknownRoute(call: GraphCall, s: string[]): GraphResult {
   const known: Record<string, string[]> = {
-    users: ['revokeSignInSessions', 'manager', 'drive', 'memberOf', 'assignLicense', 'licenseDetails'],
+    users: ['revokeSignInSessions', 'manager', 'drive', 'memberOf', 'assignLicense', 'licenseDetails', 'checkMemberGroups'],
     groups: ['members', 'transitiveMembers'],
   };
   const [root, , rel] = s;
@@ -792,6 +795,33 @@ function addMember(env: SimEnv, call: GraphCall, caller: Caller, tenant: Tenant,
   return noContent(who);
 }
 
+/**
+ * `POST /users/{id}/checkMemberGroups {groupIds}`: "returns from that list the IDs of groups where a specified object is
+ * a member", transitively, at most 20 ids per request; 200 with a collection of strings. Application permissions:
+ * "User.Read.All and GroupMember.Read.All, User.Read.All and Group.Read.All, Directory.Read.All"
+ * (https://learn.microsoft.com/en-us/graph/api/user-checkmembergroups?view=graph-rest-1.0).
+ */
+function checkMemberGroups(env: SimEnv, call: GraphCall, caller: Caller, tenant: Tenant, user: UserRecord | undefined, id: string): GraphResult {
+  const who = user?.userPrincipalName ?? id;
+  if (!has(caller, READ_USERS) || !has(caller, READ_GROUPS)) return { ...denied(call), user: who };
+  if (!user) return notFound(call, id);
+  const body = call.body;
+  if (!isObject(body) || !Array.isArray(body.groupIds) || !body.groupIds.every((g) => typeof g === 'string')) return { ...badJson(call), user: who };
+  const asked = body.groupIds as string[];
+  if (asked.length > 20) return { ...graphError(call, 400, 'Request_BadRequest', 'The number of group ids is greater than the maximum allowed (20).'), user: who };
+  const bad = asked.find((g) => !GUID.test(g));
+  if (bad !== undefined) return { ...graphError(call, 400, 'Request_BadRequest', `Invalid GUID:${bad}`), user: who };
+  const containing = new Set<string>();
+  let frontier = [user.id];
+  while (frontier.length > 0) {
+    const next = [...tenant.groups.values()].filter((g) => !containing.has(g.id) && g.members.some((m) => frontier.includes(m))).map((g) => g.id);
+    next.forEach((g) => containing.add(g));
+    frontier = next;
+  }
+  const value = asked.filter((g) => containing.has(g.toLowerCase()));
+  return ok({ '@odata.context': context(env, 'Collection(Edm.String)'), value }, who);
+}
+
 function assignLicense(env: SimEnv, call: GraphCall, caller: Caller, tenant: Tenant, user: UserRecord | undefined, id: string): GraphResult {
   const who = user?.userPrincipalName ?? id;
   if (!has(caller, WRITE_LICENSES)) return { ...denied(call), user: who };
@@ -887,7 +917,7 @@ function batch(env: SimEnv, ctx: Ctx, headers: Record<string, string>): Outcome 
     const query = new URLSearchParams(qIndex < 0 ? '' : relative.slice(qIndex + 1));
     const op = classify(item.method, segmentsOf(path));
     let result: GraphResult;
-    let fault: 'throttle' | 'unavailable' | undefined;
+    let fault: 'throttle' | 'unavailable' | 'drop' | undefined;
     if (deps.some((d) => d.status >= 400)) {
       result = graphError(ids, 424, 'FailedDependency', 'The request could not be completed because a request it depends on failed.');
     } else if (item.body !== undefined && !Object.keys(item.headers).includes('content-type')) {
@@ -911,7 +941,12 @@ function batch(env: SimEnv, ctx: Ctx, headers: Record<string, string>): Outcome 
           requestId: itemRequestId,
           clientRequestId: itemRequestId,
         };
+        const restore = env.faults.mayDrop(op) ? env.tenant().checkpoint() : undefined;
         result = execute(env, call, caller);
+        if (restore && env.faults.drops(op, result.status, result.user)) {
+          restore();
+          fault = 'drop';
+        }
       }
     }
     results.set(item.id, result);

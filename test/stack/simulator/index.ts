@@ -181,7 +181,14 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       res.destroy();
       return;
     }
+    const restore = env.faults.mayDrop(routed.op) ? tenant.checkpoint() : undefined;
     const outcome = await routed.run();
+    if (restore && env.faults.drops(routed.op, outcome.reply.status, outcome.user)) {
+      restore();
+      send(res, ctx, outcome.reply);
+      record(outcome.reply.status, outcome, 'drop');
+      return;
+    }
     if (env.faults.malformed(routed.op)) {
       send(res, ctx, { status: 200, text: TRUNCATED_JSON, contentType: 'application/json; charset=utf-8' });
       record(200, outcome, 'malformed');

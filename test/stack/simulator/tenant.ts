@@ -327,6 +327,22 @@ export class Tenant {
     return [...this.sites.values()].find((s) => s.ownerId === user.id && s.template.startsWith('SPSPERS'));
   }
 
+  /**
+   * Saves what the write APIs change (users, groups, mailboxes, sites) and returns the function that puts it back, in
+   * the same record objects: a silently dropped write runs as usual and then leaves no trace in the state.
+   */
+  checkpoint(): () => void {
+    const saved = (<T extends object>(records: Map<string, T>) => {
+      const copies = [...records].map(([key, record]) => ({ key, record, copy: structuredClone(record) }));
+      return () => {
+        records.clear();
+        for (const { key, record, copy } of copies) records.set(key, Object.assign(record, copy));
+      };
+    });
+    const restores = [saved(this.users), saved(this.groups), saved(this.mailboxes), saved(this.sites)];
+    return () => restores.forEach((restore) => restore());
+  }
+
   snapshot(): Omit<SimState, 'apps'> {
     const users: SimUserState[] = [...this.users.values()].map((u) => ({
       key: u.key,

@@ -93,6 +93,12 @@ export interface FaultConfig {
    * follows forever still ends, and a test counts its requests instead of timing out.
    */
   paging?: { ops: OpSelector[]; kind: 'loop' | 'endless' | 'foreign'; host?: string; pages?: number };
+  /**
+   * A write the service accepts and loses: the matching operation answers exactly as when it succeeds, and the state
+   * stays as it was (in a `$batch`, per item). `users` limits it to the operations about those users (UPN or object
+   * id, as the log's `user` names them); `next` to the first N it drops.
+   */
+  drop?: { ops: OpSelector[]; users?: string[]; next?: number };
 }
 
 export interface LogEntry {
@@ -120,7 +126,7 @@ export interface LogEntry {
   /** `exo.connect`: the cmdlets the session loaded (what Connect-ExchangeOnline -CommandName named, or all). */
   commands?: string[];
   /** What the fault injector did to this request, if anything. */
-  fault?: 'throttle' | 'unavailable' | 'hang' | 'token' | 'malformed';
+  fault?: 'throttle' | 'unavailable' | 'hang' | 'token' | 'malformed' | 'drop';
 }
 
 export interface LogSnapshot {
