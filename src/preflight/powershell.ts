@@ -1,11 +1,14 @@
-// Preflight for Exchange Online and SharePoint: pwsh and its modules checked, then one session pool per service.
+// Preflight for Exchange Online and SharePoint: pwsh and its modules found, then each service's session opened and tried.
 import type { AppCertificate } from '../connectors/auth.js';
 import { exchangeConnectParameters, sharepointConnectParameters } from '../connectors/powershell/connect.js';
 import { createPowerShellService } from '../connectors/powershell/pool.js';
+import type { PowerShellService, PsService } from '../connectors/types.js';
 import type { Inputs } from '../inputs-types.js';
 import { cmdletsFor, servicesFor } from '../steps/index.js';
 import type { Opening } from './checklist.js';
+import { resolvePwsh } from './pwsh-path.js';
 import { checkPowerShell } from './pwsh-probe.js';
+import { checkServices } from './sessions.js';
 
 /**
  * How long one Exchange or SharePoint command may run before its session is stopped: OFFBOARD_POWERSHELL_TIMEOUT_SECONDS
@@ -18,28 +21,36 @@ function commandTimeoutMs(env: NodeJS.ProcessEnv = process.env): number | undefi
 }
 
 /**
- * Checks pwsh and the modules of the services the steps need, and when they are fine creates their session pools
- * (which start no process until a step invokes a command).
+ * Finds pwsh (an absolute path, once) and the modules of the services the steps need (their manifests), then creates
+ * each service's session pool on exactly those files and checks it: the token's permissions, one connected session
+ * and a harmless read. The pools are the run's: the session opened here is the one the steps go on using.
  */
 export async function openPowerShell(inputs: Inputs, certificate: AppCertificate, opening: Opening): Promise<void> {
   const services = servicesFor(inputs.steps);
   const entra = inputs.entra;
   if (services.length === 0 || !entra) return;
-  const lines = await checkPowerShell({ pwsh: inputs.pwsh, services });
+  const pwsh = resolvePwsh(inputs.pwsh);
+  if (!pwsh.ok) {
+    opening.preflight.push({ ok: false, label: 'PowerShell 7 (pwsh)', detail: pwsh.detail, fix: pwsh.fix });
+    return;
+  }
+  const { lines, manifests } = await checkPowerShell({ pwsh: pwsh.path, services });
   opening.preflight.push(...lines);
   const ready = lines.every((line) => line.ok);
-  const common = { pwsh: inputs.pwsh, sessions: inputs.powershellSessions, commandTimeoutMs: commandTimeoutMs() };
+  const common = { pwsh: pwsh.path, sessions: inputs.powershellSessions, commandTimeoutMs: commandTimeoutMs() };
   const connectParameters = {
     // The session loads the Exchange cmdlets the enabled steps declare, and no other.
     exchange: entra.organization ? () => exchangeConnectParameters(inputs, certificate, cmdletsFor('exchange', inputs.steps)) : undefined,
     sharepoint: entra.sharepointAdminUrl ? () => sharepointConnectParameters(inputs, certificate) : undefined,
   };
+  const opened: Partial<Record<PsService, PowerShellService>> = {};
   for (const service of services) {
     const parameters = connectParameters[service];
     if (!ready || !parameters) continue;
-    const pool = createPowerShellService({ ...common, service, connect: parameters() });
+    const pool = createPowerShellService({ ...common, service, modulePath: manifests[service], connect: parameters() });
     opening.connectors[service] = pool;
     opening.closers.push(() => pool.close());
+    opened[service] = pool;
   }
   if (services.includes('exchange') && !entra.organization) {
     opening.preflight.push({
@@ -48,4 +59,5 @@ export async function openPowerShell(inputs: Inputs, certificate: AppCertificate
       fix: 'Set `organization` to the primary *.onmicrosoft.com domain, or remove the mailbox steps.',
     });
   }
+  opening.preflight.push(...(await checkServices({ services: opened, entra, certificate, steps: inputs.steps })));
 }

@@ -1,4 +1,4 @@
-// Preflight for the PowerShell steps: pwsh 7.4 or later, and the Exchange Online and PnP modules with their versions.
+// Preflight for the PowerShell steps: pwsh 7.4 or later, and the Exchange Online and PnP modules with their versions and manifests.
 import { execa, ExecaError } from 'execa';
 import pRetry from 'p-retry';
 import { z } from 'zod';
@@ -28,11 +28,11 @@ const INSTALL: Record<PsService, string> = {
 // A fixed script: it reads nothing from the run, so nothing from the run can end up in it.
 const PROBE = [
   '$ProgressPreference = "SilentlyContinue"',
-  '$modules = @(Get-Module -ListAvailable -Name ExchangeOnlineManagement, PnP.PowerShell | ForEach-Object { [pscustomobject]@{ Name = $_.Name; Version = $_.Version.ToString(); Path = $_.ModuleBase } })',
+  '$modules = @(Get-Module -ListAvailable -Name ExchangeOnlineManagement, PnP.PowerShell | ForEach-Object { [pscustomobject]@{ Name = $_.Name; Version = $_.Version.ToString(); Path = $_.ModuleBase; Manifest = $_.Path } })',
   '[pscustomobject]@{ PSVersion = $PSVersionTable.PSVersion.ToString(); Modules = $modules } | ConvertTo-Json -Depth 4 -Compress',
 ].join('; ');
 
-const moduleSchema = z.object({ Name: z.string(), Version: z.string(), Path: z.string() });
+const moduleSchema = z.object({ Name: z.string(), Version: z.string(), Path: z.string(), Manifest: z.string() });
 const probeSchema = z.object({
   PSVersion: z.string(),
   // ConvertTo-Json writes a single module as an object and none as null.
@@ -58,13 +58,19 @@ function compareVersions(a: string, b: string): number {
 
 const notFound = (error: unknown): boolean => /ENOENT/.test(messageOf(error));
 
+export interface PowerShellCheck {
+  lines: PreflightLine[];
+  /** The manifest (.psd1) of each module found fit, the newest version: what the sessions import, by that path. */
+  manifests: Partial<Record<PsService, string>>;
+}
+
 /** One short pwsh run: its version and the modules the services need, each failure with its fix. */
 export async function checkPowerShell(options: {
   pwsh: string;
   services: PsService[];
   env?: NodeJS.ProcessEnv;
   platform?: NodeJS.Platform;
-}): Promise<PreflightLine[]> {
+}): Promise<PowerShellCheck> {
   const minimum = (options.platform ?? process.platform) === 'win32' ? MIN_MODULE_WINDOWS : MIN_MODULE;
   let stdout: string;
   try {
@@ -82,29 +88,28 @@ export async function checkPowerShell(options: {
     stdout = result.stdout;
   } catch (error) {
     const reason = error instanceof ExecaError ? error.stderr || error.shortMessage : messageOf(error);
-    return [
-      {
-        ok: false,
-        label: 'PowerShell 7 (pwsh)',
-        detail: notFound(error) ? `${options.pwsh} was not found` : `${options.pwsh} failed: ${String(reason || '').slice(0, 300)}`,
-        fix: 'Install PowerShell 7.4 or later on the runner (https://learn.microsoft.com/powershell/scripting/install/installing-powershell) or set the `pwsh` input to its path.',
-      },
-    ];
+    const line: PreflightLine = {
+      ok: false,
+      label: 'PowerShell 7 (pwsh)',
+      detail: notFound(error) ? `${options.pwsh} was not found` : `${options.pwsh} failed: ${String(reason || '').slice(0, 300)}`,
+      fix: 'Install PowerShell 7.4 or later on the runner (https://learn.microsoft.com/powershell/scripting/install/installing-powershell) or set the `pwsh` input to its path.',
+    };
+    return { lines: [line], manifests: {} };
   }
   let probe: z.infer<typeof probeSchema>;
   try {
     probe = probeSchema.parse(JSON.parse(stdout.trim().split('\n').pop() ?? ''));
   } catch {
-    return [
-      {
-        ok: false,
-        label: 'PowerShell 7 (pwsh)',
-        detail: `${options.pwsh} did not answer as PowerShell 7 does: ${stdout.slice(0, 200)}`,
-        fix: 'Set the `pwsh` input to the path of PowerShell 7.4 or later.',
-      },
-    ];
+    const line: PreflightLine = {
+      ok: false,
+      label: 'PowerShell 7 (pwsh)',
+      detail: `${options.pwsh} did not answer as PowerShell 7 does: ${stdout.slice(0, 200)}`,
+      fix: 'Set the `pwsh` input to the path of PowerShell 7.4 or later.',
+    };
+    return { lines: [line], manifests: {} };
   }
   const lines: PreflightLine[] = [];
+  const manifests: PowerShellCheck['manifests'] = {};
   const pwshOk = atLeast(probe.PSVersion, MIN_PWSH);
   lines.push({
     ok: pwshOk,
@@ -128,7 +133,8 @@ export async function checkPowerShell(options: {
       });
     } else {
       lines.push({ ok: true, label: `${name} module`, detail: `${newest.Version} at ${newest.Path}` });
+      manifests[service] = newest.Manifest;
     }
   }
-  return lines;
+  return { lines, manifests };
 }

@@ -51,6 +51,16 @@ export const EXCHANGE_CASES: CmdletCase[] = [
   },
   {
     service: 'exchange',
+    name: 'Get-EXOMailbox -ResultSize 1: one mailbox of the organization, the Minimum property set',
+    // "-ResultSize … specifies the maximum number of results to return"; without -Identity the cmdlet returns the
+    // organization's mailboxes. The preflight's harmless read.
+    doc: `${REFERENCE}/get-exomailbox`,
+    covers: ['exchange Get-EXOMailbox -ResultSize'],
+    request: () => ({ cmdlet: 'Get-EXOMailbox', parameters: { ResultSize: 1 } }),
+    response: { output: minimumMailbox, count: 1 },
+  },
+  {
+    service: 'exchange',
     name: 'Get-EXOMailbox for a user without a mailbox: ManagementObjectNotFoundException',
     doc: `${REFERENCE}/get-exomailbox`,
     covers: ['exchange Get-EXOMailbox -Identity'],

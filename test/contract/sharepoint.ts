@@ -49,6 +49,31 @@ export const SHAREPOINT_CASES: CmdletCase[] = [
   },
   {
     service: 'sharepoint',
+    name: 'Get-PnPTenant on the admin connection: the organization-level settings',
+    // "Required Permissions: SharePoint: Access to the SharePoint Tenant Administration site"; "Returns
+    // organization-level site collection properties such as StorageQuota, StorageQuotaAllocated, ResourceQuota,
+    // ResourceQuotaAllocated, and SiteCreationMode". The preflight's harmless read.
+    doc: `${PNP}/Get-PnPTenant.html`,
+    covers: ['sharepoint Get-PnPTenant'],
+    request: () => ({ cmdlet: 'Get-PnPTenant', parameters: {} }),
+    response: { output: z.object({ StorageQuota: z.number(), StorageQuotaAllocated: z.number(), ResourceQuota: z.number(), ResourceQuotaAllocated: z.number() }), count: 1 },
+  },
+  {
+    service: 'sharepoint',
+    name: 'Get-PnPTenant without Sites.FullControl.All: refused',
+    // The cmdlet needs "Access to the SharePoint Tenant Administration site", which an app has with the SharePoint
+    // application permission Sites.FullControl.All; CSOM refuses an app without it with "Attempted to perform an
+    // unauthorized operation." (System.UnauthorizedAccessException).
+    doc: `${PNP}/Get-PnPTenant.html`,
+    covers: ['sharepoint Get-PnPTenant', 'sharepoint Connect-PnPOnline'],
+    roles: ['User.Read.All'],
+    // A session of its own, signed in with these roles.
+    connect: {},
+    request: () => ({ cmdlet: 'Get-PnPTenant', parameters: {} }),
+    response: { error: { message: /Attempted to perform an unauthorized operation/ } },
+  },
+  {
+    service: 'sharepoint',
     name: 'Connect-PnPOnline with a tenant that does not exist: the connect fails (AADSTS90002)',
     // "-Tenant: The Microsoft Entra ID tenant … e.g. mycompany.onmicrosoft.com"; the sign-in for an unknown tenant
     // fails with AADSTS90002 (Entra error codes).

@@ -5,6 +5,8 @@ import { inject } from 'vitest';
 import type { LdapInputs } from '../../src/inputs-types.js';
 import { LdapProxy, type LdapProxyOptions } from '../stack/ldap-proxy.js';
 import { snapshotDirectory as snapshotLdap, type LdapAdminFacts } from '../stack/samba.js';
+import { SimulatorControl } from '../stack/simulator/control-client.js';
+import type { SimState } from '../stack/simulator/types.js';
 import { ldapAdmin, type StackFacts } from '../stack/stack.js';
 
 declare module 'vitest' {
@@ -21,6 +23,11 @@ export function stackFacts(): StackFacts {
 /** Every object in the stack's directory (or any directory's) with stable attributes, for before/after comparisons. */
 export function snapshotDirectory(target: StackFacts | LdapAdminFacts = stackFacts()): Promise<Record<string, Record<string, string[]>>> {
   return snapshotLdap('ldap' in target ? ldapAdmin(target) : target);
+}
+
+/** The whole stack's state, AD and Microsoft 365, for before/after comparisons of a run that must change nothing. */
+export async function snapshotStack(facts: StackFacts = stackFacts()): Promise<{ directory: Record<string, Record<string, string[]>>; sim: SimState }> {
+  return { directory: await snapshotDirectory(facts), sim: await new SimulatorControl(facts.simulator.url).state() };
 }
 
 /** The action's AD inputs for the stack's DC, bound as the delegated service account with the stack CA trusted. */
@@ -58,4 +65,4 @@ export type { StackFacts } from '../stack/stack.js';
 export type { LdapProxy } from '../stack/ldap-proxy.js';
 export { loadStackTenant } from '../stack/stack.js';
 export { type LdapAdminFacts, type LoadedTenant } from '../stack/samba.js';
-export { SimulatorControl } from '../stack/simulator/control-client.js';
+export { SimulatorControl };

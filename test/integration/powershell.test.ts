@@ -494,10 +494,14 @@ describe('injection', () => {
 
 describe('preflight', () => {
   it('finds pwsh 7.4+ and both modules with their versions', async () => {
-    const lines = await checkPowerShell({
+    const { lines, manifests } = await checkPowerShell({
       pwsh: facts.pwsh,
       services: ['exchange', 'sharepoint'],
       env: { ...process.env, PSModulePath: facts.psModulePath },
+    });
+    expect(manifests).toEqual({
+      exchange: path.join(facts.psModulePath, 'ExchangeOnlineManagement', 'ExchangeOnlineManagement.psd1'),
+      sharepoint: path.join(facts.psModulePath, 'PnP.PowerShell', 'PnP.PowerShell.psd1'),
     });
     expect(lines).toEqual([
       expect.objectContaining({ ok: true, label: 'PowerShell 7 (pwsh)', detail: expect.stringMatching(/^7\.\d+\.\d+ at /) }),
@@ -507,7 +511,7 @@ describe('preflight', () => {
   });
 
   it('says how to install PowerShell when pwsh is missing', async () => {
-    const lines = await checkPowerShell({ pwsh: '/nonexistent/pwsh', services: ['exchange'] });
+    const { lines } = await checkPowerShell({ pwsh: '/nonexistent/pwsh', services: ['exchange'] });
     expect(lines).toEqual([
       expect.objectContaining({ ok: false, detail: '/nonexistent/pwsh was not found', fix: expect.stringContaining('Install PowerShell 7.4 or later') }),
     ]);
@@ -519,14 +523,15 @@ describe('preflight', () => {
     mkdirSync(folder, { recursive: true });
     writeFileSync(path.join(folder, 'PnP.PowerShell.psd1'), "@{ ModuleVersion = '2.12.0'; GUID = '0b0430ce-d799-4f3b-a565-f0dca1f31e17' }\n");
     const check = (platform: NodeJS.Platform) =>
-      checkPowerShell({ pwsh: facts.pwsh, services: ['sharepoint'], env: { ...process.env, PSModulePath: modules }, platform });
+      checkPowerShell({ pwsh: facts.pwsh, services: ['sharepoint'], env: { ...process.env, PSModulePath: modules }, platform }).then((check) => check.lines);
     expect((await check('win32'))[1]).toMatchObject({ ok: false, label: 'PnP.PowerShell module', detail: expect.stringMatching(/^2\.12\.0 at .*: 3\.0 or later is needed$/) });
     expect((await check('linux'))[1]).toMatchObject({ ok: true, label: 'PnP.PowerShell module', detail: expect.stringMatching(/^2\.12\.0 at /) });
   });
 
   it('says how to install a missing module and which permissions the app needs', async () => {
     const empty = mkdtempSync(path.join(tmpdir(), 'no-modules-'));
-    const lines = await checkPowerShell({ pwsh: facts.pwsh, services: ['exchange', 'sharepoint'], env: { ...process.env, PSModulePath: empty } });
+    const { lines, manifests } = await checkPowerShell({ pwsh: facts.pwsh, services: ['exchange', 'sharepoint'], env: { ...process.env, PSModulePath: empty } });
+    expect(manifests).toEqual({});
     expect(lines[0]).toMatchObject({ ok: true });
     expect(lines[1]).toMatchObject({
       ok: false,

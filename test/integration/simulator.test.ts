@@ -20,6 +20,8 @@ const tenantId = fixture.tenant.id;
 const organization = fixture.tenant.organization;
 const FULL_APP = '3c0a7e21-6a0b-4e55-9d1e-0f4b8a2c6d71';
 const READER_APP = '7b1e2f90-2c4d-4a8e-b6f1-5d3c9e0a4b82';
+/** Exchange.ManageAsApp granted, but no Entra role assigned. */
+const NO_ROLE_APP = '5e2d7c41-8b3a-4f6e-a9d2-1c7b0e4f3a68';
 const FULL_ROLES = [
   'User.Read.All',
   'User.EnableDisableAccount.All',
@@ -54,6 +56,7 @@ beforeAll(async () => {
   apps = [
     { clientId: FULL_APP, displayName: 'm365-offboard', certificatesPem: [appCert.certPem], roles: FULL_ROLES },
     { clientId: READER_APP, displayName: 'read-only', certificatesPem: [appCert.certPem], roles: ['User.Read.All'] },
+    { clientId: NO_ROLE_APP, displayName: 'no-exchange-role', certificatesPem: [appCert.certPem], roles: ['Exchange.ManageAsApp'], directoryRoles: [] },
   ];
   sim = await startSimulator({
     tls: { certPem: serverCert.certPem, keyPem: serverCert.keyPem },
@@ -197,6 +200,13 @@ describe('token endpoint', () => {
       .rejects.toMatchObject({ errorCode: 'invalid_client', errorMessage: expect.stringContaining('AADSTS700027') });
     const entry = (await control.log()).entries.find((e) => e.op === 'token');
     expect(entry?.status).toBe(401);
+  });
+
+  it('refuses the tokens of the resources a keyNotFound fault names as for an unregistered certificate, and issues the others', async () => {
+    await control.faults({ keyNotFound: { resources: ['sharepoint'] } });
+    await expect(msal().acquireTokenByClientCredential({ scopes: [`${fixture.tenant.sharepointAdminUrl}/.default`] }))
+      .rejects.toMatchObject({ errorCode: 'invalid_client', errorMessage: expect.stringContaining('AADSTS700027: Client assertion contains an invalid signature. [Reason - The key was not found.') });
+    expect(decodeJwt(await token()).aud).toBe('https://graph.microsoft.com');
   });
 
   it('issues an Exchange token with only Exchange.ManageAsApp and a SharePoint token with only Sites roles', async () => {
@@ -726,9 +736,20 @@ describe('Exchange Online', () => {
     expect(mailbox).toMatchObject({ recipientTypeDetails: 'SharedMailbox', hiddenFromAddressListsEnabled: false });
   });
 
-  it('refuses an app without Exchange.ManageAsApp', async () => {
-    const { status } = await exchange('Get-EXOMailbox', { Identity: 'jdoe@contoso.test' }, await token('https://outlook.office365.com', READER_APP));
+  it('refuses an app without Exchange.ManageAsApp: 401 UnAuthorized', async () => {
+    const { status, body } = await exchange('Get-EXOMailbox', { Identity: 'jdoe@contoso.test' }, await token('https://outlook.office365.com', READER_APP));
+    expect(status).toBe(401);
+    expect(body.error).toMatchObject({ message: 'UnAuthorized' });
+  });
+
+  it("refuses an app whose token's wids hold no Entra role Exchange accepts, with Exchange's text", async () => {
+    const accessToken = await token('https://outlook.office365.com', NO_ROLE_APP);
+    expect(decodeJwt(accessToken).wids).toEqual(['0997a1d0-0d1d-4acb-b408-d5ca73121e90']);
+    const { status, body } = await exchange('Get-EXOMailbox', { Identity: 'jdoe@contoso.test' }, accessToken);
     expect(status).toBe(403);
+    expect(body.error).toMatchObject({ message: `The role assigned to application ${NO_ROLE_APP} isn't supported in this scenario. Please check online documentation for assigning correct Directory Roles to Azure AD Application for EXO App-Only Authentication.` });
+    const withRole = decodeJwt(await token('https://outlook.office365.com'));
+    expect(withRole.wids).toContain('31392ffb-586c-42d1-9346-e59415a2cc4e');
   });
 
   it('counts connects separately from cmdlets', async () => {

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { PowerShellService, PsResult } from '../../src/connectors/types.js';
+import { PREFLIGHT_READS } from '../../src/preflight/sessions.js';
 import { cmdletsFor, STEP_ORDER } from '../../src/steps/index.js';
 import { CommandLog } from '../../src/steps/ps-commands.js';
 
@@ -14,9 +15,9 @@ function workerAllowList(module: string): string[] {
 }
 
 describe('the cmdlets the steps declare', () => {
-  it('are exactly what the worker allows, for each module: no step calls a cmdlet the worker refuses, and the worker allows nothing no step calls', () => {
-    expect(new Set(cmdletsFor('exchange', STEP_ORDER))).toEqual(new Set(workerAllowList('ExchangeOnlineManagement')));
-    expect(new Set(cmdletsFor('sharepoint', STEP_ORDER))).toEqual(new Set(workerAllowList('PnP.PowerShell')));
+  it('with the preflight reads are exactly what the worker allows, for each module: no step calls a cmdlet the worker refuses, and the worker allows nothing no step or preflight calls', () => {
+    expect(new Set([...cmdletsFor('exchange', STEP_ORDER), PREFLIGHT_READS.exchange.cmdlet])).toEqual(new Set(workerAllowList('ExchangeOnlineManagement')));
+    expect(new Set([...cmdletsFor('sharepoint', STEP_ORDER), PREFLIGHT_READS.sharepoint.cmdlet])).toEqual(new Set(workerAllowList('PnP.PowerShell')));
   });
 
   it('are all a step may call: its CommandLog refuses any other before it reaches a session', async () => {

@@ -14,6 +14,8 @@ export interface PowerShellServiceOptions {
   /** worker.ps1; default: next to the session module (dist/ in the bundle, src/connectors/powershell/ from source). */
   workerPath?: string;
   connect: PsConnect;
+  /** The module's manifest (.psd1) as preflight found it: sessions import exactly that file, not the module by name. */
+  modulePath?: string;
   /** Per command; default 120 000 ms. */
   commandTimeoutMs?: number;
   /** Source of the variables passed through to pwsh; default process.env. */
@@ -94,7 +96,7 @@ class PowerShellPool implements PowerShellService {
     try {
       const reply = await session.request(
         cmdlet,
-        { type: 'connect', module: this.module, cmdlet, parameters, certificate },
+        { type: 'connect', module: this.module, ...(this.options.modulePath ? { modulePath: this.options.modulePath } : {}), cmdlet, parameters, certificate },
         CONNECT_TIMEOUT_MS,
       );
       if (!reply.ok) {

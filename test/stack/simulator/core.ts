@@ -207,6 +207,11 @@ export class Faults {
   }
 
   /** Consumes one injected token failure; the status to fail with, or undefined. */
+  /** Whether a token for this resource is refused as signed with a certificate the app does not hold. */
+  keyNotFound(resource: 'graph' | 'exchange' | 'sharepoint'): boolean {
+    return this.config.keyNotFound?.resources.includes(resource) ?? false;
+  }
+
   tokenFailure(): number | undefined {
     if (this.tokenFailures <= 0) return undefined;
     this.tokenFailures--;

@@ -11,12 +11,15 @@ export interface RegisteredApp {
   displayName: string;
   roles: string[];
   certificates: KnownCertificate[];
+  /** Template ids of its Entra roles: the `wids` of its tokens. */
+  directoryRoles: string[];
   /** The service principal's object id (the `oid` of its tokens). */
   servicePrincipalId: string;
 }
 
 export const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
 export const EXCHANGE_APP_ID = '00000002-0000-0ff1-ce00-000000000000';
+export const EXCHANGE_RECIPIENT_ADMINISTRATOR = '31392ffb-586c-42d1-9346-e59415a2cc4e';
 
 export type ServiceName = 'graph' | 'exchange' | 'sharepoint';
 
@@ -45,6 +48,7 @@ export function registerApps(apps: SimulatorApp[], tenantId: string): Map<string
       displayName: a.displayName ?? 'm365-offboard',
       roles: [...a.roles],
       certificates: a.certificatesPem.map(knownCertificate),
+      directoryRoles: [...(a.directoryRoles ?? [EXCHANGE_RECIPIENT_ADMINISTRATOR])],
       servicePrincipalId: stableGuid(tenantId, 'servicePrincipal', a.clientId.toLowerCase()),
     });
   }
@@ -77,7 +81,7 @@ export function rolesFor(service: ServiceName, roles: string[]): string[] {
 }
 
 export type AuthResult =
-  | { ok: true; appId: string; roles: string[]; claims: Record<string, unknown> }
+  | { ok: true; appId: string; roles: string[]; wids: string[]; claims: Record<string, unknown> }
   | { ok: false; problem: 'missing' | 'malformed' | 'signature' | 'expired' | 'audience' | 'tenant'; message: string };
 
 /** Checks a bearer token as a resource server does: signature, lifetime, audience, tenant. */
@@ -103,6 +107,7 @@ export function authenticate(env: SimEnv, authorization: string | undefined, aud
   }
   if (c.tid !== env.tenantId) return { ok: false, problem: 'tenant', message: 'Access token validation failure. Invalid tenant.' };
   const roles = Array.isArray(c.roles) ? c.roles.filter((r): r is string => typeof r === 'string') : [];
+  const wids = Array.isArray(c.wids) ? c.wids.filter((r): r is string => typeof r === 'string') : [];
   const appId = typeof c.appid === 'string' ? c.appid : '';
-  return { ok: true, appId, roles, claims: isObject(c) ? c : {} };
+  return { ok: true, appId, roles, wids, claims: isObject(c) ? c : {} };
 }

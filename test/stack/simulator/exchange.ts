@@ -1,7 +1,7 @@
 // Exchange Online's admin API (the REST endpoint behind ExchangeOnlineManagement 3.x): mailboxes and permissions.
 import { CmdletError, identityHint, Parameters } from './cmdlet.js';
 import type { Ctx, Outcome, Reply, Routed } from './core.js';
-import { authenticate, EXCHANGE_APP_ID, type SimEnv } from './env.js';
+import { authenticate, EXCHANGE_APP_ID, EXCHANGE_RECIPIENT_ADMINISTRATOR, type SimEnv } from './env.js';
 import { selectProperties, unknownPropertySet } from './exo-property-sets.js';
 import { isObject } from './jwt.js';
 import { cmdletSignature } from './signature.js';
@@ -11,7 +11,22 @@ import type { MailboxRecord, Tenant, UserRecord } from './tenant.js';
 const SERVER = 'DB9PR04A07DC003.EURPR04A007.PROD.OUTLOOK.COM';
 const AUDIENCES = ['https://outlook.office365.com', EXCHANGE_APP_ID];
 
-/** Parameters each cmdlet acts on; ResultSize and Force are accepted and have no effect. */
+/**
+ * Template ids of the Entra roles Exchange Online supports for app-only access: Compliance, Exchange and Exchange
+ * Recipient, Global, Helpdesk and Security Administrator, Global Reader, Security Reader.
+ */
+const EXCHANGE_APP_ROLES = new Set([
+  '17315797-102d-40b4-93e0-432062caca18',
+  '29232cdf-9323-42fd-ade2-1d097af3e4de',
+  EXCHANGE_RECIPIENT_ADMINISTRATOR,
+  '62e90394-69f5-4237-9190-012177145e10',
+  '729827e3-9c14-49f7-bb1b-9608f156bbb8',
+  '194ae4cb-b126-40b2-bd5b-6091b380977d',
+  'f2ef992c-3afb-46b9-b7cf-a126ee74c451',
+  '5d6b6bb7-de71-4623-b4af-96380a352509',
+]);
+
+/** Parameters each cmdlet acts on; Force is accepted and has no effect. */
 const CMDLET_PARAMETERS: Record<string, string[]> = {
   'Get-EXOMailbox': ['Identity', 'UserPrincipalName', 'PrimarySmtpAddress', 'ExternalDirectoryObjectId', 'ResultSize', 'RecipientTypeDetails', 'Properties', 'PropertySets'],
   'Get-Mailbox': ['Identity', 'ResultSize', 'RecipientTypeDetails'],
@@ -72,6 +87,15 @@ function authorize(env: SimEnv, ctx: Ctx): { appId: string } | Reply {
     };
   }
   if (!auth.roles.includes('Exchange.ManageAsApp')) {
+    // Without the Office 365 Exchange Online permission the module's connect fails with a bare "UnAuthorized"
+    // (System.UnauthorizedAccessException), as users report it:
+    // https://support.oneidentity.com/identity-manager/kb/4381137/error-unauthorized-when-setting-up-exchange-online-connector
+    return { status: 401, json: { error: { code: 'System.UnauthorizedAccessException', message: 'UnAuthorized' } } };
+  }
+  if (!auth.wids.some((role) => EXCHANGE_APP_ROLES.has(role))) {
+    // With the permission but none of the Entra roles Exchange accepts for app-only access, the connect fails with this
+    // text (Microsoft365DSC/Microsoft365DSC#4530, maester365/maester#718); the roles are those of "Assign Microsoft
+    // Entra roles to the application": https://learn.microsoft.com/powershell/exchange/app-only-auth-powershell-v2
     return {
       status: 403,
       json: {
@@ -176,6 +200,15 @@ function invoke(env: SimEnv, ctx: Ctx, organization: string, name: string | unde
         }
         const types = p.list('RecipientTypeDetails');
         if (types) mailboxes = mailboxes.filter((m) => types.some((t) => t.toLowerCase() === m.recipientTypeDetails.toLowerCase()));
+        // "-ResultSize … specifies the maximum number of results to return … use the value unlimited" (Get-EXOMailbox reference).
+        const resultSize = p.string('ResultSize');
+        if (resultSize !== undefined && resultSize.toLowerCase() !== 'unlimited') {
+          const limit = Number(resultSize);
+          if (!Number.isInteger(limit) || limit < 1) {
+            throw new CmdletError(400, 'System.Management.Automation.ParameterBindingException', `Cannot bind parameter 'ResultSize'. Cannot convert value "${resultSize}" to type "Microsoft.Exchange.Data.Unlimited\`1[System.UInt32]".`);
+          }
+          mailboxes = mailboxes.slice(0, limit);
+        }
         value = mailboxes.map((m) => mailboxObject(tenant, m, env.organization));
         if (cmdlet === 'Get-EXOMailbox') {
           const sets = p.list('PropertySets') ?? [];

@@ -8,6 +8,7 @@ import type { SiteRecord, Tenant, UserRecord } from './tenant.js';
 
 /** Parameters each cmdlet acts on; Detailed and Wait are accepted and have no effect. */
 const CMDLET_PARAMETERS: Record<string, string[]> = {
+  'Get-PnPTenant': [],
   'Get-PnPTenantSite': ['Identity', 'Url', 'IncludeOneDriveSites', 'Detailed'],
   'Set-PnPTenantSite': ['Identity', 'Url', 'Owners', 'Title', 'Wait'],
   // Works on the connected site: its URL comes from the request's top-level `Url` (or a `Url` parameter).
@@ -16,7 +17,7 @@ const CMDLET_PARAMETERS: Record<string, string[]> = {
 };
 
 /** Cmdlets that need a connection to the tenant admin site. */
-const TENANT_CMDLETS = ['Get-PnPTenantSite', 'Set-PnPTenantSite'];
+const TENANT_CMDLETS = ['Get-PnPTenant', 'Get-PnPTenantSite', 'Set-PnPTenantSite'];
 
 export function routeSharePoint(env: SimEnv, ctx: Ctx): Routed | undefined {
   if (ctx.url.pathname === '/_sim/spo/connect') {
@@ -106,6 +107,12 @@ function invoke(env: SimEnv, ctx: Ctx, name: string | undefined, rawParameters: 
     const p = new Parameters(cmdlet, rawParameters, names);
     let value: unknown[] = [];
     switch (cmdlet) {
+      case 'Get-PnPTenant': {
+        // "Returns organization-level site collection properties such as StorageQuota, StorageQuotaAllocated,
+        // ResourceQuota, ResourceQuotaAllocated, and SiteCreationMode": https://pnp.github.io/powershell/cmdlets/Get-PnPTenant.html
+        value = [{ StorageQuota: 1061376, StorageQuotaAllocated: 0, ResourceQuota: 5300, ResourceQuotaAllocated: 0, SharingCapability: 'ExternalUserAndGuestSharing', OneDriveStorageQuota: 1048576 }];
+        break;
+      }
       case 'Get-PnPTenantSite': {
         const url = p.string('Identity') ?? p.string('Url');
         if (url !== undefined) {

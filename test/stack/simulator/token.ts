@@ -7,6 +7,8 @@ import { parseJwt, signRs256, verifyJws } from './jwt.js';
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 const CERT_DOCS = 'Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials .';
 const SKEW_S = 300;
+/** The `wids` entry of every app token besides the app's own roles (seen in app tokens: microsoftgraph/msgraph-sdk-powershell#1782). */
+const SERVICE_PRINCIPAL_DEFAULT_ROLE = '0997a1d0-0d1d-4acb-b408-d5ca73121e90';
 
 export function routeEntra(env: SimEnv, ctx: Ctx): Routed | undefined {
   const segments = ctx.url.pathname.split('/').filter(Boolean);
@@ -167,6 +169,9 @@ function issueToken(env: SimEnv, ctx: Ctx, tenant: string): { reply: Reply; appI
   if (!resource) {
     return done(fail(400, 'invalid_resource', 500011, `The resource principal named ${resourceId} was not found in the tenant named ${env.organization}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`));
   }
+  if (env.faults.keyNotFound(resource.service)) {
+    return done(fail(401, 'invalid_client', 700027, `Client assertion contains an invalid signature. [Reason - The key was not found., Thumbprint of key used by client: '${presented}', ${keyHelp}]`));
+  }
   const roles = rolesFor(resource.service, app.roles);
   const issuer = `https://sts.windows.net/${env.tenantId}/`;
   const accessClaims: Record<string, unknown> = {
@@ -189,6 +194,10 @@ function issueToken(env: SimEnv, ctx: Ctx, tenant: string): { reply: Reply; appI
     tid: env.tenantId,
     uti: Buffer.from(newGuid()).toString('base64url').slice(0, 22),
     ver: '1.0',
+    // The app's Entra roles, by template id, next to the default role every service principal holds; Exchange Online
+    // configures an app-only session's RBAC from these ("The application object … has a Directory Role assigned to
+    // it, which is returned in the access token": https://learn.microsoft.com/powershell/exchange/app-only-auth-powershell-v2).
+    wids: [...app.directoryRoles, SERVICE_PRINCIPAL_DEFAULT_ROLE],
   };
   const accessToken = signRs256({ typ: 'JWT', alg: 'RS256', x5t: env.signingKid, kid: env.signingKid }, accessClaims, env.signingKey);
   return {

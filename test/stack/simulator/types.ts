@@ -30,6 +30,11 @@ export interface SimulatorApp {
    * `Sites.*` for SharePoint, every other one for Graph (where `Sites.*` exist too).
    */
   roles: string[];
+  /**
+   * Template ids of the Microsoft Entra roles assigned to the app's service principal, which its tokens carry in
+   * `wids`. Absent: Exchange Recipient Administrator, the role the README asks for.
+   */
+  directoryRoles?: string[];
 }
 
 export interface SimulatorOptions {
@@ -79,6 +84,12 @@ export interface FaultConfig {
   hang?: { ops: OpSelector[]; ms?: number };
   /** The next `failNext` token requests fail with `status` (default 503). */
   token?: { failNext: number; status?: number };
+  /**
+   * Token requests for these resources are refused as for a certificate that is not registered on the app
+   * (AADSTS700027, "The key was not found."), while the others are issued: a SharePoint connect signing with a
+   * certificate the app registration does not hold, next to a Graph sign-in that works.
+   */
+  keyNotFound?: { resources: ('graph' | 'exchange' | 'sharepoint')[] };
   /**
    * The operation is carried out, then the answer is a 200 with a truncated JSON body. In a `$batch` the envelope
    * is what gets garbled (op `graph.batch`). Without `ops`: every Graph, Exchange and SharePoint request (tokens

@@ -48,6 +48,24 @@ function ConvertTo-ExchangeError {
     $record
 }
 
+# The module's connect stops on a refusal with the service's text as the message and the error id, category
+# OperationStopped; a token without Exchange.ManageAsApp ends in an UnauthorizedAccessException "UnAuthorized". Errors
+# users quote: Microsoft365DSC/Microsoft365DSC#4530, maester365/maester#718, and
+# https://support.oneidentity.com/identity-manager/kb/4381137/error-unauthorized-when-setting-up-exchange-online-connector
+function ConvertTo-ConnectError {
+    param([object]$Response, [object]$Target)
+    $body = ConvertFrom-SimulatorJson $Response.Text
+    $text = if ($body -and $body.PSObject.Properties['error'] -and $body.error.message) { [string]$body.error.message } else { "The server answered HTTP $($Response.Status)." }
+    if ($Response.Status -eq 401) {
+        $exception = [System.UnauthorizedAccessException]::new($text)
+    } elseif ($body -and $body.PSObject.Properties['error'] -and $body.error.PSObject.Properties['details']) {
+        return (ConvertTo-ExchangeError -CmdletName 'Connect-ExchangeOnline' -Response $Response -Target $Target)
+    } else {
+        $exception = [System.Exception]::new($text)
+    }
+    [System.Management.Automation.ErrorRecord]::new($exception, $text, [System.Management.Automation.ErrorCategory]::OperationStopped, $Target)
+}
+
 function Invoke-ExchangeCmdlet {
     param([string]$CmdletName, [System.Collections.IDictionary]$Parameters)
     $connection = Get-ActiveConnection
@@ -153,7 +171,7 @@ function Connect-ExchangeOnline {
     $names = if ($PSBoundParameters.ContainsKey('CommandName')) { @($script:RestCmdletNames | Where-Object { $CommandName -contains $_ }) } else { $script:RestCmdletNames }
     $response = Send-SimulatorJson -Path '/_sim/exo/connect' -Body @{ organization = $Organization; appId = $AppId; connectionId = $connection.ConnectionId; commandName = @($names) } -Token $token.AccessToken
     if ($response.Status -lt 200 -or $response.Status -gt 299) {
-        throw (ConvertTo-ExchangeError -CmdletName 'Connect-ExchangeOnline' -Response $response -Target $Organization)
+        throw (ConvertTo-ConnectError -Response $response -Target $Organization)
     }
     $script:Connection = $connection
     Import-RestModule -Names $names

@@ -10,6 +10,7 @@
         'Connect-PnPOnline',
         'Disconnect-PnPOnline',
         'Get-PnPConnection',
+        'Get-PnPTenant',
         'Get-PnPTenantSite',
         'Set-PnPTenantSite',
         'Get-PnPSiteCollectionAdmin'

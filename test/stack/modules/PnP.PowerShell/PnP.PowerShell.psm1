@@ -145,6 +145,12 @@ function Get-PnPConnection {
     Resolve-Connection $null
 }
 
+function Get-PnPTenant {
+    [CmdletBinding()]
+    param([psobject] $Connection)
+    Invoke-SharePointCmdlet -Connection $Connection -CmdletName 'Get-PnPTenant' -CmdletClass 'GetTenant' -Parameters (Get-CmdletParameters $PSBoundParameters)
+}
+
 function Get-PnPTenantSite {
     [CmdletBinding(DefaultParameterSetName = 'All Sites')]
     param(
@@ -198,4 +204,4 @@ function Get-PnPSiteCollectionAdmin {
     Invoke-SharePointCmdlet -Connection $Connection -CmdletName 'Get-PnPSiteCollectionAdmin' -CmdletClass 'Site.GetSiteCollectionAdmin' -Parameters (Get-CmdletParameters $PSBoundParameters)
 }
 
-Export-ModuleMember -Function 'Connect-PnPOnline', 'Disconnect-PnPOnline', 'Get-PnPConnection', 'Get-PnPTenantSite', 'Set-PnPTenantSite', 'Get-PnPSiteCollectionAdmin'
+Export-ModuleMember -Function 'Connect-PnPOnline', 'Disconnect-PnPOnline', 'Get-PnPConnection', 'Get-PnPTenant', 'Get-PnPTenantSite', 'Set-PnPTenantSite', 'Get-PnPSiteCollectionAdmin'
