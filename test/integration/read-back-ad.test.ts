@@ -1,9 +1,8 @@
-// Read-back of the AD steps against Samba: a write the directory connector drops (answers success, changes nothing) fails its step with not-verified.
+// Read-back of the AD steps against Samba: a write the LDAP proxy in front of the DC drops (answers success, changes nothing) fails its step with not-verified.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseCertificate } from '../../src/connectors/auth.js';
 import { createGraphApi } from '../../src/connectors/graph.js';
 import { createAdDirectory } from '../../src/connectors/ldap.js';
-import { movedDn } from '../../src/connectors/ldap/dn.js';
 import type { AdDirectory, GraphApi, PowerShellService } from '../../src/connectors/types.js';
 import { runEngine } from '../../src/engine.js';
 import type { Inputs } from '../../src/inputs-types.js';
@@ -17,26 +16,35 @@ import { mailboxHide } from '../../src/steps/mailbox-hide.js';
 import { mailboxShared } from '../../src/steps/mailbox-shared.js';
 import type { Step } from '../../src/steps/types.js';
 import { baseFixture } from '../stack/fixture.js';
-import { loadStackTenant, stackFacts, stackLdapInputs } from '../helpers/stack.js';
+import { type LdapProxy, loadStackTenant, startLdapProxy, stackFacts, stackLdapInputs } from '../helpers/stack.js';
 import { entraInputs, psService } from './powershell-helpers.js';
 
 const facts = stackFacts();
 const fixture = baseFixture();
 const JDOE = 'jdoe@contoso.test';
 
+/** Which writes the proxy answers as a success without passing them to Samba: modifies of the leaver's own entry, removals of a member from a group, moves. */
 type Write = 'modify' | 'move' | 'removeGroupMember';
 
+let proxy: LdapProxy;
+let proxied: ReturnType<typeof createAdDirectory> | undefined;
+let dropped: { stop(): void } | undefined;
+/** The leaver's DN as Samba holds it before each test. */
+let leaverDn: string;
+
 /**
- * The real directory, with the writes named answering as a success and changing nothing: what a DC that loses a write
- * looks like to the action. Every read goes to Samba.
+ * The product's directory connector through the LDAP proxy, with the writes named answered as a success and never
+ * made: what a DC that loses a write looks like on the wire. Every read reaches Samba.
  */
-function dropping(ad: AdDirectory, writes: Write[]): AdDirectory {
-  return {
-    ...ad,
-    modify: writes.includes('modify') ? async () => undefined : ad.modify,
-    move: writes.includes('move') ? async (dn, parent) => movedDn(dn, parent) : ad.move,
-    removeGroupMember: writes.includes('removeGroupMember') ? async () => undefined : ad.removeGroupMember,
-  };
+function dropping(writes: Write[]): AdDirectory {
+  dropped = proxy.dropWrites((dn, changes, write) => {
+    if (write.operation === 'modifyDN') return writes.includes('move');
+    const isUser = dn.toLowerCase() === leaverDn.toLowerCase();
+    const removesMember = changes.some((c) => c.operation === 'delete' && c.attribute.toLowerCase() === 'member');
+    return isUser ? writes.includes('modify') : removesMember && writes.includes('removeGroupMember');
+  });
+  proxied = createAdDirectory({ ...stackLdapInputs(facts), url: proxy.url });
+  return proxied;
 }
 
 let graph: GraphApi;
@@ -94,6 +102,7 @@ const outcomes = (result: UserResult): Record<string, string> =>
 const AD_STEPS = [adDisable, adStamp, adGroups, mailboxShared, mailboxHide, adMove];
 
 beforeAll(async () => {
+  proxy = await startLdapProxy(facts);
   const entra = entraInputs(facts);
   graph = createGraphApi({ entra, certificate: parseCertificate(entra.certificate) });
   exchange = psService(facts, 'exchange', { sessions: 1 });
@@ -102,14 +111,18 @@ beforeAll(async () => {
 beforeEach(async () => {
   await loadStackTenant(facts, fixture);
   ad = createAdDirectory(stackLdapInputs(facts));
+  [[{ dn: leaverDn }]] = await ad.findUsers([{ userPrincipalName: JDOE }]);
 });
 
 afterEach(async () => {
-  await ad.close();
+  await Promise.all([ad.close(), proxied?.close()]);
+  proxied = undefined;
+  dropped?.stop();
+  dropped = undefined;
 });
 
 afterAll(async () => {
-  await Promise.all([graph.close(), exchange.close()]);
+  await Promise.all([graph.close(), exchange.close(), proxy.close()]);
 });
 
 describe('read-back of the AD steps', () => {
@@ -127,7 +140,7 @@ describe('read-back of the AD steps', () => {
 
   it('fails every step whose modify was dropped with not-verified, blocks ad-move behind ad-disable, and changes nothing', async () => {
     const [[before]] = await ad.findUsers([{ userPrincipalName: JDOE }]);
-    const result = await run(AD_STEPS, dropping(ad, ['modify']));
+    const result = await run(AD_STEPS, dropping(['modify']));
     expect(outcomes(result)).toEqual({
       'ad-disable': 'failed not-verified',
       'ad-stamp': 'failed not-verified',
@@ -147,13 +160,13 @@ describe('read-back of the AD steps', () => {
   });
 
   it('fails ad-groups when a removal from a group was dropped', async () => {
-    const result = await run([adDisable, adGroups], dropping(ad, ['removeGroupMember']));
+    const result = await run([adDisable, adGroups], dropping(['removeGroupMember']));
     expect(outcomes(result)).toEqual({ 'ad-disable': 'done verified', 'ad-groups': 'failed not-verified' });
     expect(result.steps[1].error?.message).toMatch(/expected \{"groups":\[\]\}, read \{"groups":\["CN=Sales,.*","CN=VPN Users,.*"\]\}/i);
   });
 
   it('fails ad-move when the move was dropped: the account is not at its new DN', async () => {
-    const result = await run([adDisable, adMove], dropping(ad, ['move']));
+    const result = await run([adDisable, adMove], dropping(['move']));
     expect(outcomes(result)).toEqual({ 'ad-disable': 'done verified', 'ad-move': 'failed not-verified' });
     expect(result.steps[1].error?.message).toContain('read {"dn":null,"objectGuid":null}');
   });
