@@ -47,6 +47,7 @@ export const entraBlock = defineStep({
   needs: ['entra'],
   permissions: {
     graph: [['GroupMember.ReadWrite.All'], ['Group.ReadWrite.All'], ['Directory.ReadWrite.All']],
+    reads: { graph: [['GroupMember.Read.All'], ['Group.Read.All'], ['Directory.Read.All']] },
     notes: 'GET /groups (find block-group, list its members) and POST /groups/{id}/members/$ref.',
   },
   reversible: true,
