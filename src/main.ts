@@ -219,7 +219,10 @@ export async function run(): Promise<void> {
 
 /** Logs preflight lines and stops the run before any change when one failed and there is someone to change. */
 function logPreflight(lines: readonly PreflightLine[], selected: number): void {
-  for (const line of lines) core.info(logText(`${line.ok ? '✅' : '❌'} ${line.label}${line.detail ? ` — ${line.detail}` : ''}`));
+  for (const line of lines) {
+    core.info(logText(`${line.ok ? '✅' : '❌'} ${line.label}${line.detail ? ` — ${line.detail}` : ''}`));
+    if (line.notice) core.notice(logText(line.notice));
+  }
   const failed = lines.filter((line) => !line.ok);
   if (failed.length > 0 && selected > 0) {
     throw new Error(`Preflight failed: ${failed.map((l) => l.label).join('; ')}. Nothing was changed.`);

@@ -23,11 +23,8 @@ function identityLine(service: string, who: string, writes: string[], mode: Mode
   }
   if (writes.length === 0) return { ok: true, label: `${service}: ${who} is a plan identity (read rights only)` };
   if (mode === 'apply') return { ok: true, label: `${service}: ${who} may write`, detail: writes.join(', ') };
-  return {
-    ok: true,
-    label: `${service}: ${who} may write (${writes.join(', ')}), more than a plan needs`,
-    detail: `a plan needs only read rights: give the ${PLAN_ENVIRONMENT} environment the planner identity (README: the planner identity)`,
-  };
+  const detail = `a plan needs only read rights: give the ${PLAN_ENVIRONMENT} environment the planner identity (README: the planner identity)`;
+  return { ok: true, label: `${service}: ${who} may write (${writes.join(', ')}), more than a plan needs`, detail, notice: `${service}: this plan ran with the write identity ${who}; ${detail}.` };
 }
 
 /**

@@ -4,10 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseCertificate } from '../../src/connectors/auth.js';
+import { createAdDirectory } from '../../src/connectors/ldap.js';
 import { baseFixture } from '../stack/fixture.js';
 import { OFFBOARD_ROLES, PLANNER_ROLES } from '../stack/stack.js';
 import { runAction, stackActionEnv, stackActionInputs, type ActionRun } from '../e2e/run-action.js';
-import { loadStackTenant, SimulatorControl, snapshotDirectory, stackFacts } from '../helpers/stack.js';
+import { loadStackTenant, SimulatorControl, snapshotDirectory, stackFacts, stackLdapInputs } from '../helpers/stack.js';
 
 const facts = stackFacts();
 const sim = facts.simulator;
@@ -65,6 +66,24 @@ afterAll(async () => {
   ]);
 });
 
+describe("the DC's allowedAttributesEffective", () => {
+  it('lists the delegated attributes for the write account and none for the planner, on the same leaver', async () => {
+    const jdoe = 'CN=Jane Doe,OU=Staff,DC=corp,DC=contoso,DC=test';
+    const read = async (bind: { bindDn: string; password: string }): Promise<string[]> => {
+      const ad = createAdDirectory({ ...stackLdapInputs(facts), ...bind });
+      try {
+        return (await ad.writableAttributes(jdoe)).sort();
+      } finally {
+        await ad.close();
+      }
+    };
+    expect(await read({ bindDn: facts.ldap.bindDn, password: facts.ldap.bindPassword })).toEqual(
+      expect.arrayContaining(['description', 'msExchHideFromAddressLists', 'msExchRecipientTypeDetails', 'msExchRemoteRecipientType', 'userAccountControl']),
+    );
+    expect(await read({ bindDn: facts.ldap.plannerBindDn, password: facts.ldap.plannerPassword })).toEqual([]);
+  });
+});
+
 describe('the planner identity', () => {
   it('plans with read permissions only: preflight names it a plan identity and every step is observed', async () => {
     const before = await stateOfBoth();
@@ -116,6 +135,8 @@ describe('the write identity', () => {
     const run = await offboard('plan', {});
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toContain(`✅ Entra: app ${sim.clientId} may write (entra-disable, entra-revoke, licenses), more than a plan needs`);
+    expect(run.stdout).toContain(`::notice::Entra: this plan ran with the write identity app ${sim.clientId}; a plan needs only read rights`);
+    expect(run.stdout).toContain(`::notice::AD: this plan ran with the write identity ${facts.ldap.bindDn}; a plan needs only read rights`);
     expect(run.stdout).toMatch(
       new RegExp(`✅ AD: ${facts.ldap.bindDn} may write \\(userAccountControl, description, msExchRemoteRecipientType, msExchRecipientTypeDetails\\), more than a plan needs — a plan needs only read rights`),
     );
