@@ -24,7 +24,12 @@ function identityLine(service: string, who: string, writes: string[], mode: Mode
   if (writes.length === 0) return { ok: true, label: `${service}: ${who} is a plan identity (read rights only)` };
   if (mode === 'apply') return { ok: true, label: `${service}: ${who} may write`, detail: writes.join(', ') };
   const detail = `a plan needs only read rights: give the ${PLAN_ENVIRONMENT} environment the planner identity (README: the planner identity)`;
-  return { ok: true, label: `${service}: ${who} may write (${writes.join(', ')}), more than a plan needs`, detail, notice: `${service}: this plan ran with the write identity ${who}; ${detail}.` };
+  return {
+    ok: true,
+    label: `${service}: ${who} may write (${writes.join(', ')}), more than a plan needs`,
+    detail,
+    notice: `${service}: this plan ran with the write identity ${who}; ${detail}.`,
+  };
 }
 
 /**
@@ -60,7 +65,8 @@ export async function adIdentity(
   const attributes = list.filter((step) => steps.includes(step.name)).flatMap((step) => step.permissions.adAttributes ?? []);
   const targets = new Map<string, string>();
   for (const person of people) {
-    if (person.ad && !person.stop && !targets.has(parentOf(person.ad.dn).toLowerCase())) targets.set(parentOf(person.ad.dn).toLowerCase(), person.ad.dn);
+    const ou = person.ad && !person.stop ? parentOf(person.ad.dn).toLowerCase() : undefined;
+    if (person.ad && ou && !targets.has(ou)) targets.set(ou, person.ad.dn);
   }
   if (!ad || attributes.length === 0 || targets.size === 0) return [];
   const wanted = new Map(attributes.map((name) => [name.toLowerCase(), name]));
