@@ -1,7 +1,8 @@
 // The README's steps and permissions tables, rendered from the step list; run with `npm run readme-tables` to write them.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { permissionRows } from '../src/permissions.js';
+import type { Mode } from '../src/inputs-types.js';
+import { permissionRows, remarkFor, setsFor } from '../src/permissions.js';
 import { STEPS } from '../src/steps/index.js';
 import type { StepInfo } from '../src/steps/types.js';
 
@@ -21,24 +22,31 @@ export function renderStepsTable(list: readonly StepInfo[] = STEPS): string {
   ].join('\n');
 }
 
-export function renderPermissionsTable(list: readonly StepInfo[] = STEPS): string {
+/** What each row needs in a mode: apply, the write identity's permissions; plan, the planner's reads. */
+export function renderPermissionsTable(list: readonly StepInfo[] = STEPS, mode: Mode = 'apply'): string {
   return [
     row(['step', 'Microsoft Graph (application)', 'Exchange Online', 'SharePoint', 'Active Directory (service account)']),
     '|---|---|---|---|---|',
     ...permissionRows(list).map((permissions) => {
       const api = (resource: 'graph' | 'exchange' | 'sharepoint'): string => {
-        const least = permissions[resource]?.[0];
+        const least = setsFor(permissions, resource, mode)[0];
         if (!least) return '—';
-        const remark = permissions.remarks?.[resource];
+        const remark = remarkFor(permissions, resource, mode);
         return remark ? `${names(least)} ${remark}` : names(least);
       };
-      return row([`\`${permissions.step}\``, api('graph'), api('exchange'), api('sharepoint'), escapeCell(permissions.ad ?? '—')]);
+      // In AD the planner reads what resolve reads, and nothing else.
+      const ad = mode === 'plan' && permissions.step !== 'resolve' ? '—' : (permissions.ad ?? '—');
+      return row([`\`${permissions.step}\``, api('graph'), api('exchange'), api('sharepoint'), escapeCell(ad)]);
     }),
   ].join('\n');
 }
 
 /** The tables README.md holds between `<!-- <name>-table -->` and `<!-- end of <name>-table -->`. */
-export const TABLES = { steps: renderStepsTable, permissions: renderPermissionsTable };
+export const TABLES = {
+  steps: renderStepsTable,
+  permissions: renderPermissionsTable,
+  'plan-permissions': (list: readonly StepInfo[] = STEPS) => renderPermissionsTable(list, 'plan'),
+};
 export type TableName = keyof typeof TABLES;
 
 const markers = (name: TableName): [string, string] => [

@@ -8,6 +8,7 @@ import { DEFAULT_BREAKERS, describeBreakers, STOPPED_BY, type BreakerSettings, t
 import { runEngine, unresolvedResult } from './engine.js';
 import { readInputs } from './inputs.js';
 import { OUTPUT } from './inputs/names.js';
+import { adIdentity } from './preflight/identity.js';
 import { openConnectors, type OpenedConnectors } from './preflight/index.js';
 import type { Inputs } from './inputs-types.js';
 import type { InputError, PreflightLine, Request, RosterEntry, RunInfo, UserResult } from './model.js';
@@ -187,14 +188,14 @@ export async function run(): Promise<void> {
 
     opened = await openConnectors(inputs, (message) => core.warning(message), (secret) => core.setSecret(secret));
     preflight = opened.preflight;
-    for (const line of preflight) core.info(logText(mask.text(`${line.ok ? '✅' : '❌'} ${line.label}${line.detail ? ` — ${line.detail}` : ''}`)));
-    const failed = preflight.filter((line) => !line.ok);
-    if (failed.length > 0 && selected.length > 0) {
-      throw new Error(`Preflight failed: ${failed.map((l) => l.label).join('; ')}. Nothing was changed.`);
-    }
+    logPreflight(preflight, selected.length, mask);
 
     const people = await resolvePeople({ requests: selected, roster: sources.roster, inputs, connectors: opened.connectors });
     for (const person of people) mask.add(personIdentities(person));
+    // The AD rights are read on the leavers' own accounts, so the AD identity is known only once they are found.
+    const adLines = await adIdentity(opened.connectors.ad, inputs.ldap?.bindDn ?? '', people, inputs.steps, inputs.mode);
+    preflight.push(...adLines);
+    logPreflight(adLines, selected.length, mask);
     for (const person of people) {
       for (const note of person.delegate.notes ?? []) core.info(logText(mask.text(`${person.request.source.file}:${person.request.source.line}: ${note}`)));
       const requested = person.stop ? undefined : requestedDelegateWarning(person.delegate);
@@ -240,6 +241,18 @@ export async function run(): Promise<void> {
   }
 
   await lifecycle.finalize(lifecycle.signal.aborted ? 'cancelled' : failure ? 'failed' : 'completed', failure);
+}
+
+/** Logs preflight lines and stops the run before any change when one failed and there is someone to change. */
+function logPreflight(lines: readonly PreflightLine[], selected: number, mask: IdentityMask): void {
+  for (const line of lines) {
+    core.info(logText(mask.text(`${line.ok ? '✅' : '❌'} ${line.label}${line.detail ? ` — ${line.detail}` : ''}`)));
+    if (line.notice) core.notice(logText(mask.text(line.notice)));
+  }
+  const failed = lines.filter((line) => !line.ok);
+  if (failed.length > 0 && selected > 0) {
+    throw new Error(`Preflight failed: ${failed.map((l) => l.label).join('; ')}. Nothing was changed.`);
+  }
 }
 
 async function report(options: {

@@ -205,4 +205,6 @@ export interface PreflightLine {
   detail?: string;
   /** What to do when it fails. */
   fix?: string;
+  /** Said once more as a notice annotation: what passed, but should change. */
+  notice?: string;
 }

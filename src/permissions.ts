@@ -1,7 +1,8 @@
 // The application permissions each step declares, as one table with resolve's, and the preflight check of a token's roles against them.
+import type { Mode } from './inputs-types.js';
 import type { PreflightLine } from './model.js';
 import { STEPS } from './steps/index.js';
-import type { StepInfo, StepPermissions } from './steps/types.js';
+import type { ReadPermissions, StepInfo, StepPermissions } from './steps/types.js';
 
 interface PermissionRow extends StepPermissions {
   step: string;
@@ -12,14 +13,16 @@ interface PermissionRow extends StepPermissions {
 // permission RoleEligibilitySchedule.Read.Directory would add a grant without removing one), and from the members of
 // the role-assignable groups that hold roles (GroupMember.Read.All). Directory.Read.All reads users, assignments and
 // group members, but not eligibilities.
+const RESOLVE_GRAPH = [
+  ['User.Read.All', 'RoleManagement.Read.Directory', 'GroupMember.Read.All'],
+  ['Directory.Read.All', 'RoleManagement.Read.Directory'],
+  ['User.ReadWrite.All', 'RoleManagement.Read.Directory', 'GroupMember.Read.All'],
+  ['Directory.ReadWrite.All', 'RoleManagement.Read.Directory'],
+  ['Directory.Read.All', 'RoleManagement.ReadWrite.Directory'],
+];
 const RESOLVE: StepPermissions = {
-  graph: [
-    ['User.Read.All', 'RoleManagement.Read.Directory', 'GroupMember.Read.All'],
-    ['Directory.Read.All', 'RoleManagement.Read.Directory'],
-    ['User.ReadWrite.All', 'RoleManagement.Read.Directory', 'GroupMember.Read.All'],
-    ['Directory.ReadWrite.All', 'RoleManagement.Read.Directory'],
-    ['Directory.Read.All', 'RoleManagement.ReadWrite.Directory'],
-  ],
+  graph: RESOLVE_GRAPH,
+  reads: { graph: RESOLVE_GRAPH },
   ad: "read all properties of user objects in the leavers' OUs",
   notes:
     'GET /users (User.Read.All); the role holders to protect from GET /roleManagement/directory/roleAssignments, roleEligibilityScheduleInstances and roleDefinitions (RoleManagement.Read.Directory) and GET /groups/{id}/transitiveMembers of the groups holding roles (GroupMember.Read.All). Entra group names in `protected` need GroupMember.Read.All too.',
@@ -31,6 +34,20 @@ export function permissionRows(list: readonly StepInfo[] = STEPS): PermissionRow
 }
 
 export type PermissionResource = 'graph' | 'exchange' | 'sharepoint';
+
+/**
+ * What a row needs of one API in a mode: apply, its own sets (reads included); plan, its read sets. A row that
+ * declares no reads asks a plan for the write sets, so that a forgotten declaration can only make a plan stricter.
+ */
+export function setsFor(row: StepPermissions, resource: PermissionResource, mode: Mode): string[][] {
+  const source: ReadPermissions = mode === 'plan' && row.reads ? row.reads : row;
+  return source[resource] ?? [];
+}
+
+/** What the README adds after the least privileged set of an API in a mode. */
+export function remarkFor(row: StepPermissions, resource: PermissionResource, mode: Mode): string | undefined {
+  return (mode === 'plan' && row.reads ? row.reads : row).remarks?.[resource];
+}
 
 const RESOURCE_NAMES: Record<PermissionResource, string> = {
   graph: 'Microsoft Graph',
@@ -63,6 +80,7 @@ export function checkPermissions(
   roles: string[],
   steps: readonly string[],
   list: readonly StepInfo[] = STEPS,
+  mode: Mode = 'apply',
 ): PreflightLine[] {
   const api = RESOURCE_NAMES[resource];
   const granted = new Set(roles.map((r) => r.toLowerCase()));
@@ -70,7 +88,7 @@ export function checkPermissions(
   const lines: PreflightLine[] = [];
   const missing = new Map<string, { steps: string[]; alternatives: Set<string> }>();
   for (const row of permissionRows(list)) {
-    const sets = row[resource] ?? [];
+    const sets = setsFor(row, resource, mode);
     if (sets.length === 0 || (row.step !== 'resolve' && !steps.includes(row.step))) continue;
     const satisfied = sets.find(holds);
     if (satisfied) {
@@ -97,7 +115,7 @@ export function checkPermissions(
   return lines;
 }
 
-/** `checkPermissions` for the Graph token: what the preflight shows before any change. */
-export function checkGraphPermissions(roles: string[], steps: readonly string[]): PreflightLine[] {
-  return checkPermissions('graph', roles, steps);
+/** `checkPermissions` for the Graph token: what the preflight shows before any change (a plan needs only the reads). */
+export function checkGraphPermissions(roles: string[], steps: readonly string[], mode: Mode = 'apply'): PreflightLine[] {
+  return checkPermissions('graph', roles, steps, STEPS, mode);
 }

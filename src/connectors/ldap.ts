@@ -64,6 +64,7 @@ export function createAdDirectory(
     readUsers: reads.readUsers,
     hasAttribute: reads.hasAttribute,
     whoami: reads.whoami,
+    writableAttributes: reads.writableAttributes,
     modify: writes.modify,
     move: writes.move,
     removeGroupMember: writes.removeGroupMember,

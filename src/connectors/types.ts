@@ -43,6 +43,8 @@ export interface AdDirectory {
   removeGroupMember(groupDn: string, memberDn: string): Promise<void>;
   /** Whether the schema defines an attribute (e.g. msExchHideFromAddressLists). */
   hasAttribute(name: string): Promise<boolean>;
+  /** The attributes the bound account may write on the entry at `dn` (allowedAttributesEffective); [] when none. */
+  writableAttributes(dn: string): Promise<string[]>;
   /** The bound account itself, so that guards can protect it. */
   whoami(): Promise<{ dn?: string; objectSid?: string }>;
   /** Deterministic counts for tests and the benchmark. */

@@ -37,7 +37,7 @@ export async function openConnectors(inputs: Inputs, warn: (message: string) => 
     const certificate = readCertificate(inputs.entra, opening);
     if (certificate) {
       for (const part of keyMaterialParts(certificate.keyPem, pfxOf(certificate))) mask(part);
-      await openGraph(inputs.entra, certificate, inputs.steps, opening);
+      await openGraph(inputs.entra, certificate, inputs.steps, opening, inputs.mode);
       await openPowerShell(inputs, certificate, opening);
     }
   } else {

@@ -9,7 +9,7 @@ export const adDisable = defineStep({
   description: 'sets the ACCOUNTDISABLE bit: `userAccountControl = old | 0x2` (other bits kept; never a blind 514)',
   byDefault: true,
   needs: ['ad'],
-  permissions: { ad: 'write `userAccountControl`', notes: 'AD: write userAccountControl on the user objects.' },
+  permissions: { ad: 'write `userAccountControl`', adAttributes: ['userAccountControl'], reads: {}, notes: 'AD: write userAccountControl on the user objects.' },
   reversible: true,
   async observe({ person, connectors, shared }) {
     const user = person.ad;

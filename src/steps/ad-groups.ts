@@ -16,7 +16,7 @@ export const adGroups = defineStep({
   description: 'removes the user from every AD group except the primary group',
   byDefault: false,
   needs: ['ad'],
-  permissions: { ad: 'write `member` on the groups', notes: 'AD: write member on the groups.' },
+  permissions: { ad: 'write `member` on the groups', reads: {}, notes: 'AD: write member on the groups.' },
   reversible: true,
   async observe({ person, connectors, shared }) {
     const user = person.ad;

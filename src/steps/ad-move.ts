@@ -10,6 +10,7 @@ export const adMove = defineStep({
   needs: ['ad'],
   permissions: {
     ad: 'delete user objects in the source OU, create user objects in `ldap-disabled-ou`, write `name` and `cn`',
+    reads: {},
     notes: 'AD: create child objects in ldap-disabled-ou and delete them from the source OU.',
   },
   reversible: true,

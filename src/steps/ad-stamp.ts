@@ -34,7 +34,7 @@ export const adStamp = defineStep({
   description: 'writes `description`: offboarding date, workflow run URL, `reason`',
   byDefault: false,
   needs: ['ad'],
-  permissions: { ad: 'write `description`', notes: 'AD: write description on the user objects.' },
+  permissions: { ad: 'write `description`', adAttributes: ['description'], reads: {}, notes: 'AD: write description on the user objects.' },
   // The record keeps the description it replaced.
   reversible: true,
   async observe(context) {

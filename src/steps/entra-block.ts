@@ -74,6 +74,7 @@ export const entraBlock = defineStep({
   needs: ['entra'],
   permissions: {
     graph: [['GroupMember.ReadWrite.All'], ['Group.ReadWrite.All'], ['Directory.ReadWrite.All']],
+    reads: { graph: [['GroupMember.Read.All'], ['Group.Read.All'], ['Directory.Read.All']] },
     notes: 'GET /groups (find block-group, list its members), POST /groups/{id}/members/$ref, and POST /users/{id}/checkMemberGroups to read it back.',
   },
   reversible: true,

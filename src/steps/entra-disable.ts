@@ -12,6 +12,8 @@ export const entraDisable = defineStep({
   needs: ['entra'],
   permissions: {
     graph: [['User.EnableDisableAccount.All', 'User.Read.All'], ['User.ReadWrite.All'], ['Directory.ReadWrite.All']],
+    // accountEnabled comes with the user that resolve reads.
+    reads: {},
     notes: 'PATCH /users/{id} {accountEnabled:false}. Disabling an administrator also needs a privileged Entra role for the app.',
   },
   reversible: true,

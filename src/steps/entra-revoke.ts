@@ -9,6 +9,8 @@ export const entraRevoke = defineStep({
   needs: ['entra'],
   permissions: {
     graph: [['User.RevokeSessions.All'], ['User.ReadWrite.All'], ['Directory.ReadWrite.All']],
+    // A plan reads nothing: sessions are revoked on every run.
+    reads: {},
     notes: 'POST /users/{id}/revokeSignInSessions.',
   },
   // Revoked sessions cannot be given back: the user signs in again.

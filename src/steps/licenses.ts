@@ -81,6 +81,8 @@ export const licenses = defineStep({
     graph: [['LicenseAssignment.ReadWrite.All'], ['User.ReadWrite.All'], ['Directory.ReadWrite.All']],
     exchange: [['Exchange.ManageAsApp']],
     remarks: { exchange: '(to see that the mailbox is shared)' },
+    // The licences come with the user that resolve reads.
+    reads: { exchange: [['Exchange.ManageAsApp']], remarks: { exchange: '+ View-Only Recipients role (to see that the mailbox is shared)' } },
     notes: 'POST /users/{id}/assignLicense; Exchange.ManageAsApp to confirm the mailbox is shared when mailbox-shared is not enabled.',
   },
   // The record keeps the removed licences, to assign again.

@@ -21,6 +21,7 @@ export const mailboxAccess = defineStep({
   permissions: {
     exchange: [['Exchange.ManageAsApp']],
     remarks: { exchange: '+ Exchange Recipient Administrator role' },
+    reads: { exchange: [['Exchange.ManageAsApp']], remarks: { exchange: '+ View-Only Recipients role' } },
     notes: 'Exchange Online: Exchange.ManageAsApp (Office 365 Exchange Online API) and the Exchange Recipient Administrator role for the app.',
   },
   reversible: true,

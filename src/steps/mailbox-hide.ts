@@ -16,7 +16,9 @@ export const mailboxHide = defineStep({
   permissions: {
     exchange: [['Exchange.ManageAsApp']],
     remarks: { exchange: '+ Exchange Recipient Administrator role' },
+    reads: { exchange: [['Exchange.ManageAsApp']], remarks: { exchange: '+ View-Only Recipients role' } },
     ad: 'write `msExchHideFromAddressLists` (synced mailboxes)',
+    adAttributes: ['msExchHideFromAddressLists'],
     notes: 'Exchange Online (cloud mailboxes): Exchange.ManageAsApp; AD (synced mailboxes): write msExchHideFromAddressLists.',
   },
   reversible: true,

@@ -59,7 +59,9 @@ export const mailboxShared = defineStep({
   permissions: {
     exchange: [['Exchange.ManageAsApp']],
     remarks: { exchange: '+ Exchange Recipient Administrator role' },
+    reads: { exchange: [['Exchange.ManageAsApp']], remarks: { exchange: '+ View-Only Recipients role' } },
     ad: 'write `msExchRemoteRecipientType` and `msExchRecipientTypeDetails` (synced mailboxes)',
+    adAttributes: ['msExchRemoteRecipientType', 'msExchRecipientTypeDetails'],
     notes:
       'Exchange Online: Exchange.ManageAsApp and the Exchange Recipient Administrator role for the app; AD (synced mailboxes): write msExchRemoteRecipientType and msExchRecipientTypeDetails.',
   },

@@ -60,6 +60,10 @@ export const onedriveAccess = defineStep({
   permissions: {
     graph: [['Files.Read.All'], ['Files.ReadWrite.All'], ['Sites.Read.All'], ['Sites.ReadWrite.All']],
     sharepoint: [['Sites.FullControl.All']],
+    reads: {
+      graph: [['Files.Read.All'], ['Files.ReadWrite.All'], ['Sites.Read.All'], ['Sites.ReadWrite.All']],
+      sharepoint: [['Sites.Read.All'], ['Sites.FullControl.All']],
+    },
     notes: 'GET /users/{id}/drive for the OneDrive URL; SharePoint: Sites.FullControl.All (SharePoint API) for Set-PnPTenantSite.',
   },
   reversible: true,

@@ -84,8 +84,24 @@ export interface StepPermissions {
   remarks?: { graph?: string; exchange?: string; sharepoint?: string };
   /** What the AD service account must be allowed to do. */
   ad?: string;
+  /** The attributes of the leaver's AD object the step writes: what preflight reads in allowedAttributesEffective. */
+  adAttributes?: readonly string[];
+  /**
+   * What `observe` alone needs, for a plan: read permissions only, in the same form. An API left out needs nothing
+   * beyond what resolve reads. The planner identity is granted these; the sets above are the write identity's. Every
+   * step of the list declares it (a unit test checks); without it a plan asks for the write permissions.
+   */
+  reads?: ReadPermissions;
   /** The calls behind these permissions. */
   notes: string;
+}
+
+export interface ReadPermissions {
+  graph?: string[][];
+  exchange?: string[][];
+  sharepoint?: string[][];
+  /** What the README adds after the least privileged set of an API: a role the app needs as well. */
+  remarks?: { graph?: string; exchange?: string; sharepoint?: string };
 }
 
 /** What a step declares about itself: the step list derives the order, services, permissions and README tables from it. */

@@ -66,6 +66,8 @@ export interface SambaHandle {
   readonly disabledOu: string;
   readonly admin: LdapAdminFacts;
   readonly serviceAccount: ServiceAccount;
+  /** The read-only planner account, in the same OU. */
+  readonly plannerAccount: ServiceAccount;
   /** What seeding the start fixture gave. */
   readonly seeded: LoadedTenant;
   /** Whether the schema has the Exchange attributes. */
@@ -82,6 +84,8 @@ export interface SambaHandle {
 const HOST_NAME = 'dc1';
 const SERVICE_OU = 'OU=Service Accounts';
 const SERVICE_SAM = 'svc-offboard';
+/** The planner: an account with no delegation, which reads what authenticated users read and writes nothing. */
+const PLANNER_SAM = 'svc-offboard-plan';
 const DISABLED_OU = 'OU=Disabled Users';
 const IN_FLIGHT = 8;
 const READY_TIMEOUT_MS = 60_000;
@@ -678,12 +682,14 @@ export async function startSamba(options: StartSambaOptions): Promise<SambaHandl
   const started = Date.now();
 
   let serviceAccount: ServiceAccount;
+  let plannerAccount: ServiceAccount;
   let seeded: LoadedTenant;
   let extended: number;
   try {
     const exchangeAttributes = exchangeSchema ? await extendSchema(admin, options.ca.caCertPath, dir) : [];
     extended = Date.now();
-    serviceAccount = await createServiceAccount(admin, upnSuffix);
+    serviceAccount = await createServiceAccount(admin, upnSuffix, SERVICE_SAM, { displayName: 'Offboarding service account', description: 'Runs the offboarding workflow' }, true);
+    plannerAccount = await createServiceAccount(admin, upnSuffix, PLANNER_SAM, { displayName: 'Offboarding planner account', description: 'Plans the offboarding workflow' }, false);
     const client = await connectAdmin(admin);
     try {
       for (const ou of fixture.ous) await ensureOu(client, `${ou},${baseDn}`);
@@ -718,6 +724,7 @@ export async function startSamba(options: StartSambaOptions): Promise<SambaHandl
     disabledOu: `${DISABLED_OU},${baseDn}`,
     admin,
     serviceAccount,
+    plannerAccount,
     seeded,
     exchangeSchema,
     startupMs: {
@@ -773,25 +780,25 @@ async function extendSchema(admin: LdapAdminFacts, caCertPath: string, dir: stri
   }
 }
 
-async function createServiceAccount(admin: LdapAdminFacts, upnSuffix: string): Promise<ServiceAccount> {
+async function createServiceAccount(admin: LdapAdminFacts, upnSuffix: string, sam: string, names: { displayName: string; description: string }, createOu: boolean): Promise<ServiceAccount> {
   const client = await connectAdmin(admin);
   try {
     const ou = `${SERVICE_OU},${admin.baseDn}`;
-    await client.add(ou, [new Attribute({ type: 'objectClass', values: ['top', 'organizationalUnit'] })]);
-    const dn = `CN=${SERVICE_SAM},${ou}`;
-    const password = strongPassword([SERVICE_SAM]);
-    const userPrincipalName = `${SERVICE_SAM}@${upnSuffix}`;
+    if (createOu) await client.add(ou, [new Attribute({ type: 'objectClass', values: ['top', 'organizationalUnit'] })]);
+    const dn = `CN=${sam},${ou}`;
+    const password = strongPassword([sam]);
+    const userPrincipalName = `${sam}@${upnSuffix}`;
     await client.add(dn, [
       new Attribute({ type: 'objectClass', values: ['top', 'person', 'organizationalPerson', 'user'] }),
-      new Attribute({ type: 'sAMAccountName', values: [SERVICE_SAM] }),
+      new Attribute({ type: 'sAMAccountName', values: [sam] }),
       new Attribute({ type: 'userPrincipalName', values: [userPrincipalName] }),
-      new Attribute({ type: 'displayName', values: ['Offboarding service account'] }),
-      new Attribute({ type: 'description', values: ['Runs the offboarding workflow'] }),
+      new Attribute({ type: 'displayName', values: [names.displayName] }),
+      new Attribute({ type: 'description', values: [names.description] }),
       new Attribute({ type: 'unicodePwd', values: [unicodePwd(password)] }),
       new Attribute({ type: 'userAccountControl', values: ['66048'] }),
     ]);
     const { searchEntries } = await client.search(dn, { scope: 'base', attributes: ['objectSid'], explicitBufferAttributes: ['objectSid'] });
-    return { dn, samAccountName: SERVICE_SAM, userPrincipalName, password, objectSid: sidToString(searchEntries[0].objectSid as Buffer) };
+    return { dn, samAccountName: sam, userPrincipalName, password, objectSid: sidToString(searchEntries[0].objectSid as Buffer) };
   } finally {
     await client.unbind().catch(() => undefined);
   }

@@ -14,6 +14,15 @@ import { createAppCertificate, createTestCa, issueServerCertificate } from './tl
 /** The app registration the action signs in as. Fixed, so that logs and fixtures can name it. */
 const OFFBOARD_CLIENT_ID = '6b1f3c0e-2a7d-4e59-9c1b-8d4f0a3e5b27';
 
+/** The planner's app registration: read permissions only, for plans. */
+const PLANNER_CLIENT_ID = '0c6d2b9a-7f3e-4a18-b5d4-3e9f1a2c8d60';
+
+/**
+ * The planner app's application permissions: what resolve and the steps' reads need (the README's planner table), and
+ * Exchange.ManageAsApp, which Exchange Online needs for any app-only session.
+ */
+export const PLANNER_ROLES = ['User.Read.All', 'RoleManagement.Read.Directory', 'GroupMember.Read.All', 'Files.Read.All', 'Exchange.ManageAsApp', 'Sites.Read.All'];
+
 /** Application permissions an administrator grants the offboarding app (admin consent). */
 export const OFFBOARD_ROLES = [
   'User.Read.All',
@@ -42,6 +51,9 @@ export interface StackFacts {
     /** The service account (least rights), as the action binds. */
     bindDn: string;
     bindPassword: string;
+    /** The planner account: no delegation, read rights only. */
+    plannerBindDn: string;
+    plannerPassword: string;
     /** Domain administrator (RID 500), for seeding and for checking state behind the action's back. */
     adminDn: string;
     adminPassword: string;
@@ -58,6 +70,8 @@ export interface StackFacts {
     organization: string;
     sharepointAdminUrl: string;
     clientId: string;
+    /** The planner app (read permissions only), with the same certificate registered. */
+    plannerClientId: string;
     /** Registered certificate and its private key, as in the action's `certificate` input. */
     certificatePem: string;
     /** The same certificate with its key encrypted under `certificatePassword`. */
@@ -141,7 +155,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         tls: { certPem: simulatorCert.certPem, keyPem: simulatorCert.keyPem },
         tenantId: fixture.tenant.id,
         organization: fixture.tenant.organization,
-        apps: [{ clientId: OFFBOARD_CLIENT_ID, displayName: 'm365-offboard', certificatesPem: [app.certPem], roles: OFFBOARD_ROLES }],
+        apps: [
+          { clientId: OFFBOARD_CLIENT_ID, displayName: 'm365-offboard', certificatesPem: [app.certPem], roles: OFFBOARD_ROLES },
+          { clientId: PLANNER_CLIENT_ID, displayName: 'm365-offboard-plan', certificatesPem: [app.certPem], roles: PLANNER_ROLES },
+        ],
       }),
     ),
     timed('PowerShell', async () => {
@@ -184,6 +201,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       baseDn: samba.baseDn,
       bindDn: samba.serviceAccount.dn,
       bindPassword: samba.serviceAccount.password,
+      plannerBindDn: samba.plannerAccount.dn,
+      plannerPassword: samba.plannerAccount.password,
       adminDn: samba.admin.adminDn,
       adminPassword: samba.admin.adminPassword,
       disabledOu: samba.disabledOu,
@@ -197,6 +216,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       organization: fixture.tenant.organization,
       sharepointAdminUrl: fixture.tenant.sharepointAdminUrl,
       clientId: OFFBOARD_CLIENT_ID,
+      plannerClientId: PLANNER_CLIENT_ID,
       certificatePem: app.combinedPem,
       encryptedCertificatePem: pki.value.encryptedCertificatePem,
       certificatePassword: pki.value.certificatePassword,

@@ -21,12 +21,16 @@ interface WorkflowStep {
 interface WorkflowJob {
   'runs-on': string | string[];
   environment?: string;
+  needs?: string | string[];
+  if?: string;
+  permissions?: Record<string, string>;
   steps: WorkflowStep[];
 }
 interface Workflow {
   on: Record<string, Record<string, unknown> | null>;
   concurrency: { group: string; 'cancel-in-progress'?: boolean; queue?: string };
   permissions: Record<string, string>;
+  env?: Record<string, string>;
   jobs: Record<string, WorkflowJob>;
 }
 
@@ -64,11 +68,51 @@ const onlyJob = (name: string): WorkflowJob => {
   return jobs[0];
 };
 
-const PERMISSIONS: Record<string, Record<string, string>> = {
-  'offboarding-plan.yml': { contents: 'read', 'pull-requests': 'write' },
-  'offboarding-apply.yml': { contents: 'read' },
-  'offboarding-nightly.yml': { contents: 'read' },
-  'offboarding-manual.yml': { contents: 'read' },
+/** The job's `mode` input to this action: only a literal `plan` is a plan; anything else (an expression too) may apply. */
+const modeOf = (job: WorkflowJob): string | undefined => {
+  const step = job.steps.find((s) => /(^|\/)m365-offboard@/.test(s.uses ?? ''));
+  return step ? String(step.with?.mode ?? 'plan') : undefined;
+};
+const isPlan = (job: WorkflowJob): boolean => modeOf(job) === 'plan';
+const labelsOf = (job: WorkflowJob): string[] => [job['runs-on']].flat();
+
+/** Jobs that can read a secret without an environment: a repository or organization secret is all they could get. */
+function secretsWithoutEnvironment(flow: Workflow): string[] {
+  const outside = Object.entries(flow.jobs).filter(([, job]) => !job.environment && JSON.stringify(job).includes('secrets.'));
+  return [...(JSON.stringify(flow.env ?? {}).includes('secrets.') ? ['env'] : []), ...outside.map(([id]) => id)];
+}
+
+/** Jobs that may apply outside `offboarding`, and plans outside `offboarding-plan`. */
+function wrongEnvironments(flow: Workflow): string[] {
+  return Object.entries(flow.jobs)
+    .filter(([, job]) => modeOf(job) !== undefined && job.environment !== (isPlan(job) ? 'offboarding-plan' : 'offboarding'))
+    .map(([id]) => id);
+}
+
+/** `uses:` lines not pinned to a full commit SHA with the version it is in a comment. */
+function unpinnedUses(content: string): string[] {
+  return content
+    .split('\n')
+    .filter((line) => /^\s*(-\s+)?uses:/.test(line))
+    .filter((line) => !/uses:\s*[\w.-]+\/[\w./-]+@[0-9a-f]{40}\s+#\s*v\d+(\.\d+)*\s*$/.test(line))
+    .map((line) => line.trim());
+}
+
+/** Checkout steps that leave the job's token in the checkout's git config. */
+function persistedCredentials(flow: Workflow): string[] {
+  return Object.entries(flow.jobs).flatMap(([id, job]) =>
+    job.steps.filter((step) => step.uses?.startsWith('actions/checkout@') && step.with?.['persist-credentials'] !== false).map(() => id),
+  );
+}
+
+const allJobs = (): WorkflowJob[] => examples.flatMap((name) => Object.values(workflow(text(name)).jobs));
+
+/** What each job may do with the repository's token; nothing at the workflow level. */
+const PERMISSIONS: Record<string, Record<string, Record<string, string>>> = {
+  'offboarding-plan.yml': { plan: { contents: 'read', 'pull-requests': 'write' } },
+  'offboarding-apply.yml': { apply: { contents: 'read' } },
+  'offboarding-nightly.yml': { apply: { contents: 'read' } },
+  'offboarding-manual.yml': { plan: { contents: 'read' }, apply: { contents: 'read' } },
 };
 
 describe('the example workflows', () => {
@@ -81,15 +125,33 @@ describe('the example workflows', () => {
       expect(await workflowErrors(name, text(name))).toEqual([]);
     });
 
-    it('calls the action once, by its major tag, with inputs that action.yml declares', () => {
-      const steps = offboardSteps(workflow(text(name)));
-      expect(steps.map((step) => step.uses)).toEqual(['contoso/m365-offboard@v1']);
-      expect(Object.keys(steps[0].with ?? {}).length).toBeGreaterThan(0);
+    it('calls the action once per job, pinned to a commit, with inputs that action.yml declares', () => {
+      const flow = workflow(text(name));
+      const steps = offboardSteps(flow);
+      expect(steps).toHaveLength(Object.keys(flow.jobs).length);
+      for (const step of steps) expect(step.uses).toMatch(/^contoso\/m365-offboard@[0-9a-f]{40}$/);
+      for (const step of steps) expect(Object.keys(step.with ?? {}).length).toBeGreaterThan(0);
       expect(unknownInputs(text(name))).toEqual([]);
     });
 
-    it('runs on a self-hosted runner', () => {
-      expect(onlyJob(name)['runs-on']).toEqual(expect.arrayContaining(['self-hosted']));
+    it('runs every job on a self-hosted runner', () => {
+      for (const job of Object.values(workflow(text(name)).jobs)) expect(job['runs-on']).toEqual(expect.arrayContaining(['self-hosted']));
+    });
+
+    it('pins every uses: to a full commit SHA, with the version in a comment', () => {
+      expect(unpinnedUses(text(name))).toEqual([]);
+    });
+
+    it('references secrets only in jobs that name an environment, so that no repository secret is needed', () => {
+      expect(secretsWithoutEnvironment(workflow(text(name)))).toEqual([]);
+    });
+
+    it('applies only in the protected offboarding environment, and plans in offboarding-plan', () => {
+      expect(wrongEnvironments(workflow(text(name)))).toEqual([]);
+    });
+
+    it('checks out without leaving the token in the git config', () => {
+      expect(persistedCredentials(workflow(text(name)))).toEqual([]);
     });
 
     it('queues its runs in a concurrency group and never cancels one in progress', () => {
@@ -98,8 +160,10 @@ describe('the example workflows', () => {
       expect(concurrency['cancel-in-progress']).toBe(false);
     });
 
-    it('asks for the least permissions it needs', () => {
-      expect(workflow(text(name)).permissions).toEqual(PERMISSIONS[name]);
+    it('asks for the least permissions each job needs, and none for the workflow', () => {
+      const flow = workflow(text(name));
+      expect(flow.permissions).toEqual({});
+      expect(Object.fromEntries(Object.entries(flow.jobs).map(([id, job]) => [id, job.permissions]))).toEqual(PERMISSIONS[name]);
     });
 
     it('takes the certificate and the LDAP password from secrets, and everything else from elsewhere', () => {
@@ -120,12 +184,23 @@ describe('the example workflows', () => {
     });
   });
 
-  it('plans on pull requests that touch an offboarding CSV, without an environment', () => {
+  it("plans on pull requests that touch an offboarding CSV, in the planner's environment", () => {
     const flow = workflow(text('offboarding-plan.yml'));
     expect(Object.keys(flow.on)).toEqual(['pull_request']);
     expect(flow.on.pull_request).toEqual({ paths: ['offboarding/**.csv'] });
     expect(withOf('offboarding-plan.yml').mode).toBe('plan');
-    expect(onlyJob('offboarding-plan.yml').environment).toBeUndefined();
+    expect(onlyJob('offboarding-plan.yml').environment).toBe('offboarding-plan');
+  });
+
+  it('plans and applies on runners with different labels: each apply job has a label no plan job has, and the reverse', () => {
+    const plans = allJobs().filter(isPlan);
+    const applies = allJobs().filter((job) => modeOf(job) !== undefined && !isPlan(job));
+    expect(plans.length).toBeGreaterThan(0);
+    expect(applies.length).toBeGreaterThan(0);
+    const planLabels = new Set(plans.flatMap(labelsOf));
+    const applyLabels = new Set(applies.flatMap(labelsOf));
+    for (const job of applies) expect(labelsOf(job).some((label) => !planLabels.has(label)), labelsOf(job).join()).toBe(true);
+    for (const job of plans) expect(labelsOf(job).some((label) => !applyLabels.has(label)), labelsOf(job).join()).toBe(true);
   });
 
   it('applies on a push to the default branch behind the offboarding environment and keeps the results', () => {
@@ -150,17 +225,28 @@ describe('the example workflows', () => {
     expect(inputs.users).toMatchObject({ type: 'string', required: true });
     expect(inputs.mode).toMatchObject({ type: 'choice', options: ['plan', 'apply'], default: 'plan' });
     expect(inputs.reason).toMatchObject({ type: 'string' });
-    expect(withOf('offboarding-manual.yml')).toMatchObject({ mode: '${{ inputs.mode }}', users: '${{ inputs.users }}' });
-    expect(onlyJob('offboarding-manual.yml').environment).toBe('offboarding');
+  });
+
+  it('plans first in a manual run, and applies in the same run after the plan, only when apply was chosen', () => {
+    const { plan, apply } = workflow(text('offboarding-manual.yml')).jobs;
+    const withIn = (job: WorkflowJob) => job.steps.find((step) => step.id === 'offboard')?.with ?? {};
+    expect(withIn(plan)).toMatchObject({ mode: 'plan', users: '${{ inputs.users }}' });
+    expect(withIn(apply)).toMatchObject({ mode: 'apply', users: '${{ inputs.users }}' });
+    expect(withIn(apply).steps).toBe(withIn(plan).steps);
+    expect(apply.needs).toBe('plan');
+    expect(apply.if).toBe("inputs.mode == 'apply'");
+    expect(plan.environment).toBe('offboarding-plan');
+    expect(apply.environment).toBe('offboarding');
   });
 
   it.each(['offboarding-apply.yml', 'offboarding-nightly.yml', 'offboarding-manual.yml'])(
-    '%s uploads the results file even when the action failed',
+    '%s uploads the results file of the apply even when the action failed',
     (name) => {
-      const upload = onlyJob(name).steps.find((step) => step.uses?.startsWith('actions/upload-artifact@'));
+      const { apply } = workflow(text(name)).jobs;
+      const upload = apply.steps.find((step) => step.uses?.startsWith('actions/upload-artifact@'));
       expect(upload?.if).toBe('always()');
       expect(upload?.with?.path).toContain('steps.offboard.outputs.results-file');
-      expect(onlyJob(name).steps.find((step) => step.id === 'offboard')).toBeDefined();
+      expect(apply.steps.find((step) => step.id === 'offboard')).toBeDefined();
     },
   );
 });
@@ -194,6 +280,38 @@ describe('the checks of the example workflows', () => {
   it('reject a cron schedule that is not one', async () => {
     const broken = text('offboarding-nightly.yml').replace(/cron: '[^']+'/, "cron: 'every night'");
     expect((await workflowErrors('copy.yml', broken)).join('\n')).toMatch(/Invalid cron expression/);
+  });
+
+  it('reject a job that reads a secret without an environment, or a secret in the workflow env', () => {
+    const flow = workflow(original);
+    delete flow.jobs.apply.environment;
+    expect(secretsWithoutEnvironment(flow)).toEqual(['apply']);
+    expect(secretsWithoutEnvironment({ ...workflow(original), env: { TOKEN: '${{ secrets.LDAP_PASSWORD }}' } })).toEqual(['env']);
+  });
+
+  it('reject an apply outside the protected environment, and a mode that is an expression there', () => {
+    const flow = workflow(original);
+    flow.jobs.apply.environment = 'offboarding-plan';
+    expect(wrongEnvironments(flow)).toEqual(['apply']);
+    const plan = workflow(text('offboarding-plan.yml'));
+    const step = plan.jobs.plan.steps.find((s) => s.id === 'offboard');
+    if (step?.with) step.with.mode = '${{ inputs.mode }}';
+    expect(wrongEnvironments(plan)).toEqual(['plan']);
+  });
+
+  it('reject a tag, a short SHA or a SHA without its version comment', () => {
+    const pinned = original.split('\n').find((line) => line.includes('actions/checkout@')) ?? '';
+    expect(unpinnedUses(pinned)).toEqual([]);
+    expect(unpinnedUses('      - uses: actions/checkout@v5')).toHaveLength(1);
+    expect(unpinnedUses('      - uses: actions/checkout@08c6903 # v5.0.0')).toHaveLength(1);
+    expect(unpinnedUses(pinned.replace(/\s+#.*$/, ''))).toHaveLength(1);
+  });
+
+  it('reject a checkout that keeps the credentials', () => {
+    const flow = workflow(original);
+    const checkout = flow.jobs.apply.steps.find((step) => step.uses?.startsWith('actions/checkout@'));
+    delete checkout?.with?.['persist-credentials'];
+    expect(persistedCredentials(flow)).toEqual(['apply']);
   });
 
   it('reject a with: key that is not an input of the action', () => {

@@ -271,6 +271,15 @@ export function createReads(session: LdapSession, options: ReadOptions) {
     return self;
   }
 
+  /**
+   * The attributes the bound account may write on an entry: AD's constructed allowedAttributesEffective
+   * (https://learn.microsoft.com/windows/win32/adschema/a-allowedattributeseffective), which Samba computes too.
+   */
+  async function writableAttributes(dn: string): Promise<string[]> {
+    const [entry] = await search(normalizeDn(dn), 'base', '(objectClass=*)', ['allowedAttributesEffective']);
+    return entry ? attributeReader(entry).texts('allowedAttributesEffective') : [];
+  }
+
   /** Whether an entry is at this DN now. */
   async function exists(dn: string): Promise<boolean> {
     try {
@@ -281,5 +290,5 @@ export function createReads(session: LdapSession, options: ReadOptions) {
     }
   }
 
-  return { findUsers, findUsersBySid, findGroupMembers, readUsers, hasAttribute, whoami, exists };
+  return { findUsers, findUsersBySid, findGroupMembers, readUsers, hasAttribute, whoami, writableAttributes, exists };
 }
