@@ -41988,7 +41988,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1002);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1780);
 // Entry point of the bundled action.
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -41998,7 +41998,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1002:
+/***/ 1780:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -43651,7 +43651,7 @@ const _summary = new Summary();
  * @deprecated use `core.summary`
  */
 const markdownSummary = (/* unused pure expression or super */ null && (_summary));
-const summary = _summary;
+const summary_summary = _summary;
 //# sourceMappingURL=summary.js.map
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
 
@@ -50198,6 +50198,107 @@ function getOctokit(token, options, ...additionalPlugins) {
     return new GitHubWithPlugins(getOctokitOptions(token, options));
 }
 //# sourceMappingURL=github.js.map
+;// CONCATENATED MODULE: ./src/breakers.ts
+const DEFAULT_BREAKERS = { canary: 0, failureThreshold: 25 };
+/**
+ * Users that must have finished before the threshold judges, and the users started together in one wave: a wave of
+ * 20 also fills one Graph $batch per operation.
+ */
+const THRESHOLD_SAMPLE = 20;
+/**
+ * Runs the users with the breakers: the canary first, alone; then, while the threshold is on, waves of
+ * THRESHOLD_SAMPLE users, the first wave alone and then at most two in flight, each started only while the share of
+ * failed users is within the threshold. Users in flight when a breaker trips finish: a user stopped half-way would be
+ * half offboarded.
+ */
+async function runWithBreakers(plan) {
+    const { settings, users } = plan;
+    const tally = { finished: 0, failed: 0 };
+    const runAll = (indexes) => Promise.all(indexes.map(async (index) => {
+        const status = await plan.run(index);
+        tally.finished++;
+        if (status === 'failed')
+            tally.failed++;
+        return status;
+    }));
+    if (!settings) {
+        await runAll(users);
+        return undefined;
+    }
+    const canary = users.slice(0, settings.canary);
+    const rest = users.slice(canary.length);
+    // A canary that takes every user has nobody to protect: they run as one group.
+    if (canary.length > 0 && rest.length > 0) {
+        const statuses = await runAll(canary);
+        if (plan.signal?.aborted)
+            return undefined;
+        const failed = canary.filter((_, i) => statuses[i] === 'failed').map((index) => plan.where(index));
+        if (failed.length > 0) {
+            const why = `${failed.length} of the ${canary.length} canary users failed (${failed.join(', ')})`;
+            await blockAll(plan, rest, 'canary-failed', why);
+            return {
+                code: 'canary-failed',
+                message: `Canary failed: ${why}. The other ${rest.length} users were not started (blocked, canary-failed). Fix the cause and run again; the users already done are unchanged on a re-run.`,
+            };
+        }
+    }
+    else if (canary.length > 0) {
+        await runAll(canary);
+        return undefined;
+    }
+    if (settings.failureThreshold >= 100) {
+        await runAll(rest);
+        return undefined;
+    }
+    const waves = [];
+    for (let start = 0; start < rest.length; start += THRESHOLD_SAMPLE)
+        waves.push(rest.slice(start, start + THRESHOLD_SAMPLE));
+    const running = [];
+    let trip;
+    for (const [k, wave] of waves.entries()) {
+        // The first wave is the sample the threshold first judges; later, at most two waves are in flight.
+        if (k >= 1)
+            await running[Math.max(0, k - 2)];
+        if (plan.signal?.aborted)
+            break;
+        if (tally.finished >= THRESHOLD_SAMPLE && tally.failed * 100 > settings.failureThreshold * tally.finished) {
+            const share = Math.round((tally.failed * 100) / tally.finished);
+            const why = `${tally.failed} of ${tally.finished} finished users failed (${share} %), more than failure-threshold ${settings.failureThreshold} %`;
+            const left = waves.slice(k).flat();
+            await blockAll(plan, left, 'failure-threshold', why);
+            trip = { why, left: left.length };
+            break;
+        }
+        running.push(runAll(wave));
+    }
+    await Promise.all(running);
+    if (!trip)
+        return undefined;
+    return {
+        code: 'failure-threshold',
+        message: `Failure threshold: ${trip.why}. The other ${trip.left} users were not started (blocked, failure-threshold); users already running finished. Fix the cause and run again; the users already done are unchanged on a re-run.`,
+    };
+}
+async function blockAll(plan, indexes, code, why) {
+    await Promise.all(indexes.map((index) => plan.block(index, { status: 'blocked', code, reason: `${why}; not started` })));
+}
+/** The breakers as the job summary's header names them; in a plan they are only announced. */
+function describeBreakers(settings, mode) {
+    const parts = [];
+    if (settings.canary > 0)
+        parts.push(`canary ${settings.canary}`);
+    if (settings.failureThreshold < 100)
+        parts.push(`failure threshold ${settings.failureThreshold} %`);
+    if (parts.length === 0)
+        return undefined;
+    return `${mode === 'plan' ? 'breakers when applied' : 'breakers'}: ${parts.join(', ')}`;
+}
+/** How the job summary's title says which breaker stopped the run. */
+const STOPPED_BY = {
+    'canary-failed': 'stopped by the canary',
+    'failure-threshold': 'stopped by the failure threshold',
+};
+
 ;// CONCATENATED MODULE: ./src/steps/define.ts
 /**
  * The step as the engine holds it. `observe` may take its needs as present because the engine calls it only once it
@@ -50207,8 +50308,48 @@ function defineStep(step) {
     return step;
 }
 
+;// CONCATENATED MODULE: ./src/util/batcher.ts
+// Coalesces single-key lookups made in the same turn of the event loop into one bulk call.
+/** Returns a function that loads one key; keys asked for together are loaded with one `load` call (chunked). */
+function createBatcher(load, maxBatch = 200) {
+    let queue = [];
+    let scheduled = false;
+    const flush = () => {
+        scheduled = false;
+        const pending = queue;
+        queue = [];
+        for (let start = 0; start < pending.length; start += maxBatch) {
+            const chunk = pending.slice(start, start + maxBatch);
+            load(chunk.map((item) => item.key)).then((values) => chunk.forEach((item, i) => item.resolve(values[i])), (error) => chunk.forEach((item) => item.reject(error)));
+        }
+    };
+    return (key) => new Promise((resolve, reject) => {
+        queue.push({ key, resolve, reject });
+        if (!scheduled) {
+            scheduled = true;
+            setImmediate(flush);
+        }
+    });
+}
+
+;// CONCATENATED MODULE: ./src/steps/read-back.ts
+
+/** The read-back's verdict on one value: equal (as JSON) to the expected one or not, both shown in the message. */
+function expectState(expected, read) {
+    const [want, got] = [JSON.stringify(expected), JSON.stringify(read ?? null)];
+    return want === got ? { ok: true } : { ok: false, expected: want, read: got };
+}
+/**
+ * The account at `dn` as AD holds it now, undefined when no entry is there. The read-backs of the leavers that reach
+ * this point together share one search (an OR of their DNs); each leaver costs at most one read per step.
+ */
+function readBackAdUser(shared, ad, dn) {
+    return shared.once('read-back:ad', async () => createBatcher((dns) => ad.readUsers(dns))).then((read) => read(dn));
+}
+
 ;// CONCATENATED MODULE: ./src/steps/ad-disable.ts
 // The ad-disable step: sets the ACCOUNTDISABLE bit of userAccountControl and keeps every other bit.
+
 
 const ACCOUNTDISABLE = 0x2;
 const adDisable = defineStep({
@@ -50216,9 +50357,9 @@ const adDisable = defineStep({
     description: 'sets the ACCOUNTDISABLE bit: `userAccountControl = old | 0x2` (other bits kept; never a blind 514)',
     byDefault: true,
     needs: ['ad'],
-    permissions: { ad: 'write `userAccountControl`', notes: 'AD: write userAccountControl on the user objects.' },
+    permissions: { ad: 'write `userAccountControl`', adAttributes: ['userAccountControl'], reads: {}, notes: 'AD: write userAccountControl on the user objects.' },
     reversible: true,
-    async observe({ person, connectors }) {
+    async observe({ person, connectors, shared }) {
         const user = person.ad;
         const ad = connectors.ad;
         const before = { userAccountControl: user.userAccountControl };
@@ -50232,6 +50373,7 @@ const adDisable = defineStep({
             before,
             after: { userAccountControl },
             apply: () => ad.modify(user.dn, [{ operation: 'replace', attribute: 'userAccountControl', values: [String(userAccountControl)] }]),
+            verify: async () => expectState({ userAccountControl }, { userAccountControl: (await readBackAdUser(shared, ad, user.dn))?.userAccountControl }),
         };
     },
 });
@@ -50402,6 +50544,7 @@ function domainRoot(baseDn) {
 // The ad-groups step: removes the account from every AD group it is a direct member of, except its primary group.
 
 
+
 const groupName = (dn) => {
     try {
         return rdnValue(dn);
@@ -50415,9 +50558,9 @@ const adGroups = defineStep({
     description: 'removes the user from every AD group except the primary group',
     byDefault: false,
     needs: ['ad'],
-    permissions: { ad: 'write `member` on the groups', notes: 'AD: write member on the groups.' },
+    permissions: { ad: 'write `member` on the groups', reads: {}, notes: 'AD: write member on the groups.' },
     reversible: true,
-    async observe({ person, connectors }) {
+    async observe({ person, connectors, shared }) {
         const user = person.ad;
         const ad = connectors.ad;
         // memberOf never lists the primary group (primaryGroupID), so every group in it can go.
@@ -50453,12 +50596,15 @@ const adGroups = defineStep({
                     (removed.length > 0 ? `. Removed from: ${removed.map(groupName).join(', ')}` : '');
                 throw Object.assign(new Error(message), { code: code ?? 'group-removal-failed' });
             },
+            // memberOf is the back link of every group's member: a removal the server dropped leaves the group in it.
+            verify: async () => expectState({ groups: [] }, { groups: (await readBackAdUser(shared, ad, user.dn))?.memberOf }),
         };
     },
 });
 
 ;// CONCATENATED MODULE: ./src/steps/ad-move.ts
 // The ad-move step: moves the account into ldap-disabled-ou; the engine runs it after every other AD change.
+
 
 
 const adMove = defineStep({
@@ -50468,12 +50614,13 @@ const adMove = defineStep({
     needs: ['ad'],
     permissions: {
         ad: 'delete user objects in the source OU, create user objects in `ldap-disabled-ou`, write `name` and `cn`',
+        reads: {},
         notes: 'AD: create child objects in ldap-disabled-ou and delete them from the source OU.',
     },
     reversible: true,
     // A moved account that is still enabled would look offboarded to anyone browsing the Disabled OU.
     dependsOn: ['ad-disable'],
-    async observe({ person, connectors, inputs }) {
+    async observe({ person, connectors, inputs, shared }) {
         const user = person.ad;
         const ad = connectors.ad;
         const target = inputs.ldap?.disabledOu;
@@ -50482,11 +50629,21 @@ const adMove = defineStep({
         const before = { dn: user.dn };
         if (isChildOf(user.dn, target))
             return { kind: 'unchanged', before };
+        let moved = movedDn(user.dn, target);
         return {
             kind: 'change',
             before,
-            after: { dn: movedDn(user.dn, target) },
-            apply: async () => ({ after: { dn: await ad.move(user.dn, target) } }),
+            after: { dn: moved },
+            apply: async () => {
+                moved = await ad.move(user.dn, target);
+                return { after: { dn: moved } };
+            },
+            // The account is found at its new DN, and it is the same account (its objectGUID), not another one of that name.
+            verify: async () => {
+                const found = await readBackAdUser(shared, ad, moved);
+                const dn = found && sameDn(found.dn, moved) ? moved : (found?.dn ?? null);
+                return expectState({ dn: moved, objectGuid: user.objectGuid }, { dn, objectGuid: found?.objectGuid ?? null });
+            },
         };
     },
 });
@@ -58646,6 +58803,7 @@ function invalid(instant) {
 // The ad-stamp step: writes who offboarded the account, when, and why into its AD description.
 
 
+
 /** rangeUpper of `description` in the AD schema. */
 const MAX_DESCRIPTION = 1024;
 const STAMP = /^Offboarded \d{4}-\d{2}-\d{2} by /;
@@ -58673,7 +58831,7 @@ const adStamp = defineStep({
     description: 'writes `description`: offboarding date, workflow run URL, `reason`',
     byDefault: false,
     needs: ['ad'],
-    permissions: { ad: 'write `description`', notes: 'AD: write description on the user objects.' },
+    permissions: { ad: 'write `description`', adAttributes: ['description'], reads: {}, notes: 'AD: write description on the user objects.' },
     // The record keeps the description it replaced.
     reversible: true,
     async observe(context) {
@@ -58695,6 +58853,7 @@ const adStamp = defineStep({
             before,
             after: { description },
             apply: () => ad.modify(user.dn, [{ operation: 'replace', attribute: 'description', values: [description] }]),
+            verify: async () => expectState({ description }, { description: (await readBackAdUser(context.shared, ad, user.dn))?.description }),
         };
     },
 });
@@ -68235,6 +68394,17 @@ function preprocess(fn, schema) {
 }
 
 ;// CONCATENATED MODULE: ./src/connectors/types.ts
+/** The bounds of `list` reads (`maxItems`), from what Entra ID can hold. */
+const LIST_LIMITS = {
+    /** Objects matching one identifying value (a UPN, a mail address, a SID, a display name): a handful at most. */
+    matches: 1_000,
+    /**
+     * A tenant-wide list (role assignments and definitions) or a group's members: bounded by the directory, 300,000
+     * objects by default and more only on request to Microsoft support
+     * (https://learn.microsoft.com/entra/identity/users/directory-service-limits-restrictions).
+     */
+    directory: 1_000_000,
+};
 /** Whether `error` is a Graph call that failed with this HTTP status. */
 function isGraphError(error, status) {
     return error instanceof Error && error.name === 'GraphError' && error.status === status;
@@ -68245,8 +68415,25 @@ function isGraphError(error, status) {
 
 
 
+
 const groupShape = object({ id: schemas_string(), displayName: schemas_string().nullish() });
 const memberShape = object({ id: schemas_string() });
+const checkedShape = object({ value: array(schemas_string()) });
+/**
+ * Whether the user is in the group, read with checkMemberGroups: one request per user that $batch carries, where the
+ * member list would grow with every leaver (https://learn.microsoft.com/en-us/graph/api/user-checkmembergroups). It is
+ * transitive, which is what a Conditional Access assignment applies to as well.
+ */
+async function inGroup(graph, userId, groupId) {
+    const { value } = await graph.call({
+        method: 'POST',
+        path: '/users/{id}/checkMemberGroups',
+        params: { id: userId },
+        body: { groupIds: [groupId] },
+        schema: checkedShape,
+    });
+    return value.some((id) => id.toLowerCase() === groupId.toLowerCase());
+}
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 async function findBlockGroup(graph, name) {
     let group;
@@ -68260,7 +68447,11 @@ async function findBlockGroup(graph, name) {
         }
     }
     else {
-        const groups = await graph.list('/groups', { query: { filter: { displayName: name }, select: ['id', 'displayName'] }, schema: groupShape });
+        const groups = await graph.list('/groups', {
+            query: { filter: { displayName: name }, select: ['id', 'displayName'] },
+            schema: groupShape,
+            maxItems: LIST_LIMITS.matches,
+        });
         if (groups.length > 1) {
             throw new Error(`block-group "${name}" matches ${groups.length} Entra groups (${groups.map((g) => g.id).join(', ')}): set block-group to the group's object id.`);
         }
@@ -68269,7 +68460,12 @@ async function findBlockGroup(graph, name) {
     if (!group)
         throw new Error(`block-group "${name}" was not found in Entra ID: set it to the object id or exact display name of the group.`);
     // One read of the member list per run answers "already a member?" for every leaver.
-    const members = await graph.list('/groups/{id}/members', { params: { id: group.id }, query: { select: ['id'], top: 999 }, schema: memberShape });
+    const members = await graph.list('/groups/{id}/members', {
+        params: { id: group.id },
+        query: { select: ['id'], top: 999 },
+        schema: memberShape,
+        maxItems: LIST_LIMITS.directory,
+    });
     return { id: group.id, displayName: group.displayName ?? group.id, memberIds: new Set(members.map((m) => m.id)) };
 }
 // Graph answers 400 when the reference exists already (another run, or an earlier try whose answer was lost).
@@ -68281,7 +68477,8 @@ const entraBlock = defineStep({
     needs: ['entra'],
     permissions: {
         graph: [['GroupMember.ReadWrite.All'], ['Group.ReadWrite.All'], ['Directory.ReadWrite.All']],
-        notes: 'GET /groups (find block-group, list its members) and POST /groups/{id}/members/$ref.',
+        reads: { graph: [['GroupMember.Read.All'], ['Group.Read.All'], ['Directory.Read.All']] },
+        notes: 'GET /groups (find block-group, list its members), POST /groups/{id}/members/$ref, and POST /users/{id}/checkMemberGroups to read it back.',
     },
     reversible: true,
     async observe({ person, connectors, inputs, shared }) {
@@ -68309,6 +68506,7 @@ const entraBlock = defineStep({
                 }
                 group.memberIds.add(user.id);
             },
+            verify: async () => expectState({ member: true }, { member: await inGroup(graph, user.id, group.id) }),
         };
     },
 });
@@ -68316,6 +68514,9 @@ const entraBlock = defineStep({
 ;// CONCATENATED MODULE: ./src/steps/entra-disable.ts
 // entra-disable: turns off sign-in for a cloud-only Entra user; synced users are disabled through AD instead.
 
+
+
+const enabledShape = object({ accountEnabled: schemas_boolean().nullish() });
 const entraDisable = defineStep({
     name: 'entra-disable',
     description: 'sets `accountEnabled: false` for cloud-only users; for users synced from AD it is `skipped` (disabled through AD)',
@@ -68323,6 +68524,8 @@ const entraDisable = defineStep({
     needs: ['entra'],
     permissions: {
         graph: [['User.EnableDisableAccount.All', 'User.Read.All'], ['User.ReadWrite.All'], ['Directory.ReadWrite.All']],
+        // accountEnabled comes with the user that resolve reads.
+        reads: {},
         notes: 'PATCH /users/{id} {accountEnabled:false}. Disabling an administrator also needs a privileged Entra role for the app.',
     },
     reversible: true,
@@ -68341,6 +68544,10 @@ const entraDisable = defineStep({
             async apply() {
                 await graph.call({ method: 'PATCH', path: '/users/{id}', params: { id: user.id }, body: { accountEnabled: false } });
             },
+            async verify() {
+                const read = await graph.call({ method: 'GET', path: '/users/{id}', params: { id: user.id }, query: { select: ['accountEnabled'] }, schema: enabledShape });
+                return expectState({ accountEnabled: false }, { accountEnabled: read.accountEnabled });
+            },
         };
     },
 });
@@ -68356,10 +68563,14 @@ const entraRevoke = defineStep({
     needs: ['entra'],
     permissions: {
         graph: [['User.RevokeSessions.All'], ['User.ReadWrite.All'], ['Directory.ReadWrite.All']],
+        // A plan reads nothing: sessions are revoked on every run.
+        reads: {},
         notes: 'POST /users/{id}/revokeSignInSessions.',
     },
     // Revoked sessions cannot be given back: the user signs in again.
     reversible: false,
+    // No state to read back: nothing shows that no token was issued since (see observe), so a revocation is done unverified.
+    readBack: false,
     async observe({ person, connectors }) {
         const user = person.entra;
         const graph = connectors.graph;
@@ -68508,10 +68719,22 @@ function psList(value) {
 }
 
 ;// CONCATENATED MODULE: ./src/steps/licenses.ts
+// licenses: removes directly assigned licences, only once the mailbox is shared or absent (a user mailbox without a licence is deleted after 30 days).
+
+
 
 
 
 const CMDLETS = ['Get-EXOMailbox'];
+const licenseShape = object({
+    licenseAssignmentStates: array(object({ skuId: schemas_string().nullish(), assignedByGroup: schemas_string().nullish() })).nullish(),
+});
+/** The removed licences still directly assigned, as Graph shows the user now (group-inherited ones are not the step's). */
+async function stillAssigned(graph, user, removed) {
+    const read = await graph.call({ method: 'GET', path: '/users/{id}', params: { id: user.id }, query: { select: ['licenseAssignmentStates'] }, schema: licenseShape });
+    const direct = (read.licenseAssignmentStates ?? []).filter((s) => !s.assignedByGroup).map((s) => s.skuId);
+    return removed.filter((sku) => direct.includes(sku));
+}
 async function mailboxFromExchange(exchange, user) {
     const mailbox = await readMailbox(new CommandLog(exchange, CMDLETS), user.userPrincipalName, ['RecipientTypeDetails']);
     if (!mailbox)
@@ -68565,6 +68788,8 @@ const licenses = defineStep({
         graph: [['LicenseAssignment.ReadWrite.All'], ['User.ReadWrite.All'], ['Directory.ReadWrite.All']],
         exchange: [['Exchange.ManageAsApp']],
         remarks: { exchange: '(to see that the mailbox is shared)' },
+        // The licences come with the user that resolve reads.
+        reads: { exchange: [['Exchange.ManageAsApp']], remarks: { exchange: '+ View-Only Recipients role (to see that the mailbox is shared)' } },
         notes: 'POST /users/{id}/assignLicense; Exchange.ManageAsApp to confirm the mailbox is shared when mailbox-shared is not enabled.',
     },
     // The record keeps the removed licences, to assign again.
@@ -68592,12 +68817,14 @@ const licenses = defineStep({
                     body: { addLicenses: [], removeLicenses: direct },
                 });
             },
+            verify: async () => expectState({ directLicenses: [] }, { directLicenses: await stillAssigned(graph, user, direct) }),
         };
     },
 });
 
 ;// CONCATENATED MODULE: ./src/steps/mailbox-access.ts
 // mailbox-access: the delegate gets FullAccess (inherited by all folders) on the leaver's mailbox.
+
 
 
 const mailbox_access_CMDLETS = ['Get-EXOMailbox', 'Get-MailboxPermission', 'Add-MailboxPermission'];
@@ -68616,6 +68843,7 @@ const mailboxAccess = defineStep({
     permissions: {
         exchange: [['Exchange.ManageAsApp']],
         remarks: { exchange: '+ Exchange Recipient Administrator role' },
+        reads: { exchange: [['Exchange.ManageAsApp']], remarks: { exchange: '+ View-Only Recipients role' } },
         notes: 'Exchange Online: Exchange.ManageAsApp (Office 365 Exchange Online API) and the Exchange Recipient Administrator role for the app.',
     },
     reversible: true,
@@ -68645,12 +68873,14 @@ const mailboxAccess = defineStep({
                 { retry: async () => !(await hasFullAccess(commands, mailbox, delegate)) });
                 return commands.outcome();
             },
+            verify: async () => expectState({ fullAccess: true }, { fullAccess: await hasFullAccess(commands, mailbox, delegate) }),
         };
     },
 });
 
 ;// CONCATENATED MODULE: ./src/steps/mailbox-hide.ts
 // mailbox-hide: hides the leaver's mailbox from address lists: in Exchange Online for cloud users, in AD for synced ones.
+
 
 
 const AD_ATTRIBUTE = 'msExchHideFromAddressLists';
@@ -68665,12 +68895,14 @@ const mailboxHide = defineStep({
     permissions: {
         exchange: [['Exchange.ManageAsApp']],
         remarks: { exchange: '+ Exchange Recipient Administrator role' },
+        reads: { exchange: [['Exchange.ManageAsApp']], remarks: { exchange: '+ View-Only Recipients role' } },
         ad: 'write `msExchHideFromAddressLists` (synced mailboxes)',
+        adAttributes: ['msExchHideFromAddressLists'],
         notes: 'Exchange Online (cloud mailboxes): Exchange.ManageAsApp; AD (synced mailboxes): write msExchHideFromAddressLists.',
     },
     reversible: true,
     cmdlets: { exchange: mailbox_hide_CMDLETS },
-    async observe({ person, connectors }) {
+    async observe({ person, connectors, shared }) {
         const user = person.entra;
         if (user.onPremisesSyncEnabled) {
             // Exchange Online refuses this change on a synced mailbox: AD owns the attribute and the sync carries it over.
@@ -68690,6 +68922,7 @@ const mailboxHide = defineStep({
                 before: { [AD_ATTRIBUTE]: current ?? null },
                 after: { [AD_ATTRIBUTE]: true },
                 apply: () => ad.modify(account.dn, [{ operation: 'replace', attribute: AD_ATTRIBUTE, values: ['TRUE'] }]),
+                verify: async () => expectState({ [AD_ATTRIBUTE]: true }, { [AD_ATTRIBUTE]: (await readBackAdUser(shared, ad, account.dn))?.msExchHideFromAddressLists }),
             };
         }
         const exchange = connectors.exchange;
@@ -68716,6 +68949,7 @@ const mailboxHide = defineStep({
                 });
                 return commands.outcome();
             },
+            verify: async () => expectState({ hiddenFromAddressListsEnabled: true }, { hiddenFromAddressListsEnabled: await hidden() }),
         };
     },
 });
@@ -68724,12 +68958,13 @@ const mailboxHide = defineStep({
 
 
 
+
 /**
  * A synced user's mailbox: the conversion is made in AD, as Exchange's on-premises tools make it, and never in Exchange
  * Online, where directory synchronisation would turn it back into a user mailbox. Exchange Online shows it as shared
  * only after the next synchronisation: until then the published fact says so, and licenses waits.
  */
-async function convertOnPremises(ad, account, cloudType) {
+async function convertOnPremises(ad, account, cloudType, shared) {
     if (!ad)
         return { kind: 'skipped', reason: 'convert on-premises: the user is synced from AD, and AD is not configured' };
     if (!account)
@@ -68755,6 +68990,10 @@ async function convertOnPremises(ad, account, cloudType) {
         after: { ...REMOTE_SHARED },
         facts: { mailbox },
         apply: () => ad.modify(account.dn, HYBRID_ATTRIBUTES.map((attribute) => ({ operation: 'replace', attribute, values: [String(REMOTE_SHARED[attribute])] }))),
+        verify: async () => {
+            const read = await readBackAdUser(shared, ad, account.dn);
+            return expectState(REMOTE_SHARED, Object.fromEntries(HYBRID_ATTRIBUTES.map((attribute) => [attribute, read?.[attribute] ?? null])));
+        },
     };
 }
 const mailbox_shared_CMDLETS = ['Get-EXOMailbox', 'Set-Mailbox'];
@@ -68768,14 +69007,16 @@ const mailboxShared = defineStep({
     permissions: {
         exchange: [['Exchange.ManageAsApp']],
         remarks: { exchange: '+ Exchange Recipient Administrator role' },
+        reads: { exchange: [['Exchange.ManageAsApp']], remarks: { exchange: '+ View-Only Recipients role' } },
         ad: 'write `msExchRemoteRecipientType` and `msExchRecipientTypeDetails` (synced mailboxes)',
+        adAttributes: ['msExchRemoteRecipientType', 'msExchRecipientTypeDetails'],
         notes: 'Exchange Online: Exchange.ManageAsApp and the Exchange Recipient Administrator role for the app; AD (synced mailboxes): write msExchRemoteRecipientType and msExchRecipientTypeDetails.',
     },
     // The record keeps both AD attributes (or the cloud type) as they were.
     reversible: true,
     publishes: ['mailbox'],
     cmdlets: { exchange: mailbox_shared_CMDLETS },
-    async observe({ person, connectors }) {
+    async observe({ person, connectors, shared }) {
         const user = person.entra;
         const exchange = connectors.exchange;
         const commands = new CommandLog(exchange, mailbox_shared_CMDLETS);
@@ -68788,7 +69029,7 @@ const mailboxShared = defineStep({
         if (type === undefined)
             return { kind: 'skipped', reason: 'no mailbox', facts: { mailbox: 'absent' } };
         if (user.onPremisesSyncEnabled)
-            return convertOnPremises(connectors.ad, person.ad, type);
+            return convertOnPremises(connectors.ad, person.ad, type, shared);
         if (type === 'SharedMailbox')
             return { kind: 'unchanged', before: { recipientTypeDetails: type }, facts: { mailbox: 'shared' } };
         return {
@@ -68802,12 +69043,14 @@ const mailboxShared = defineStep({
                 });
                 return commands.outcome();
             },
+            verify: async () => expectState({ recipientTypeDetails: 'SharedMailbox' }, { recipientTypeDetails: await typeOf() }),
         };
     },
 });
 
 ;// CONCATENATED MODULE: ./src/steps/onedrive-access.ts
 // onedrive-access: the delegate becomes a site collection admin of the leaver's OneDrive (existing admins stay).
+
 
 
 
@@ -68860,6 +69103,10 @@ const onedriveAccess = defineStep({
     permissions: {
         graph: [['Files.Read.All'], ['Files.ReadWrite.All'], ['Sites.Read.All'], ['Sites.ReadWrite.All']],
         sharepoint: [['Sites.FullControl.All']],
+        reads: {
+            graph: [['Files.Read.All'], ['Files.ReadWrite.All'], ['Sites.Read.All'], ['Sites.ReadWrite.All']],
+            sharepoint: [['Sites.Read.All'], ['Sites.FullControl.All']],
+        },
         notes: 'GET /users/{id}/drive for the OneDrive URL; SharePoint: Sites.FullControl.All (SharePoint API) for Set-PnPTenantSite.',
     },
     reversible: true,
@@ -68903,6 +69150,7 @@ const onedriveAccess = defineStep({
                 { retry: async () => !(await siteAdmins(commands, site)).includes(delegate.toLowerCase()) });
                 return commands.outcome();
             },
+            verify: async () => expectState({ siteCollectionAdmin: true }, { siteCollectionAdmin: (await siteAdmins(commands, site)).includes(delegate.toLowerCase()) }),
         };
     },
 });
@@ -68964,10 +69212,11 @@ function cmdletsFor(service, names, list = STEPS) {
 // Plan and apply: the same path for every user — observe, decide, and (in apply mode) act — step by step, in order.
 
 
+
 /** A step or user the run has not come to yet; the finished record of a run cut short says why it never did. */
 const NOT_STARTED = 'not started';
 const INTERRUPTED = 'interrupted while running: the change may or may not have been made; a re-run checks and completes it';
-/** Runs every user through the enabled steps; one user's failure never stops another. */
+/** Runs every user through the enabled steps; one user's failure never stops another, unless it trips a breaker. */
 async function runEngine(options) {
     const results = options.people.map((person) => initialResult(person, options.steps));
     const shared = createRunShared();
@@ -68977,7 +69226,26 @@ async function runEngine(options) {
         step.prepare?.({ people: active, inputs: options.inputs, connectors: options.connectors, shared });
     }
     const limit = pLimit(Math.max(1, options.concurrency));
-    await Promise.all(options.people.map((person, index) => limit(() => runUser(options, shared, person, results[index], (r) => options.onProgress?.(index, r)))));
+    const record = (index, person) => runUser(options, shared, person, results[index], (r) => options.onProgress?.(index, r));
+    const start = (index) => limit(() => record(index, options.people[index]));
+    const indexes = options.people.map((_, index) => index);
+    const [, trip] = await Promise.all([
+        // A guarded user is on record at once; it never counts for a breaker, nor waits for one.
+        Promise.all(indexes.filter((index) => options.people[index].stop).map((index) => start(index))),
+        runWithBreakers({
+            users: indexes.filter((index) => !options.people[index].stop),
+            settings: options.mode === 'apply' ? options.breakers : undefined,
+            run: async (index) => {
+                await start(index);
+                return results[index].status;
+            },
+            block: (index, stop) => record(index, { ...options.people[index], stop }),
+            where: (index) => `${results[index].source.file}:${results[index].source.line}`,
+            signal: options.signal,
+        }),
+    ]);
+    if (trip)
+        options.onBreaker?.(trip);
     return results;
 }
 /** A user's record before anything ran: every step not started, so that a record cut short is still complete. */
@@ -69082,14 +69350,49 @@ async function runStep(options, shared, person, step, earlier, facts) {
             try {
                 const outcome = await decision.apply();
                 const after = outcome?.after ?? decision.after;
+                const verified = step.readBack === false ? {} : { verified: await readBack(decision.verify, options.readBackDelaysMs ?? READ_BACK_DELAYS_MS) };
                 Object.assign(facts, decision.facts);
-                return { step: name, status: 'done', before: decision.before, after, retried: outcome?.retried };
+                return { step: name, status: 'done', before: decision.before, after, retried: outcome?.retried, ...verified };
             }
             catch (error) {
                 return { step: name, status: 'failed', before: decision.before, error: errorRecord(error) };
             }
         }
     }
+}
+/**
+ * How long to wait before each further read when a read-back does not show the change yet: Entra ID and Exchange
+ * Online are eventually consistent, and "a successful write … does not guarantee that an immediate read will reflect
+ * that change" (https://devblogs.microsoft.com/identity/designing-for-eventual-consistency-for-microsoft-entra/).
+ */
+const READ_BACK_DELAYS_MS = [2_000, 5_000, 10_000];
+/**
+ * Reads a change back, again after each delay while it does not show; throws `not-verified` when it never does, so
+ * that a step with state is never done unverified.
+ */
+async function readBack(verify, delaysMs) {
+    if (!verify)
+        throw Object.assign(new Error('The step has no read-back for its change: it cannot be recorded as done.'), { code: 'not-verified' });
+    const read = async () => {
+        try {
+            return await verify();
+        }
+        catch (error) {
+            const message = error instanceof Error ? error.message : String(error);
+            const { code, requestId } = error;
+            throw Object.assign(new Error(`The change was sent, but reading it back failed: ${message}`), { code, requestId });
+        }
+    };
+    let verdict = await read();
+    for (const delay of delaysMs) {
+        if (verdict.ok)
+            break;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        verdict = await read();
+    }
+    if (verdict.ok)
+        return true;
+    throw Object.assign(new Error(`The server accepted the change, but reading it back does not show it: expected ${verdict.expected}, read ${verdict.read}.`), { code: 'not-verified' });
 }
 /** Why a step cannot apply to this user, or undefined when everything it needs is there. */
 function missingNeed(step, person, options) {
@@ -69180,6 +69483,8 @@ const INPUT = {
     defaultDelegate: 'default-delegate',
     csvDelegate: 'csv-delegate',
     maxUsers: 'max-users',
+    canary: 'canary',
+    failureThreshold: 'failure-threshold',
     protected: 'protected',
     failOn: 'fail-on',
     summary: 'summary',
@@ -69515,6 +69820,8 @@ const FIELDS = {
     [INPUT.defaultDelegate]: fields_optional(upn),
     [INPUT.csvDelegate]: withDefault('allow', choice(['allow', 'refuse'])),
     [INPUT.maxUsers]: withDefault('25', fields_integer(1, 1_000_000)),
+    [INPUT.canary]: withDefault('0', fields_integer(0, 1_000_000)),
+    [INPUT.failureThreshold]: withDefault('25', fields_integer(1, 100)),
     [INPUT.protected]: schemas_string().transform(splitList),
     [INPUT.failOn]: withDefault('error', choice(['error', 'never'])),
     [INPUT.summary]: withDefault('full', choice(['full', 'redacted'])),
@@ -69555,6 +69862,20 @@ function secretParts(value) {
         .map((line) => line.trim())
         .filter((line) => line.length >= 8 && !line.startsWith('-----'));
     return [...new Set([value, ...(lines.length > 1 ? lines : [])])];
+}
+/**
+ * What the run derives from the certificate input, in every form a library or a service might print it: the key's
+ * PKCS#8 PEM (whole and line by line), its DER as one base64 line, and the PFX handed to PnP, whole and wrapped as
+ * PEM (64) and MIME (76) wrap base64.
+ */
+function keyMaterialParts(keyPem, pfxBase64) {
+    const body = keyPem
+        .split(/\r?\n/)
+        .filter((line) => line.trim() !== '' && !line.startsWith('-----'))
+        .join('');
+    const wrapped = (text, width) => text.match(new RegExp(`.{1,${width}}`, 'g')) ?? [];
+    const pfxLines = [...wrapped(pfxBase64, 64), ...wrapped(pfxBase64, 76)].filter((line) => line.length >= 8);
+    return [...new Set([...secretParts(keyPem), body, pfxBase64, ...pfxLines])];
 }
 
 ;// CONCATENATED MODULE: ./src/inputs.ts
@@ -69623,6 +69944,8 @@ function parseInputs(raw, env = {}) {
         defaultDelegate: v[INPUT.defaultDelegate],
         csvDelegate: v[INPUT.csvDelegate],
         maxUsers: v[INPUT.maxUsers],
+        canary: v[INPUT.canary],
+        failureThreshold: v[INPUT.failureThreshold],
         protected: v[INPUT.protected],
         failOn: v[INPUT.failOn],
         summary: v[INPUT.summary],
@@ -69651,6 +69974,179 @@ function readInputs(get = (name) => getInput(name), mask = (secret) => core_setS
         raw[name] = value;
     }
     return parseInputs(raw, env);
+}
+
+;// CONCATENATED MODULE: ./src/permissions.ts
+
+// Resolving people is not a step, but every run does it. Least privileged first, as for the steps. Role holders come
+// from role assignments (RoleManagement.Read.Directory, which also reads PIM eligibilities, whose own least privileged
+// permission RoleEligibilitySchedule.Read.Directory would add a grant without removing one), and from the members of
+// the role-assignable groups that hold roles (GroupMember.Read.All). Directory.Read.All reads users, assignments and
+// group members, but not eligibilities.
+const RESOLVE_GRAPH = [
+    ['User.Read.All', 'RoleManagement.Read.Directory', 'GroupMember.Read.All'],
+    ['Directory.Read.All', 'RoleManagement.Read.Directory'],
+    ['User.ReadWrite.All', 'RoleManagement.Read.Directory', 'GroupMember.Read.All'],
+    ['Directory.ReadWrite.All', 'RoleManagement.Read.Directory'],
+    ['Directory.Read.All', 'RoleManagement.ReadWrite.Directory'],
+];
+const RESOLVE = {
+    graph: RESOLVE_GRAPH,
+    reads: { graph: RESOLVE_GRAPH },
+    ad: "read all properties of user objects in the leavers' OUs",
+    notes: 'GET /users (User.Read.All); the role holders to protect from GET /roleManagement/directory/roleAssignments, roleEligibilityScheduleInstances and roleDefinitions (RoleManagement.Read.Directory) and GET /groups/{id}/transitiveMembers of the groups holding roles (GroupMember.Read.All). Entra group names in `protected` need GroupMember.Read.All too.',
+};
+/** One row for resolve, then one per step of the list, in its order. */
+function permissionRows(list = STEPS) {
+    return [{ step: 'resolve', ...RESOLVE }, ...list.map((step) => ({ step: step.name, ...step.permissions }))];
+}
+/**
+ * What a row needs of one API in a mode: apply, its own sets (reads included); plan, its read sets. A row that
+ * declares no reads asks a plan for the write sets, so that a forgotten declaration can only make a plan stricter.
+ */
+function setsFor(row, resource, mode) {
+    const source = mode === 'plan' && row.reads ? row.reads : row;
+    return source[resource] ?? [];
+}
+/** What the README adds after the least privileged set of an API in a mode. */
+function remarkFor(row, resource, mode) {
+    return (mode === 'plan' && row.reads ? row.reads : row).remarks?.[resource];
+}
+const RESOURCE_NAMES = {
+    graph: 'Microsoft Graph',
+    exchange: 'Office 365 Exchange Online',
+    sharepoint: 'SharePoint',
+};
+/**
+ * The permissions to ask for when no set is granted: those the least privileged set lacks, unless another set lacks
+ * only some of them, because what the app already holds covers the rest (Directory.Read.All held, say, asks only
+ * for RoleManagement.Read.Directory, not for GroupMember.Read.All as well).
+ */
+function closestSet(sets, granted) {
+    const lacking = (set) => set.filter((p) => !granted.has(p.toLowerCase()));
+    const least = lacking(sets[0] ?? []);
+    let best = least;
+    for (const set of sets.slice(1)) {
+        const missing = lacking(set);
+        if (missing.length < best.length && missing.every((p) => least.includes(p)))
+            best = missing;
+    }
+    return best;
+}
+/**
+ * Checks a token's `roles` for one API against what `resolve` and the enabled steps need. One line per step that is
+ * satisfied, and one failing line per missing permission naming every step that needs it and how to grant it.
+ */
+function checkPermissions(resource, roles, steps, list = STEPS, mode = 'apply') {
+    const api = RESOURCE_NAMES[resource];
+    const granted = new Set(roles.map((r) => r.toLowerCase()));
+    const holds = (set) => set.every((p) => granted.has(p.toLowerCase()));
+    const lines = [];
+    const missing = new Map();
+    for (const row of permissionRows(list)) {
+        const sets = setsFor(row, resource, mode);
+        if (sets.length === 0 || (row.step !== 'resolve' && !steps.includes(row.step)))
+            continue;
+        const satisfied = sets.find(holds);
+        if (satisfied) {
+            lines.push({ ok: true, label: `${api} permissions for ${row.step}`, detail: satisfied.join(', ') });
+            continue;
+        }
+        for (const permission of closestSet(sets, granted)) {
+            const entry = missing.get(permission) ?? { steps: [], alternatives: new Set() };
+            entry.steps.push(row.step);
+            for (const set of sets.slice(1))
+                entry.alternatives.add(set.join(' + '));
+            missing.set(permission, entry);
+        }
+    }
+    for (const [permission, { steps: needers, alternatives }] of missing) {
+        lines.push({
+            ok: false,
+            label: `${api} permission ${permission} is missing`,
+            detail: `needed by ${needers.join(', ')}`,
+            fix: `Add the ${api} application permission ${permission} to the app registration and grant admin consent${alternatives.size > 0 ? ` (or one of: ${[...alternatives].join('; ')})` : ''}.`,
+        });
+    }
+    return lines;
+}
+/** `checkPermissions` for the Graph token: what the preflight shows before any change (a plan needs only the reads). */
+function checkGraphPermissions(roles, steps, mode = 'apply') {
+    return checkPermissions('graph', roles, steps, STEPS, mode);
+}
+
+;// CONCATENATED MODULE: ./src/preflight/identity.ts
+// Which identity a run has, the planner's (read rights only) or the write identity, and the refusal of apply with a planner.
+
+
+
+const PLAN_ENVIRONMENT = 'offboarding-plan';
+const APPLY_ENVIRONMENT = 'offboarding';
+/** At most this many OUs are named in a line; the rest are counted. */
+const NAMED_OUS = 3;
+/** The line for an identity found in a mode: apply with a planner fails, a plan with the write identity is told so. */
+function identityLine(service, who, writes, mode) {
+    if (writes.length === 0 && mode === 'apply') {
+        return {
+            ok: false,
+            label: `${service}: ${who} is a plan identity (read rights only): mode apply is refused`,
+            fix: `Run apply with the write identity, whose settings only the ${APPLY_ENVIRONMENT} environment holds; this one is for plans.`,
+        };
+    }
+    if (writes.length === 0)
+        return { ok: true, label: `${service}: ${who} is a plan identity (read rights only)` };
+    if (mode === 'apply')
+        return { ok: true, label: `${service}: ${who} may write`, detail: writes.join(', ') };
+    const detail = `a plan needs only read rights: give the ${PLAN_ENVIRONMENT} environment the planner identity (README: the planner identity)`;
+    return {
+        ok: true,
+        label: `${service}: ${who} may write (${writes.join(', ')}), more than a plan needs`,
+        detail,
+        notice: `${service}: this plan ran with the write identity ${who}; ${detail}.`,
+    };
+}
+/**
+ * The Graph side, from the token's roles: the enabled steps that change something through Graph (their write sets are
+ * not their read sets), and which of them the roles let write. None: a plan identity. No such step: nothing to tell.
+ */
+function graphIdentity(roles, steps, mode, clientId, list = STEPS) {
+    const granted = new Set(roles.map((r) => r.toLowerCase()));
+    const holds = (set) => set.every((p) => granted.has(p.toLowerCase()));
+    const writers = permissionRows(list).filter((row) => steps.includes(row.step) && JSON.stringify(setsFor(row, 'graph', 'apply')) !== JSON.stringify(setsFor(row, 'graph', 'plan')));
+    if (writers.length === 0)
+        return [];
+    const writes = writers.filter((row) => setsFor(row, 'graph', 'apply').some(holds)).map((row) => row.step);
+    return [identityLine('Entra', `app ${clientId}`, writes, mode)];
+}
+const parentOf = (dn) => formatDn(parseDn(dn).slice(1));
+/**
+ * The AD side, once the leavers are found: AD's allowedAttributesEffective on one leaver per OU (rights are delegated
+ * per OU) against the attributes the enabled steps write on the user object. None writable anywhere: a plan identity.
+ * Only OUs are named, never a leaver, so that a redacted summary shows no one.
+ */
+async function adIdentity(ad, bindDn, people, steps, mode, list = STEPS) {
+    const attributes = list.filter((step) => steps.includes(step.name)).flatMap((step) => step.permissions.adAttributes ?? []);
+    const targets = new Map();
+    for (const person of people) {
+        const ou = person.ad && !person.stop ? parentOf(person.ad.dn).toLowerCase() : undefined;
+        if (person.ad && ou && !targets.has(ou))
+            targets.set(ou, person.ad.dn);
+    }
+    if (!ad || attributes.length === 0 || targets.size === 0)
+        return [];
+    const wanted = new Map(attributes.map((name) => [name.toLowerCase(), name]));
+    const writable = new Set();
+    for (const dn of targets.values()) {
+        for (const name of await ad.writableAttributes(dn)) {
+            const known = wanted.get(name.toLowerCase());
+            if (known)
+                writable.add(known);
+        }
+    }
+    const ous = [...targets.values()].map(parentOf);
+    const where = `${ous.slice(0, NAMED_OUS).join('; ')}${ous.length > NAMED_OUS ? ` and ${ous.length - NAMED_OUS} more OU(s)` : ''}`;
+    const line = identityLine('AD', bindDn, [...new Set(attributes)].filter((name) => writable.has(name)), mode);
+    return [{ ...line, detail: line.detail ? `${line.detail} — on the leavers in ${where}` : `on the leavers in ${where}` }];
 }
 
 // EXTERNAL MODULE: external "node:net"
@@ -73678,6 +74174,14 @@ function createReads(session, options) {
         });
         return self;
     }
+    /**
+     * The attributes the bound account may write on an entry: AD's constructed allowedAttributesEffective
+     * (https://learn.microsoft.com/windows/win32/adschema/a-allowedattributeseffective), which Samba computes too.
+     */
+    async function writableAttributes(dn) {
+        const [entry] = await search(normalizeDn(dn), 'base', '(objectClass=*)', ['allowedAttributesEffective']);
+        return entry ? attributeReader(entry).texts('allowedAttributesEffective') : [];
+    }
     /** Whether an entry is at this DN now. */
     async function exists(dn) {
         try {
@@ -73689,7 +74193,7 @@ function createReads(session, options) {
             throw error;
         }
     }
-    return { findUsers, findUsersBySid, findGroupMembers, readUsers, hasAttribute, whoami, exists };
+    return { findUsers, findUsersBySid, findGroupMembers, readUsers, hasAttribute, whoami, writableAttributes, exists };
 }
 
 ;// CONCATENATED MODULE: ./node_modules/is-network-error/index.js
@@ -74277,6 +74781,7 @@ function createAdDirectory(options) {
         readUsers: reads.readUsers,
         hasAttribute: reads.hasAttribute,
         whoami: reads.whoami,
+        writableAttributes: reads.writableAttributes,
         modify: writes.modify,
         move: writes.move,
         removeGroupMember: writes.removeGroupMember,
@@ -74309,6 +74814,85 @@ async function openAd(ldap, warn, opening) {
             fix: 'Check ldap-url, ldap-bind-dn, ldap-password and ldap-ca; the runner must reach the DC on 636 (LDAPS) or 389 (StartTLS).',
         });
     }
+}
+
+;// CONCATENATED MODULE: ./src/connectors/powershell/pfx.ts
+// The PFX (PKCS#12) handed to Connect-PnPOnline, built from the certificate and key: the same bytes every time, so the log can mask them.
+
+// PnP takes the certificate as -CertificateBase64Encoded, a base64 PFX (https://pnp.github.io/powershell/cmdlets/Connect-PnPOnline.html).
+// A PFX exported by .NET has a random salt, so nobody but the process that exported it knows its text: built here
+// instead, the run knows it and masks it before it is sent. The layout is RFC 7292's: an unencrypted key bag and a
+// certificate bag (tied by localKeyId), and an HMAC-SHA-256 MAC under the empty password, as `openssl pkcs12
+// -export -passout pass:` writes it. The bytes are as secret as the key and travel the way the key does.
+const OID = {
+    data: '1.2.840.113549.1.7.1',
+    keyBag: '1.2.840.113549.1.12.10.1.1',
+    certBag: '1.2.840.113549.1.12.10.1.3',
+    x509Certificate: '1.2.840.113549.1.9.22.1',
+    localKeyId: '1.2.840.113549.1.9.21',
+    sha256: '2.16.840.1.101.3.4.2.1',
+};
+const MAC_ITERATIONS = 2048;
+function pfx_length(n) {
+    if (n < 0x80)
+        return Buffer.from([n]);
+    const bytes = [];
+    for (let rest = n; rest > 0; rest = Math.floor(rest / 256))
+        bytes.unshift(rest % 256);
+    return Buffer.from([0x80 | bytes.length, ...bytes]);
+}
+const tlv = (tag, ...parts) => {
+    const body = Buffer.concat(parts);
+    return Buffer.concat([Buffer.from([tag]), pfx_length(body.length), body]);
+};
+const sequence = (...parts) => tlv(0x30, ...parts);
+const pfx_set = (...parts) => tlv(0x31, ...parts);
+const octets = (value) => tlv(0x04, value);
+const explicit0 = (value) => tlv(0xa0, value);
+const pfx_integer = (value) => {
+    const bytes = [value & 0xff];
+    for (let rest = value >> 8; rest > 0; rest >>= 8)
+        bytes.unshift(rest & 0xff);
+    if (bytes[0] & 0x80)
+        bytes.unshift(0);
+    return tlv(0x02, Buffer.from(bytes));
+};
+function oid(dotted) {
+    const [first = 0, second = 0, ...rest] = dotted.split('.').map(Number);
+    const bytes = [first * 40 + second];
+    for (const arc of rest) {
+        const group = [arc & 0x7f];
+        for (let v = Math.floor(arc / 128); v > 0; v = Math.floor(v / 128))
+            group.unshift((v & 0x7f) | 0x80);
+        bytes.push(...group);
+    }
+    return tlv(0x06, Buffer.from(bytes));
+}
+const dataContent = (content) => sequence(oid(OID.data), explicit0(octets(content)));
+/** RFC 7292 appendix B.2, for the MAC key (ID 3) of SHA-256: one hash output long, so one block suffices. */
+function macKey(salt) {
+    const v = 64;
+    const repeat = (source) => Buffer.alloc(v * Math.ceil(source.length / v), source);
+    // The empty password as a BMPString with its terminator, as OpenSSL writes it.
+    let digest = Buffer.concat([Buffer.alloc(v, 3), repeat(salt), repeat(Buffer.alloc(2))]);
+    for (let i = 0; i < MAC_ITERATIONS; i++)
+        digest = (0,external_node_crypto_.createHash)('sha256').update(digest).digest();
+    return digest;
+}
+/** The base64 PFX of the certificate and its private key, without a password. */
+function pfxOf(certificate) {
+    const keyDer = (0,external_node_crypto_.createPrivateKey)(certificate.keyPem).export({ type: 'pkcs8', format: 'der' });
+    const certDer = new external_node_crypto_.X509Certificate(certificate.certPem).raw;
+    const keyId = octets((0,external_node_crypto_.createHash)('sha1').update(certDer).digest());
+    const attributes = pfx_set(sequence(oid(OID.localKeyId), pfx_set(keyId)));
+    const certBag = sequence(oid(OID.certBag), explicit0(sequence(oid(OID.x509Certificate), explicit0(octets(certDer)))), attributes);
+    const keyBag = sequence(oid(OID.keyBag), explicit0(keyDer), attributes);
+    const authenticatedSafe = sequence(dataContent(sequence(certBag, keyBag)));
+    // The salt protects a password; there is none, so it is fixed and the bytes are the same every time.
+    const salt = (0,external_node_crypto_.createHash)('sha256').update('m365-offboard pfx mac salt').update(certDer).digest().subarray(0, 16);
+    const mac = (0,external_node_crypto_.createHmac)('sha256', macKey(salt)).update(authenticatedSafe).digest();
+    const macData = sequence(sequence(sequence(oid(OID.sha256), tlv(0x05)), octets(mac)), octets(salt), pfx_integer(MAC_ITERATIONS));
+    return sequence(pfx_integer(3), dataContent(authenticatedSafe), macData).toString('base64');
 }
 
 ;// CONCATENATED MODULE: ./node_modules/@azure/msal-common/dist/utils/Constants.mjs
@@ -90502,15 +91086,65 @@ function relativeUrl(path, params, query) {
     const search = queryString(query);
     return `${expandPath(path, params)}${search ? `?${search}` : ''}`;
 }
-/** A nextLink is absolute; a $batch item needs it relative to the version root. */
-function versionRelative(link) {
-    const url = new URL(link);
-    const path = url.pathname.replace(/^.*?\/(v1\.0|beta)(?=\/)/, '');
-    return `${path}${url.search}`;
+
+;// CONCATENATED MODULE: ./src/connectors/graph/paging.ts
+// The limits of following @odata.nextLink: a bounded number of pages, on the Graph host and version asked, no page twice.
+
+/**
+ * Graph's page size for directory collections when the request sets no `$top`
+ * (https://learn.microsoft.com/en-us/graph/paging). A read of `maxItems` has this many pages at most, plus one: Graph may
+ * end a collection with an empty page behind a last nextLink.
+ */
+const DEFAULT_PAGE_SIZE = 100;
+function maxPagesFor(maxItems, top) {
+    return Math.ceil(maxItems / (top ?? DEFAULT_PAGE_SIZE)) + 1;
+}
+function pagingError(call, code, message) {
+    return new GraphError({ status: 0, code, method: call.method, url: call.url, message: `Graph ${call.method} ${call.endpoint}: ${message}` });
+}
+/**
+ * The nextLink as a URL relative to the version root, if it is one the connector follows: on the configured Graph
+ * endpoint (proxy path included) or on the cloud's own Graph host (a reverse proxy that does not rewrite the links
+ * Graph writes), and on v1.0, the version of every request. The request goes to the configured endpoint either way:
+ * the access token never goes to the host a link names. Anything else is an error of the read, never a partial list.
+ */
+function followableLink(link, call, endpoints) {
+    let url;
+    try {
+        url = new URL(link);
+    }
+    catch {
+        throw pagingError(call, 'paging-foreign-link', `the answer's @odata.nextLink is not an absolute URL (${JSON.stringify(link.slice(0, 200))}); the list was not read to its end.`);
+    }
+    const roots = [endpoints.configured, endpoints.cloud].map((endpoint) => new URL(endpoint)).map((root) => ({
+        origin: root.origin,
+        prefix: `${root.pathname.replace(/\/+$/, '')}/v1.0/`,
+    }));
+    const root = roots.find((r) => url.origin === r.origin && url.pathname.startsWith(r.prefix));
+    if (!root || url.username !== '' || url.password !== '') {
+        throw pagingError(call, 'paging-foreign-link', `the answer's @odata.nextLink leads to ${url.origin}${url.pathname.split('/').slice(0, 2).join('/')}, not to ${endpoints.configured}/v1.0: ` +
+            'it was not followed and the list was not read to its end; check graph-endpoint and any proxy between the runner and Graph.');
+    }
+    return `${url.pathname.slice(root.prefix.length - 1)}${url.search}`;
+}
+/** Follows one list's nextLinks: stops a read that goes past its bound or comes back to a page it has read. */
+function createPageGuard(call, maxItems, top) {
+    const maxPages = maxPagesFor(maxItems, top);
+    const seen = new Set([call.url]);
+    return (relative) => {
+        if (seen.has(relative)) {
+            throw pagingError(call, 'paging-loop', `the answer's @odata.nextLink leads back to a page already read (${relative.slice(0, 200)}): the list was not read to its end.`);
+        }
+        if (seen.size >= maxPages) {
+            throw pagingError(call, 'paging-bound', `the list goes on past ${maxPages} pages (more than ${maxItems} items, more than it can hold): it was not read to its end; run again, and report it if it stays.`);
+        }
+        seen.add(relative);
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/connectors/graph.ts
 // Microsoft Graph: calls are coalesced into $batch bodies, pages are followed, answers are checked against the shape the caller relies on.
+
 
 
 
@@ -90591,15 +91225,20 @@ function createGraphApi(options) {
     };
     return {
         call,
-        async list(path, target = {}) {
+        async list(path, target) {
             const page = object({ value: target.schema ? array(target.schema) : array(unknown()), '@odata.nextLink': schemas_string().optional() });
             const request = { method: 'GET', path, schema: page, headers: target.headers };
-            const items = [];
-            let next = await call({ ...request, params: target.params, query: target.query });
-            while (next) {
-                items.push(...next.value);
-                const link = next['@odata.nextLink'];
-                next = link ? await sendTo(versionRelative(link), request) : undefined;
+            const first = relativeUrl(path, target.params, target.query);
+            const endpoints = { configured: env.graphEndpoint, cloud: clouds_CLOUDS[options.entra.cloud].graphEndpoint };
+            const listed = { method: 'GET', endpoint: path, url: first };
+            const nextPage = createPageGuard(listed, target.maxItems, target.query?.top);
+            let answer = await sendTo(first, request);
+            const items = [...answer.value];
+            for (let link = answer['@odata.nextLink']; link !== undefined; link = answer['@odata.nextLink']) {
+                const relative = followableLink(link, listed, endpoints);
+                nextPage(relative);
+                answer = await sendTo(relative, request);
+                items.push(...answer.value);
             }
             return items;
         },
@@ -90617,93 +91256,9 @@ function createGraphApi(options) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/permissions.ts
-
-// Resolving people is not a step, but every run does it. Least privileged first, as for the steps. Role holders come
-// from role assignments (RoleManagement.Read.Directory, which also reads PIM eligibilities, whose own least privileged
-// permission RoleEligibilitySchedule.Read.Directory would add a grant without removing one), and from the members of
-// the role-assignable groups that hold roles (GroupMember.Read.All). Directory.Read.All reads users, assignments and
-// group members, but not eligibilities.
-const RESOLVE = {
-    graph: [
-        ['User.Read.All', 'RoleManagement.Read.Directory', 'GroupMember.Read.All'],
-        ['Directory.Read.All', 'RoleManagement.Read.Directory'],
-        ['User.ReadWrite.All', 'RoleManagement.Read.Directory', 'GroupMember.Read.All'],
-        ['Directory.ReadWrite.All', 'RoleManagement.Read.Directory'],
-        ['Directory.Read.All', 'RoleManagement.ReadWrite.Directory'],
-    ],
-    ad: "read all properties of user objects in the leavers' OUs",
-    notes: 'GET /users (User.Read.All); the role holders to protect from GET /roleManagement/directory/roleAssignments, roleEligibilityScheduleInstances and roleDefinitions (RoleManagement.Read.Directory) and GET /groups/{id}/transitiveMembers of the groups holding roles (GroupMember.Read.All). Entra group names in `protected` need GroupMember.Read.All too.',
-};
-/** One row for resolve, then one per step of the list, in its order. */
-function permissionRows(list = STEPS) {
-    return [{ step: 'resolve', ...RESOLVE }, ...list.map((step) => ({ step: step.name, ...step.permissions }))];
-}
-const RESOURCE_NAMES = {
-    graph: 'Microsoft Graph',
-    exchange: 'Office 365 Exchange Online',
-    sharepoint: 'SharePoint',
-};
-/**
- * The permissions to ask for when no set is granted: those the least privileged set lacks, unless another set lacks
- * only some of them, because what the app already holds covers the rest (Directory.Read.All held, say, asks only
- * for RoleManagement.Read.Directory, not for GroupMember.Read.All as well).
- */
-function closestSet(sets, granted) {
-    const lacking = (set) => set.filter((p) => !granted.has(p.toLowerCase()));
-    const least = lacking(sets[0] ?? []);
-    let best = least;
-    for (const set of sets.slice(1)) {
-        const missing = lacking(set);
-        if (missing.length < best.length && missing.every((p) => least.includes(p)))
-            best = missing;
-    }
-    return best;
-}
-/**
- * Checks a token's `roles` for one API against what `resolve` and the enabled steps need. One line per step that is
- * satisfied, and one failing line per missing permission naming every step that needs it and how to grant it.
- */
-function checkPermissions(resource, roles, steps, list = STEPS) {
-    const api = RESOURCE_NAMES[resource];
-    const granted = new Set(roles.map((r) => r.toLowerCase()));
-    const holds = (set) => set.every((p) => granted.has(p.toLowerCase()));
-    const lines = [];
-    const missing = new Map();
-    for (const row of permissionRows(list)) {
-        const sets = row[resource] ?? [];
-        if (sets.length === 0 || (row.step !== 'resolve' && !steps.includes(row.step)))
-            continue;
-        const satisfied = sets.find(holds);
-        if (satisfied) {
-            lines.push({ ok: true, label: `${api} permissions for ${row.step}`, detail: satisfied.join(', ') });
-            continue;
-        }
-        for (const permission of closestSet(sets, granted)) {
-            const entry = missing.get(permission) ?? { steps: [], alternatives: new Set() };
-            entry.steps.push(row.step);
-            for (const set of sets.slice(1))
-                entry.alternatives.add(set.join(' + '));
-            missing.set(permission, entry);
-        }
-    }
-    for (const [permission, { steps: needers, alternatives }] of missing) {
-        lines.push({
-            ok: false,
-            label: `${api} permission ${permission} is missing`,
-            detail: `needed by ${needers.join(', ')}`,
-            fix: `Add the ${api} application permission ${permission} to the app registration and grant admin consent${alternatives.size > 0 ? ` (or one of: ${[...alternatives].join('; ')})` : ''}.`,
-        });
-    }
-    return lines;
-}
-/** `checkPermissions` for the Graph token: what the preflight shows before any change. */
-function checkGraphPermissions(roles, steps) {
-    return checkPermissions('graph', roles, steps);
-}
-
 ;// CONCATENATED MODULE: ./src/preflight/graph.ts
 // Preflight for Entra ID: the app certificate, the Graph sign-in and the permissions its token holds.
+
 
 
 
@@ -90723,15 +91278,15 @@ function readCertificate(entra, opening) {
         return undefined;
     }
 }
-/** Opens Graph, signs in, and checks the token's roles against what the enabled steps need. */
-async function openGraph(entra, certificate, steps, opening) {
+/** Opens Graph, signs in, and checks the token's roles against what the enabled steps need in this mode, and whose they are. */
+async function openGraph(entra, certificate, steps, opening, mode) {
     const graph = createGraphApi({ entra, certificate });
     opening.connectors.graph = graph;
     opening.closers.push(() => graph.close());
     try {
         const roles = await graph.roles();
         opening.preflight.push({ ok: true, label: `Entra: signed in to tenant ${entra.tenantId} as app ${entra.clientId}` });
-        opening.preflight.push(...checkGraphPermissions(roles, steps));
+        opening.preflight.push(...checkGraphPermissions(roles, steps, mode), ...graphIdentity(roles, steps, mode, entra.clientId));
     }
     catch (error) {
         opening.preflight.push({
@@ -90744,6 +91299,7 @@ async function openGraph(entra, certificate, steps, opening) {
 }
 
 ;// CONCATENATED MODULE: ./src/connectors/powershell/connect.ts
+
 
 /** The module each service runs in its own pwsh processes (they ship conflicting assemblies). */
 const PS_MODULES = {
@@ -90789,7 +91345,8 @@ function exchangeConnectParameters(inputs, certificate, cmdlets) {
     };
 }
 /**
- * `Connect-PnPOnline` app-only to the SharePoint admin site (the worker adds the certificate as base64 PFX). On Windows
+ * `Connect-PnPOnline` app-only to the SharePoint admin site with the certificate as a base64 PFX (pfx.ts; the run
+ * masks the same text in the log before any session starts). On Windows
  * PnP imports the PFX's private key into the user's key store at every connect (each OneDrive is a connect of its own)
  * unless told to keep it in memory: `-X509KeyStorageFlags EphemeralKeySet` (PnP.PowerShell 3.0 and later;
  * https://pnp.github.io/powershell/cmdlets/Connect-PnPOnline.html, pnp/powershell#4324 and #4919). Other platforms keep
@@ -90809,34 +91366,52 @@ function sharepointConnectParameters(inputs, certificate, platform = process.pla
             AzureEnvironment: clouds_CLOUDS[entra.cloud].pnpAzureEnvironment,
             ...(platform === 'win32' ? { X509KeyStorageFlags: 'EphemeralKeySet' } : {}),
         },
-        certificate: { certPem: certificate.certPem, keyPem: certificate.keyPem },
+        certificate: { pfxBase64: pfxOf(certificate) },
     };
+}
+
+;// CONCATENATED MODULE: ./src/util/child-env.ts
+// The environment of a program the action starts: an allowlist of the runner's variables, never an input or a secret.
+/**
+ * The runner hands every action input to the action as an `INPUT_*` variable, the LDAP password and the certificate
+ * included; a child inherits the whole environment unless told otherwise. Only what a program needs to run goes on.
+ */
+const ESSENTIAL = [
+    'PATH', 'HOME', 'TMPDIR', 'LANG', 'LC_ALL', 'LC_CTYPE',
+    // Windows runners.
+    'SystemRoot', 'SystemDrive', 'windir', 'ComSpec', 'PATHEXT', 'TEMP', 'TMP', 'USERPROFILE', 'APPDATA', 'LOCALAPPDATA', 'ProgramData',
+];
+/** The essential variables of `source`, plus the named ones a particular program reads. */
+function childEnv(extra = [], source = process.env) {
+    const env = {};
+    for (const name of [...ESSENTIAL, ...extra]) {
+        const value = source[name];
+        if (value !== undefined)
+            env[name] = value;
+    }
+    return env;
 }
 
 ;// CONCATENATED MODULE: ./src/connectors/powershell/env.ts
 // The whole environment of a pwsh the connector starts: a short allowlist of the runner's variables, no secrets.
-// The variables pwsh and .NET need to run, plus the proxy settings a self-hosted runner may depend on. Secrets stay out.
-const PASS_THROUGH = [
-    'PATH', 'HOME', 'TMPDIR', 'LANG', 'LC_ALL', 'LC_CTYPE', 'PSModulePath', 'SSL_CERT_FILE', 'SSL_CERT_DIR',
-    'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY', 'https_proxy', 'http_proxy', 'no_proxy',
+
+// Besides the essentials every child gets (child-env.ts): the module path, and the TLS and proxy settings a
+// self-hosted runner may depend on. .NET's own DOTNET_* settings (where the runtime is) go on too. Secrets stay out.
+const PWSH_VARIABLES = [
+    'PSModulePath', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY', 'https_proxy', 'http_proxy', 'no_proxy',
     // Windows runners.
-    'SystemRoot', 'SystemDrive', 'windir', 'ComSpec', 'PATHEXT', 'TEMP', 'TMP', 'USERPROFILE', 'APPDATA', 'LOCALAPPDATA',
-    'ProgramData', 'ProgramFiles', 'ProgramFiles(x86)', 'ProgramW6432', 'CommonProgramFiles',
+    'ProgramFiles', 'ProgramFiles(x86)', 'ProgramW6432', 'CommonProgramFiles',
 ];
 /** The allowlisted variables of `source`, with PowerShell's and PnP's telemetry and update checks off. */
 function powershellEnv(source = process.env) {
-    const env = {};
-    for (const [name, value] of Object.entries(source)) {
-        if (value === undefined)
-            continue;
-        if (PASS_THROUGH.includes(name) || name.startsWith('DOTNET_'))
-            env[name] = value;
-    }
-    env.POWERSHELL_TELEMETRY_OPTOUT = '1';
-    env.POWERSHELL_UPDATECHECK = 'Off';
-    env.PNPPOWERSHELL_UPDATECHECK = 'Off';
-    env.PNPPOWERSHELL_DISABLETELEMETRY = 'true';
-    return env;
+    const dotnet = Object.keys(source).filter((name) => name.startsWith('DOTNET_'));
+    return {
+        ...childEnv([...PWSH_VARIABLES, ...dotnet], source),
+        POWERSHELL_TELEMETRY_OPTOUT: '1',
+        POWERSHELL_UPDATECHECK: 'Off',
+        PNPPOWERSHELL_UPDATECHECK: 'Off',
+        PNPPOWERSHELL_DISABLETELEMETRY: 'true',
+    };
 }
 
 ;// CONCATENATED MODULE: ./node_modules/is-plain-obj/index.js
@@ -102013,7 +102588,7 @@ class PowerShellPool {
         this.sessions.add(session);
         const { cmdlet, parameters, certificate } = this.options.connect;
         try {
-            const reply = await session.request(cmdlet, { type: 'connect', module: this.module, cmdlet, parameters, certificate }, CONNECT_TIMEOUT_MS);
+            const reply = await session.request(cmdlet, { type: 'connect', module: this.module, ...(this.options.modulePath ? { modulePath: this.options.modulePath } : {}), cmdlet, parameters, certificate }, CONNECT_TIMEOUT_MS);
             if (!reply.ok) {
                 const { message, first } = describeErrors(reply.errors);
                 throw new PowerShellError(cmdlet, `${cmdlet} failed: ${message} ${CONNECT_ADVICE[this.options.service]}`, first);
@@ -102117,8 +102692,93 @@ function createPowerShellService(options) {
     return new PowerShellPool(options);
 }
 
+;// CONCATENATED MODULE: ./src/preflight/pwsh-path.ts
+// Finds pwsh once, as an absolute path, so that every PowerShell child of the run starts that file and nothing on PATH later.
+
+
+const SET_INPUT = 'or set the `pwsh` input to the absolute path of PowerShell 7';
+const worldWritable = (stats, platform) => platform !== 'win32' && (stats.mode & 0o002) !== 0;
+function statOf(file) {
+    try {
+        return (0,external_node_fs_namespaceObject.statSync)(file);
+    }
+    catch {
+        return undefined;
+    }
+}
+function executable(file, stats) {
+    if (!stats?.isFile())
+        return false;
+    try {
+        (0,external_node_fs_namespaceObject.accessSync)(file, external_node_fs_namespaceObject.constants.X_OK);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+/** The file itself, refused when anyone may rewrite it; symlinks resolved, so a later swap of a link changes nothing. */
+function pinned(file, platform) {
+    const real = (0,external_node_fs_namespaceObject.realpathSync)(file);
+    const stats = statOf(real);
+    if (!stats || !executable(real, stats)) {
+        return { ok: false, detail: `${file} is not an executable file`, fix: `Install PowerShell 7.4 or later on the runner ${SET_INPUT}.` };
+    }
+    if (worldWritable(stats, platform)) {
+        return { ok: false, detail: `${real} is writable by every user of the runner`, fix: `Make it writable by its owner only (chmod o-w), ${SET_INPUT} that only administrators can change.` };
+    }
+    return { ok: true, path: real };
+}
+/**
+ * `input` as given when it is an absolute path; a bare name (the default `pwsh`) looked up in `PATH` here, once. A
+ * relative PATH entry (which names a folder of the working directory, the checked-out repository) or a directory every
+ * user can write to, met before pwsh is found, stops the search: either would let someone else decide which pwsh runs.
+ */
+function resolvePwsh(input, env = process.env, platform = process.platform) {
+    const paths = platform === 'win32' ? (external_node_path_default()).win32 : (external_node_path_default()).posix;
+    if (/[\\/]/.test(input)) {
+        if (!paths.isAbsolute(input)) {
+            return { ok: false, detail: `the pwsh input ${input} is a relative path`, fix: 'Set the `pwsh` input to an absolute path, or to `pwsh` to find it on PATH.' };
+        }
+        if (!statOf(input))
+            return { ok: false, detail: `${input} was not found`, fix: `Install PowerShell 7.4 or later on the runner (https://learn.microsoft.com/powershell/scripting/install/installing-powershell) ${SET_INPUT}.` };
+        return pinned(input, platform);
+    }
+    const names = platform === 'win32' && !/\.exe$/i.test(input) ? [`${input}.exe`] : [input];
+    const pathValue = env.PATH ?? env.Path ?? '';
+    for (const entry of pathValue.split(paths.delimiter)) {
+        if (!paths.isAbsolute(entry)) {
+            return {
+                ok: false,
+                detail: `PATH holds the relative entry "${entry}" ahead of any pwsh`,
+                fix: `Remove relative entries from PATH on the runner, ${SET_INPUT}.`,
+            };
+        }
+        const folder = statOf(entry);
+        if (!folder?.isDirectory())
+            continue;
+        if (worldWritable(folder, platform)) {
+            return {
+                ok: false,
+                detail: `PATH holds ${entry}, which every user of the runner can write to, ahead of any pwsh`,
+                fix: `Take ${entry} off PATH or make it writable by its owner only, ${SET_INPUT}.`,
+            };
+        }
+        for (const name of names) {
+            const candidate = paths.join(entry, name);
+            if (executable(candidate, statOf(candidate)))
+                return pinned(candidate, platform);
+        }
+    }
+    return {
+        ok: false,
+        detail: `${input} was not found on PATH`,
+        fix: `Install PowerShell 7.4 or later on the runner (https://learn.microsoft.com/powershell/scripting/install/installing-powershell) ${SET_INPUT}.`,
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/preflight/pwsh-probe.ts
-// Preflight for the PowerShell steps: pwsh 7.4 or later, and the Exchange Online and PnP modules with their versions.
+// Preflight for the PowerShell steps: pwsh 7.4 or later, and the Exchange Online and PnP modules with their versions and manifests.
 
 
 
@@ -102141,10 +102801,10 @@ const INSTALL = {
 // A fixed script: it reads nothing from the run, so nothing from the run can end up in it.
 const PROBE = [
     '$ProgressPreference = "SilentlyContinue"',
-    '$modules = @(Get-Module -ListAvailable -Name ExchangeOnlineManagement, PnP.PowerShell | ForEach-Object { [pscustomobject]@{ Name = $_.Name; Version = $_.Version.ToString(); Path = $_.ModuleBase } })',
+    '$modules = @(Get-Module -ListAvailable -Name ExchangeOnlineManagement, PnP.PowerShell | ForEach-Object { [pscustomobject]@{ Name = $_.Name; Version = $_.Version.ToString(); Path = $_.ModuleBase; Manifest = $_.Path } })',
     '[pscustomobject]@{ PSVersion = $PSVersionTable.PSVersion.ToString(); Modules = $modules } | ConvertTo-Json -Depth 4 -Compress',
 ].join('; ');
-const moduleSchema = object({ Name: schemas_string(), Version: schemas_string(), Path: schemas_string() });
+const moduleSchema = object({ Name: schemas_string(), Version: schemas_string(), Path: schemas_string(), Manifest: schemas_string() });
 const probeSchema = object({
     PSVersion: schemas_string(),
     // ConvertTo-Json writes a single module as an object and none as null.
@@ -102183,30 +102843,29 @@ async function checkPowerShell(options) {
     }
     catch (error) {
         const reason = error instanceof ExecaError ? error.stderr || error.shortMessage : checklist_messageOf(error);
-        return [
-            {
-                ok: false,
-                label: 'PowerShell 7 (pwsh)',
-                detail: notFound(error) ? `${options.pwsh} was not found` : `${options.pwsh} failed: ${String(reason || '').slice(0, 300)}`,
-                fix: 'Install PowerShell 7.4 or later on the runner (https://learn.microsoft.com/powershell/scripting/install/installing-powershell) or set the `pwsh` input to its path.',
-            },
-        ];
+        const line = {
+            ok: false,
+            label: 'PowerShell 7 (pwsh)',
+            detail: notFound(error) ? `${options.pwsh} was not found` : `${options.pwsh} failed: ${String(reason || '').slice(0, 300)}`,
+            fix: 'Install PowerShell 7.4 or later on the runner (https://learn.microsoft.com/powershell/scripting/install/installing-powershell) or set the `pwsh` input to its path.',
+        };
+        return { lines: [line], manifests: {} };
     }
     let probe;
     try {
         probe = probeSchema.parse(JSON.parse(stdout.trim().split('\n').pop() ?? ''));
     }
     catch {
-        return [
-            {
-                ok: false,
-                label: 'PowerShell 7 (pwsh)',
-                detail: `${options.pwsh} did not answer as PowerShell 7 does: ${stdout.slice(0, 200)}`,
-                fix: 'Set the `pwsh` input to the path of PowerShell 7.4 or later.',
-            },
-        ];
+        const line = {
+            ok: false,
+            label: 'PowerShell 7 (pwsh)',
+            detail: `${options.pwsh} did not answer as PowerShell 7 does: ${stdout.slice(0, 200)}`,
+            fix: 'Set the `pwsh` input to the path of PowerShell 7.4 or later.',
+        };
+        return { lines: [line], manifests: {} };
     }
     const lines = [];
+    const manifests = {};
     const pwshOk = atLeast(probe.PSVersion, MIN_PWSH);
     lines.push({
         ok: pwshOk,
@@ -102232,12 +102891,98 @@ async function checkPowerShell(options) {
         }
         else {
             lines.push({ ok: true, label: `${name} module`, detail: `${newest.Version} at ${newest.Path}` });
+            manifests[service] = newest.Manifest;
         }
     }
-    return lines;
+    return { lines, manifests };
+}
+
+;// CONCATENATED MODULE: ./src/preflight/sessions.ts
+// Preflight of Exchange Online and SharePoint before any change: the token's roles, then one session and one harmless read.
+
+
+
+
+
+const SERVICE_NAMES = { exchange: 'Exchange Online', sharepoint: 'SharePoint' };
+/**
+ * One read per service that changes nothing and needs what the steps need. Exchange: one mailbox
+ * (https://learn.microsoft.com/powershell/module/exchangepowershell/get-exomailbox, -ResultSize), which the app can
+ * read only when it holds Exchange.ManageAsApp and an Entra role Exchange accepts. SharePoint: the tenant's settings,
+ * which need "Access to the SharePoint Tenant Administration site" (https://pnp.github.io/powershell/cmdlets/Get-PnPTenant.html),
+ * as Set-PnPTenantSite does.
+ */
+const PREFLIGHT_READS = {
+    exchange: { cmdlet: 'Get-EXOMailbox', parameters: { ResultSize: 1 } },
+    sharepoint: { cmdlet: 'Get-PnPTenant', parameters: {} },
+};
+const APP_ONLY_EXCHANGE = 'https://learn.microsoft.com/powershell/exchange/app-only-auth-powershell-v2';
+/** What to do about a refused connect or read, from the service's own words where they say it. */
+function fixFor(service, message, entra, certificate) {
+    if (/AADSTS700027|key was not found/i.test(message)) {
+        return `Upload this certificate (SHA-256 thumbprint ${certificate.thumbprintSha256}) to the app registration ${entra.clientId}: Microsoft Entra admin center › App registrations › Certificates & secrets › Upload certificate.`;
+    }
+    if (service === 'exchange' && /isn't supported in this scenario/i.test(message)) {
+        return `Assign the Exchange Recipient Administrator role to the app ${entra.clientId}: Microsoft Entra admin center › Roles & admins › Exchange Recipient Administrator › Add assignments (${APP_ONLY_EXCHANGE}#step-5-assign-microsoft-entra-roles-to-the-application).`;
+    }
+    if (service === 'exchange' && /UnAuthorized/.test(message)) {
+        return `Add the Office 365 Exchange Online application permission Exchange.ManageAsApp to the app registration and grant admin consent (${APP_ONLY_EXCHANGE}#step-2-assign-api-permissions-to-the-application).`;
+    }
+    if (service === 'sharepoint' && /unauthorized operation/i.test(message)) {
+        return 'Add the SharePoint application permission Sites.FullControl.All to the app registration and grant admin consent.';
+    }
+    return CONNECT_ADVICE[service];
+}
+/** The resource an app token for the service is requested for: what the module asks Entra for when it connects. */
+function resourceOf(service, entra) {
+    if (service === 'exchange')
+        return clouds_CLOUDS[entra.cloud].exchangeResource;
+    return new URL(entra.sharepointAdminUrl ?? '').origin;
+}
+/** The service's token, and its `roles` against what the enabled steps need; false when a line failed. */
+async function checkToken(service, entra, certificate, steps, lines) {
+    const name = SERVICE_NAMES[service];
+    let roles;
+    try {
+        roles = tokenRoles(await createTokenProvider(entra, certificate).getToken(`${resourceOf(service, entra)}/.default`));
+    }
+    catch (error) {
+        const message = checklist_messageOf(error);
+        lines.push({ ok: false, label: `${name}: sign-in`, detail: message, fix: fixFor(service, message, entra, certificate) });
+        return false;
+    }
+    const checked = checkPermissions(service, roles, steps);
+    lines.push(...checked);
+    return checked.every((line) => line.ok);
+}
+/**
+ * For each service: its token's permissions, then a connected session (the pool's first, which the run goes on
+ * using) and one harmless read through it. The first failure of a service is its line; nothing is changed.
+ */
+async function checkServices(options) {
+    const { entra, certificate, steps } = options;
+    const perService = await Promise.all(Object.entries(options.services).map(async ([service, pool]) => {
+        const lines = [];
+        if (!(await checkToken(service, entra, certificate, steps, lines)))
+            return lines;
+        const { cmdlet, parameters } = PREFLIGHT_READS[service];
+        const label = `${SERVICE_NAMES[service]}: session connected, ${cmdlet} answered`;
+        try {
+            await pool.invoke(cmdlet, parameters, { retry: 'read' });
+            lines.push({ ok: true, label });
+        }
+        catch (error) {
+            const message = checklist_messageOf(error);
+            lines.push({ ok: false, label: `${SERVICE_NAMES[service]}: session or ${cmdlet} failed`, detail: message, fix: fixFor(service, message, entra, certificate) });
+        }
+        return lines;
+    }));
+    return perService.flat();
 }
 
 ;// CONCATENATED MODULE: ./src/preflight/powershell.ts
+
+
 
 
 
@@ -102252,30 +102997,38 @@ function commandTimeoutMs(env = process.env) {
     return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
 }
 /**
- * Checks pwsh and the modules of the services the steps need, and when they are fine creates their session pools
- * (which start no process until a step invokes a command).
+ * Finds pwsh (an absolute path, once) and the modules of the services the steps need (their manifests), then creates
+ * each service's session pool on exactly those files and checks it: the token's permissions, one connected session
+ * and a harmless read. The pools are the run's: the session opened here is the one the steps go on using.
  */
 async function openPowerShell(inputs, certificate, opening) {
     const services = servicesFor(inputs.steps);
     const entra = inputs.entra;
     if (services.length === 0 || !entra)
         return;
-    const lines = await checkPowerShell({ pwsh: inputs.pwsh, services });
+    const pwsh = resolvePwsh(inputs.pwsh);
+    if (!pwsh.ok) {
+        opening.preflight.push({ ok: false, label: 'PowerShell 7 (pwsh)', detail: pwsh.detail, fix: pwsh.fix });
+        return;
+    }
+    const { lines, manifests } = await checkPowerShell({ pwsh: pwsh.path, services });
     opening.preflight.push(...lines);
     const ready = lines.every((line) => line.ok);
-    const common = { pwsh: inputs.pwsh, sessions: inputs.powershellSessions, commandTimeoutMs: commandTimeoutMs() };
+    const common = { pwsh: pwsh.path, sessions: inputs.powershellSessions, commandTimeoutMs: commandTimeoutMs() };
     const connectParameters = {
         // The session loads the Exchange cmdlets the enabled steps declare, and no other.
         exchange: entra.organization ? () => exchangeConnectParameters(inputs, certificate, cmdletsFor('exchange', inputs.steps)) : undefined,
         sharepoint: entra.sharepointAdminUrl ? () => sharepointConnectParameters(inputs, certificate) : undefined,
     };
+    const opened = {};
     for (const service of services) {
         const parameters = connectParameters[service];
         if (!ready || !parameters)
             continue;
-        const pool = createPowerShellService({ ...common, service, connect: parameters() });
+        const pool = createPowerShellService({ ...common, service, modulePath: manifests[service], connect: parameters() });
         opening.connectors[service] = pool;
         opening.closers.push(() => pool.close());
+        opened[service] = pool;
     }
     if (services.includes('exchange') && !entra.organization) {
         opening.preflight.push({
@@ -102284,9 +103037,11 @@ async function openPowerShell(inputs, certificate, opening) {
             fix: 'Set `organization` to the primary *.onmicrosoft.com domain, or remove the mailbox steps.',
         });
     }
+    opening.preflight.push(...(await checkServices({ services: opened, entra, certificate, steps: inputs.steps })));
 }
 
 ;// CONCATENATED MODULE: ./src/preflight/index.ts
+
 
 
 
@@ -102297,7 +103052,8 @@ async function openPowerShell(inputs, certificate, opening) {
  */
 /**
  * `mask` hides a secret in the log (core.setSecret): the private key re-exported from the certificate input (an
- * encrypted or PKCS#1 key becomes new PKCS#8 text) is secret material the runner has not seen yet.
+ * encrypted or PKCS#1 key becomes new PKCS#8 text) and the PFX made for PnP are secret material the runner has not
+ * seen yet, masked before any connector or session can print them.
  */
 async function openConnectors(inputs, warn, mask) {
     const opening = { connectors: {}, preflight: [], closers: [] };
@@ -102310,9 +103066,9 @@ async function openConnectors(inputs, warn, mask) {
     if (inputs.entra) {
         const certificate = readCertificate(inputs.entra, opening);
         if (certificate) {
-            for (const part of secretParts(certificate.keyPem))
+            for (const part of keyMaterialParts(certificate.keyPem, pfxOf(certificate)))
                 mask(part);
-            await openGraph(inputs.entra, certificate, inputs.steps, opening);
+            await openGraph(inputs.entra, certificate, inputs.steps, opening, inputs.mode);
             await openPowerShell(inputs, certificate, opening);
         }
     }
@@ -102329,12 +103085,535 @@ async function openConnectors(inputs, warn, mask) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/report/budget.ts
+// Text built under a size limit: each block goes in whole or not at all, so what is written is never cut mid-tag.
+const utf8Bytes = (text) => Buffer.byteLength(text, 'utf8');
+const characters = (text) => text.length;
+/** A value from data or a server, shortened before it is escaped, so one value cannot take the whole budget. */
+function clip(text, max) {
+    return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters in the results file)`;
+}
+class Budget {
+    limit;
+    measure;
+    blocks = [];
+    used = 0;
+    constructor(limit, measure) {
+        this.limit = limit;
+        this.measure = measure;
+    }
+    /** The size of lines as `add` would take them. */
+    sizeOf(lines) {
+        return this.measure(`${typeof lines === 'string' ? lines : lines.join('\n')}\n`);
+    }
+    /** Adds the lines when they fit with `reserve` still free after them (room for what must close them). */
+    add(lines, reserve = 0) {
+        const size = this.sizeOf(lines);
+        if (this.used + size + reserve > this.limit)
+            return false;
+        this.blocks.push(`${typeof lines === 'string' ? lines : lines.join('\n')}\n`);
+        this.used += size;
+        return true;
+    }
+    /** Adds each block that fits, in order; returns how many did not. */
+    addEach(blocks, reserve = 0) {
+        let left = 0;
+        for (const block of blocks)
+            if (!this.add(block, reserve))
+                left++;
+        return left;
+    }
+    toString() {
+        return this.blocks.join('');
+    }
+}
+
+;// CONCATENATED MODULE: ./src/report/compact.ts
+const MARK = {
+    done: '✅',
+    planned: '📝',
+    unchanged: '➖',
+    skipped: '⏭️',
+    failed: '❌',
+    blocked: '🛑',
+};
+/** ①…⑳, ㉑…㉟: one character per step number, so a line of 22 steps stays short. */
+function stepNumber(index) {
+    const n = index + 1;
+    if (n <= 20)
+        return String.fromCodePoint(0x2460 + n - 1);
+    if (n <= 35)
+        return String.fromCodePoint(0x3251 + n - 21);
+    return `(${n})`;
+}
+/** The legend that names the step behind each number. */
+function stepLegend(steps, mode) {
+    const names = steps.map((step, i) => `${stepNumber(i)} ${step}`).join(' · ');
+    return `<sub>${names} — a number is a step that ${mode === 'plan' ? 'would change' : 'changed'}; ${MARK.failed} before it: failed</sub>`;
+}
+/**
+ * `- 📝 jdoe@contoso.com → boss@contoso.com · ①③④` — the user's result, who they are, who receives their data
+ * and the numbers of the steps that change; a blocked or failed user's code instead of changes when nothing does.
+ * Markdown with escaped parts: the caller measures it whole.
+ */
+function compactLine(user, steps, parts) {
+    const changes = [];
+    steps.forEach((name, i) => {
+        const step = user.steps.find((s) => s.step === name);
+        if (step?.status === 'planned' || step?.status === 'done')
+            changes.push(stepNumber(i));
+        else if (step?.status === 'failed')
+            changes.push(`${MARK.failed}${stepNumber(i)}`);
+    });
+    const review = user.delegate?.override || user.delegate?.requestedIssue ? ' ⚠️' : '';
+    const delegate = parts.delegate ? `${parts.delegate}${review}` : 'no delegate';
+    const code = parts.code ? ` · ${parts.code}` : '';
+    return `- ${MARK[user.status]} ${parts.identity} → ${delegate} · ${changes.length > 0 ? changes.join('') : 'no change'}${code}`;
+}
+
+;// CONCATENATED MODULE: ./src/report/delegate.ts
+const same = (a, b) => a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
+/**
+ * One line for a delegate the row asked for, never hiding who was asked for: `csv: mallory@… (manager: boss@…)`,
+ * `csv: x@… not found — using ad-manager: boss@…`. Plain text: the caller masks (summary: redacted) and escapes
+ * it. Undefined when the row asked for nobody.
+ */
+function describeRequestedDelegate(delegate) {
+    const { requested } = delegate;
+    if (!requested)
+        return undefined;
+    const manager = delegate.override ? ` (manager: ${delegate.manager?.userPrincipalName ? delegate.manager.userPrincipalName : 'none found'})` : '';
+    const used = delegate.userPrincipalName ? `${delegate.source}: ${delegate.userPrincipalName}${manager}` : undefined;
+    if (used && !delegate.requestedIssue) {
+        // Asked for by mail (or an on-premises UPN), used under the cloud UPN: both names are shown.
+        const account = same(requested, delegate.userPrincipalName) ? '' : ` → ${delegate.userPrincipalName}`;
+        return `csv: ${requested}${account}${manager}`;
+    }
+    const asked = `csv: ${requested} ${delegate.requestedIssue ?? 'is not used'}`;
+    if (used)
+        return `${asked} — using ${used}`;
+    // Without a directory nothing was looked up: who would be used is not known.
+    return delegate.manager ? `${asked} — no delegate` : asked;
+}
+/** The warning for a row whose delegate needs a reviewer's eye: an override, or a requested delegate not used. */
+function requestedDelegateWarning(delegate) {
+    const text = describeRequestedDelegate(delegate);
+    if (!text)
+        return undefined;
+    if (delegate.override) {
+        return `Delegate override: ${text}. The row's delegate receives the mailbox and OneDrive instead of the manager; make sure that is intended.`;
+    }
+    if (delegate.requestedIssue)
+        return `The row's delegate is not used: ${text}.`;
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/report/redact.ts
+/** `jane.doe@contoso.com` → `j.d.@contoso.com`; a display name → its initials. */
+function redact(value) {
+    const at = value.lastIndexOf('@');
+    if (at > 0) {
+        const initials = value
+            .slice(0, at)
+            .split(/[._\-\s]+/)
+            .filter(Boolean)
+            .map((part) => `${[...part][0]}.`)
+            .join('');
+        return `${initials}@${value.slice(at + 1)}`;
+    }
+    return value
+        .split(/[\s,]+/)
+        .filter(Boolean)
+        .map((part) => `${[...part][0]}.`)
+        .join(' ');
+}
+/** A DN's first attribute and value (still escaped), and the rest from its comma on; undefined for no DN. */
+function firstRdn(dn) {
+    const match = /^([A-Za-z][\w-]*)=((?:\\.|[^\\,+])*)(.*)$/s.exec(dn);
+    return match && match[2] ? { type: match[1], value: match[2], rest: match[3] } : undefined;
+}
+/** RFC 4514: the characters a DN escapes inside a value, so a name quoted from a DN is found too. */
+function redact_escapeDnValue(value) {
+    return value
+        .replace(/[\\,+"<>;=]/g, (c) => `\\${c}`)
+        .replace(/^[ #]/, (c) => `\\${c}`)
+        .replace(/ $/, '\\ ');
+}
+const unescapeDnValue = (value) => value.replace(/\\([0-9a-fA-F]{2}|.)/g, (_, c) => (c.length === 2 ? String.fromCharCode(parseInt(c, 16)) : c));
+/** Lower case that keeps every index where it was (a few letters lower-case to two code units). */
+function lowerInPlace(text) {
+    const lower = text.toLowerCase();
+    if (lower.length === text.length)
+        return lower;
+    let out = '';
+    for (const char of text) {
+        const folded = char.toLowerCase();
+        out += folded.length === char.length ? folded : char;
+    }
+    return out;
+}
+const WORD = /[\p{L}\p{N}]/u;
+const isWord = (char) => char !== undefined && WORD.test(char);
+/**
+ * Masks known identity values in text: longest first, any case, only where the value is not part of a longer word
+ * (`jdoe` in `jdoe@contoso.com`, never in `ajdoex`). A DN keeps its attribute names and containers and masks its
+ * name; a name is also found in its DN-escaped form. One walk of the trie per position: the cost grows with the
+ * text, not with the number of people. Disabled, it returns text as it is.
+ */
+class IdentityMask {
+    enabled;
+    root = { next: new Map() };
+    size = 0;
+    constructor(enabled) {
+        this.enabled = enabled;
+    }
+    /** Learns identity values (UPN, mail, sAMAccountName, DN, display name…); empty and one-letter values are skipped. */
+    add(values) {
+        if (!this.enabled)
+            return;
+        for (const value of values) {
+            if (!value || value.trim().length < 2)
+                continue;
+            const rdn = firstRdn(value);
+            if (rdn) {
+                this.learn(value, `${rdn.type}=${redact_escapeDnValue(redact(unescapeDnValue(rdn.value)))}${rdn.rest}`);
+                this.learn(unescapeDnValue(rdn.value), redact(unescapeDnValue(rdn.value)));
+            }
+            else {
+                this.learn(value, redact(value));
+                this.learn(redact_escapeDnValue(value), redact_escapeDnValue(redact(value)));
+            }
+        }
+    }
+    learn(value, mask) {
+        if (value.trim().length < 2)
+            return;
+        let node = this.root;
+        for (const char of lowerInPlace(value)) {
+            let next = node.next.get(char);
+            if (!next)
+                node.next.set(char, (next = { next: new Map() }));
+            node = next;
+        }
+        if (node.mask !== undefined)
+            return;
+        node.mask = mask || '…';
+        this.size++;
+    }
+    /** The text with every known identity in it masked. */
+    text = (text) => {
+        if (!this.enabled || this.size === 0 || !text)
+            return text;
+        const lower = lowerInPlace(text);
+        let out = '';
+        let copied = 0;
+        for (let at = 0; at < lower.length; at++) {
+            if (isWord(text[at]) && isWord(text[at - 1]))
+                continue;
+            let node = this.root;
+            let found;
+            for (let end = at; node && end < lower.length;) {
+                // Code units, as the values were learned by code point: a surrogate pair is two steps.
+                const char = lower.codePointAt(end) > 0xffff ? lower.slice(end, end + 2) : lower[end];
+                node = node.next.get(char);
+                end += char.length;
+                if (node?.mask !== undefined && !(isWord(text[end - 1]) && isWord(text[end])))
+                    found = { end, mask: node.mask };
+            }
+            if (!found)
+                continue;
+            out += text.slice(copied, at) + found.mask;
+            copied = found.end;
+            at = found.end - 1;
+        }
+        return copied === 0 ? text : out + text.slice(copied);
+    };
+}
+/** The values of a request that name a person: UPN, mail, sAMAccountName, DN, delegate (not the opaque ids). */
+function rowIdentities(values) {
+    return ['userPrincipalName', 'mail', 'samAccountName', 'distinguishedName', 'delegate'].map((key) => typeof values[key] === 'string' ? values[key] : undefined);
+}
+/** The identities a resolved person carries: the request, the AD account, the Entra user, the delegate and the manager. */
+function personIdentities(person) {
+    const { ad, entra, delegate, request } = person;
+    return [
+        ...rowIdentities({ ...request.identity, delegate: request.delegate }),
+        ad?.dn,
+        ad?.samAccountName,
+        ad?.userPrincipalName,
+        ad?.mail,
+        ad?.displayName,
+        ad?.manager,
+        entra?.userPrincipalName,
+        entra?.mail,
+        entra?.displayName,
+        entra?.onPremisesSamAccountName,
+        entra?.manager?.userPrincipalName,
+        delegate.userPrincipalName,
+        delegate.requested,
+        delegate.manager?.userPrincipalName,
+    ];
+}
+/** The identities a user's record carries (a record may outlive the people it was resolved from). */
+function resultIdentities(user) {
+    return [
+        ...rowIdentities(user.request),
+        user.ad?.dn,
+        user.ad?.samAccountName,
+        user.entra?.userPrincipalName,
+        user.delegate?.userPrincipalName,
+        user.delegate?.requested,
+        user.delegate?.manager?.userPrincipalName,
+    ];
+}
+
+;// CONCATENATED MODULE: ./src/report/view.ts
+
+/** U+2060 WORD JOINER: invisible, and it stops GitHub from reading a mention, a reference or a link. */
+const JOINER = '\u2060';
+/**
+ * Escapes text for a cell of an HTML table inside markdown: HTML metacharacters, and the characters markdown
+ * would otherwise turn into links, emphasis or code, become numeric entities; line breaks become spaces.
+ * GitHub finds mentions (`@team`), references (`#12`, `GH-12`) and bare links (`www.`, `https://`) in the text
+ * after entities are decoded, so entities do not stop them: a word joiner after `@`, `#`, `GH` and the scheme does.
+ * An `@` inside a word (a UPN) is no mention and stays as it is, so a copied UPN is the real one.
+ */
+function escapeCell(text) {
+    return text
+        .replace(/[\r\n\u2028\u2029]+/g, ' ')
+        .replace(/(^|[^\p{L}\p{N}_.+-])@(?=[\p{L}\p{N}_-])/gu, `$1@${JOINER}`)
+        .replace(/#(?=\p{N})/gu, `#${JOINER}`)
+        .replace(/\bGH(?=-\p{N})/giu, (gh) => `${gh}${JOINER}`)
+        .replace(/\b(www)\./giu, `$1${JOINER}.`)
+        .replace(/\b([a-z][a-z0-9+.-]*):(?=\/\/)/giu, `$1${JOINER}:`)
+        .replace(/[&<>"'`*_[\]()#|~\\!:]/g, (c) => `&#${c.codePointAt(0)};`);
+}
+function userLabel(user) {
+    const request = user.request;
+    return (user.entra?.userPrincipalName ??
+        request.userPrincipalName ??
+        request.mail ??
+        user.ad?.samAccountName ??
+        request.samAccountName ??
+        request.employeeId ??
+        request.distinguishedName ??
+        request.objectId ??
+        '(no identity)');
+}
+function countUsers(users) {
+    const counts = { selected: users.length, changed: 0, unchanged: 0, failed: 0, blocked: 0 };
+    for (const user of users) {
+        if (user.status === 'done' || user.status === 'planned')
+            counts.changed++;
+        else if (user.status === 'unchanged' || user.status === 'skipped')
+            counts.unchanged++;
+        else if (user.status === 'failed')
+            counts.failed++;
+        else
+            counts.blocked++;
+    }
+    return counts;
+}
+/** The mask a report applies to every text from data or a server: the run's, taught the users' records too. */
+function reportMask(input) {
+    const mask = input.mask ?? new IdentityMask(input.redacted);
+    for (const user of input.users)
+        mask.add(resultIdentities(user));
+    return mask;
+}
+
+;// CONCATENATED MODULE: ./src/report/sections.ts
+
+
+
+
+/** Longest a value from data or a server is shown; the results file keeps it whole. */
+const VALUE_LIMIT = 1_000;
+function viewOf(input) {
+    const mask = reportMask(input);
+    return { input, show: (text) => escapeCell(mask.text(clip(text, VALUE_LIMIT))) };
+}
+/** `3 users' lines and 40 details`; empty when nothing was cut. */
+function describeCut(cut) {
+    return [...(cut.users ? [`${cut.users} users' lines`] : []), ...(cut.details ? [`${cut.details} details`] : [])].join(' and ');
+}
+/** Title, counts and the run's facts: a few bounded lines that always fit. */
+function headLines({ input, show }) {
+    const counts = countUsers(input.users);
+    const title = input.mode === 'plan' ? 'Offboarding plan' : 'Offboarding';
+    const outcome = input.stoppedBy
+        ? ` — ${input.stoppedBy}`
+        : input.outcome === 'cancelled' ? ' — cancelled' : input.outcome === 'failed' ? ' — stopped by an error' : '';
+    const changedWord = input.mode === 'plan' ? 'would change' : 'changed';
+    const headline = [
+        `**${counts.selected}** selected`,
+        `**${counts.changed}** ${changedWord}`,
+        `**${counts.unchanged}** unchanged`,
+        `**${counts.failed}** failed`,
+        `**${counts.blocked}** blocked`,
+    ];
+    const lines = [`## ${title}${outcome}`];
+    lines.push(`${MARK[counts.failed ? 'failed' : input.mode === 'plan' ? 'planned' : 'done']} ${headline.join(' · ')}`);
+    const facts = [`mode \`${input.mode}\``];
+    if (input.selection)
+        facts.push(`selection ${show(input.selection.note)}`);
+    if (input.breakers)
+        facts.push(escapeCell(input.breakers));
+    if (input.runUrl)
+        facts.push(`[run](${encodeURI(input.runUrl)})`);
+    lines.push('', facts.join(' · '));
+    if (input.error)
+        lines.push('', `> [!CAUTION]`, `> ${show(input.error)}`);
+    return lines;
+}
+/** A user's compact line: who, to whom, which steps change. */
+function userLine(view, user) {
+    const code = user.reason && user.status !== 'done' && user.status !== 'planned' ? escapeCell(user.reason.split(':')[0]) : undefined;
+    const delegate = user.delegate?.userPrincipalName ? view.show(user.delegate.userPrincipalName) : undefined;
+    return compactLine(user, view.input.steps, { identity: view.show(userLabel(user)), delegate, code });
+}
+function compactHeading({ input }) {
+    return ['', `### Users (${input.users.length})`, '', stepLegend(input.steps, input.mode), ''];
+}
+function inputErrorHeading({ input }) {
+    return ['', `### ❌ Input errors (${input.inputErrors.length}) — nothing was changed`, ''];
+}
+function inputErrorLine({ input, show }, index) {
+    const error = input.inputErrors[index];
+    const where = error.file ? `<code>${show(error.line ? `${error.file}:${error.line}` : error.file)}</code> ` : '';
+    return `- ${where}${show(error.message)}`;
+}
+/** The preflight checklist: open when a check failed, folded when all passed; with its closing lines. */
+function preflightParts({ input, show }) {
+    const lines = input.preflight.map((line) => `- ${line.ok ? '✅' : '❌'} ${show(line.label)}${line.detail ? ` — ${show(line.detail)}` : ''}${!line.ok && line.fix ? `<br>Fix: ${show(line.fix)}` : ''}`);
+    if (input.preflight.some((line) => !line.ok))
+        return { open: ['', '### Preflight', ''], lines, close: [] };
+    return { open: ['', '<details><summary>Preflight: all checks passed</summary>', ''], lines, close: ['', '</details>'] };
+}
+function tableHead({ input }) {
+    const head = ['User', 'Result', ...input.steps, 'Delegate'].map((h) => `<th>${escapeCell(h)}</th>`).join('');
+    return `<table><tr>${head}</tr>`;
+}
+/** One user's row: a mark per step (the reason in its title), the request's reason, the guard's code, the delegate. */
+function tableRow(view, user) {
+    const { input, show } = view;
+    const marks = input.steps.map((name) => {
+        const step = user.steps.find((s) => s.step === name);
+        const title = step ? `${step.status}${step.verified ? ', verified' : ''}${step.reason ? `: ${step.reason}` : ''}` : 'not run';
+        return `<td title="${show(title)}">${step ? MARK[step.status] : ''}</td>`;
+    });
+    // Names in the delegate's line are masked with the rest of the text: each is a known identity.
+    const requested = user.delegate && describeRequestedDelegate(user.delegate);
+    const source = `<sub>${escapeCell(user.delegate?.source ?? 'none')}</sub>`;
+    const delegate = requested
+        ? show(requested)
+        : user.delegate?.userPrincipalName
+            ? `${show(user.delegate.userPrincipalName)} ${source}`
+            : source;
+    const reason = typeof user.request.reason === 'string' && user.request.reason ? `<br><sub>${show(user.request.reason)}</sub>` : '';
+    // A guard's or a resolution's code says at a glance why nothing was done (the full reason is in the record).
+    const why = user.reason && user.status !== 'done' ? ` <sub>${escapeCell(user.reason.split(':')[0])}</sub>` : '';
+    return `<tr><td>${show(userLabel(user))}${reason}</td><td>${MARK[user.status]} ${user.status}${why}</td>${marks.join('')}<td>${delegate}</td></tr>`;
+}
+/**
+ * A table whose rows go in while they fit, with room kept for its closing tags: its head goes in only with room for
+ * a first row, and it is always closed. Returns the rows left out.
+ */
+function addTable(budget, view, users, open, close, reserve) {
+    const closing = ['</table>', ...close];
+    const rows = users.map((user) => tableRow(view, user));
+    const room = reserve + budget.sizeOf(closing);
+    if (rows.length === 0 || !budget.add([...open, tableHead(view)], room + budget.sizeOf(rows[0])))
+        return rows.length;
+    const left = budget.addEach(rows, room);
+    budget.add(closing);
+    return left;
+}
+const legendLine = () => `<sub>${Object.entries(MARK)
+    .map(([status, mark]) => `${mark} ${status}`)
+    .join(' · ')}</sub>`;
+const needsAttention = (user) => user.status === 'failed' || user.status === 'blocked';
+const hasFailure = (user) => user.status === 'failed' || user.steps.some((s) => s.status === 'failed');
+/** A failed user folded into a details block: the reason, and each failed step's error with code and request id. */
+function failureBlock({ show }, user) {
+    const source = `${user.source.file}:${user.source.line}`;
+    const lines = ['', `<details><summary>❌ ${show(userLabel(user))} <sub>${show(source)}</sub></summary>`, ''];
+    if (user.reason)
+        lines.push(`- ${show(user.reason)}`);
+    for (const step of user.steps.filter((s) => s.status === 'failed')) {
+        const code = step.error?.code ? ` <code>${show(step.error.code)}</code>` : '';
+        const requestId = step.error?.requestId ? ` (request-id ${show(step.error.requestId)})` : '';
+        lines.push(`- <b>${escapeCell(step.step)}</b>${code}: ${show(step.error?.message ?? step.reason ?? '')}${requestId}`);
+    }
+    lines.push('', '</details>');
+    return lines;
+}
+/** Room kept for the closing notice: it names counts and the results file, never data of any length. */
+const TAIL_RESERVE = 2_048;
+/** The last lines: what was cut and where everything is, and the results file. */
+function tailLines({ input, show }, cut, where) {
+    const lines = [];
+    if (describeCut(cut)) {
+        lines.push('', '> [!WARNING]', `> **Cut to fit ${where}:** ${describeCut(cut)} (of ${input.users.length} users) are not shown here. The results file${input.resultsFile ? ` <code>${show(clip(input.resultsFile, 300))}</code>` : ''} (kept as the run's artifact) has everything.${input.mode === 'plan' ? ' The plan fails so that nobody approves what they could not read.' : ''}`);
+    }
+    if (input.resultsFile)
+        lines.push('', `<sub>Full record: <code>${show(clip(input.resultsFile, 300))}</code></sub>`);
+    return lines;
+}
+
 ;// CONCATENATED MODULE: ./src/report/comment.ts
 // The plan as one pull request comment, found by a hidden marker and updated in place on each push.
+
+
 
 const COMMENT_MARKER = '<!-- m365-offboard:plan -->';
 /** GitHub rejects comments over 65,536 characters; keep room for the marker and the note. */
 const COMMENT_LIMIT = 60_000;
+/** The marker and the head commit's line that `planCommentBody` puts before the plan. */
+const PREFIX_RESERVE = 200;
+/**
+ * The plan for the comment, in characters under the limit: the head, one compact line per user, then what needs
+ * attention (input errors, failed checks, failures), then the table when it fits whole. A table left out is in the
+ * job summary and is no cut; a user's line or a detail that needs attention left out is.
+ */
+function buildPlanComment(input) {
+    const view = viewOf(input);
+    const budget = new Budget(COMMENT_LIMIT - PREFIX_RESERVE, characters);
+    const cut = { users: 0, details: 0 };
+    const { users } = input;
+    budget.add(headLines(view));
+    if (users.length > 0 && budget.add(compactHeading(view), TAIL_RESERVE)) {
+        cut.users += budget.addEach(users.map((user) => userLine(view, user)), TAIL_RESERVE);
+    }
+    else
+        cut.users += users.length;
+    if (input.inputErrors.length > 0) {
+        budget.add(inputErrorHeading(view), TAIL_RESERVE);
+        cut.details += budget.addEach(input.inputErrors.map((_, i) => inputErrorLine(view, i)), TAIL_RESERVE);
+    }
+    const failedChecks = input.preflight.some((line) => !line.ok);
+    if (failedChecks) {
+        const preflight = preflightParts(view);
+        budget.add(preflight.open, TAIL_RESERVE);
+        cut.details += budget.addEach(preflight.lines, TAIL_RESERVE);
+    }
+    const failed = users.filter(hasFailure);
+    if (failed.length > 0 && budget.add(['', `### Failures (${failed.length})`], TAIL_RESERVE)) {
+        cut.details += budget.addEach(failed.map((user) => failureBlock(view, user)), TAIL_RESERVE);
+    }
+    else
+        cut.details += failed.length;
+    if (users.length > 0) {
+        const table = ['', tableHead(view), ...users.map((user) => tableRow(view, user)), '</table>', '', legendLine()];
+        if (!budget.add(table, TAIL_RESERVE)) {
+            const where = input.runUrl ? ` of [the run](${encodeURI(input.runUrl)})` : '';
+            budget.add(['', `<sub>Each user's steps, reasons and delegate are in the job summary${where}.</sub>`], TAIL_RESERVE);
+        }
+    }
+    cut.details += budget.addEach((input.notices ?? []).map((notice) => ['', `> ${view.show(notice)}`]), TAIL_RESERVE);
+    budget.add(tailLines(view, cut, 'this comment'));
+    return { markdown: budget.toString(), cut };
+}
 /** Who posts with the workflow's GITHUB_TOKEN. */
 const ACTIONS_BOT = 'github-actions[bot]';
 /**
@@ -102353,8 +103632,8 @@ async function ownLogin(octokit) {
     }
 }
 /**
- * The comment body: the plan, cut short with a pointer to the job summary when it is too long, and the commit it
- * was made for, so that a reviewer can tell a current plan from one left by an earlier push.
+ * The comment body: the plan and the commit it was made for, so that a reviewer can tell a current plan from one
+ * left by an earlier push. `buildPlanComment` keeps a plan under the limit; longer text is cut at a line break.
  */
 function planCommentBody(markdown, runUrl, headSha) {
     let body = markdown;
@@ -102427,43 +103706,6 @@ function startRunLifecycle(options) {
         },
         finalize,
     };
-}
-
-;// CONCATENATED MODULE: ./src/report/delegate.ts
-const same = (a, b) => a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
-/**
- * One line for a delegate the row asked for, never hiding who was asked for: `csv: mallory@… (manager: boss@…)`,
- * `csv: x@… not found — using ad-manager: boss@…`. `name` masks identities (summary: redacted). Plain text: the
- * caller escapes it. Undefined when the row asked for nobody.
- */
-function describeRequestedDelegate(delegate, name = (value) => value) {
-    const { requested } = delegate;
-    if (!requested)
-        return undefined;
-    const manager = delegate.override ? ` (manager: ${delegate.manager?.userPrincipalName ? name(delegate.manager.userPrincipalName) : 'none found'})` : '';
-    const used = delegate.userPrincipalName ? `${delegate.source}: ${name(delegate.userPrincipalName)}${manager}` : undefined;
-    if (used && !delegate.requestedIssue) {
-        // Asked for by mail (or an on-premises UPN), used under the cloud UPN: both names are shown.
-        const account = same(requested, delegate.userPrincipalName) ? '' : ` → ${name(delegate.userPrincipalName)}`;
-        return `csv: ${name(requested)}${account}${manager}`;
-    }
-    const asked = `csv: ${name(requested)} ${delegate.requestedIssue ?? 'is not used'}`;
-    if (used)
-        return `${asked} — using ${used}`;
-    // Without a directory nothing was looked up: who would be used is not known.
-    return delegate.manager ? `${asked} — no delegate` : asked;
-}
-/** The warning for a row whose delegate needs a reviewer's eye: an override, or a requested delegate not used. */
-function requestedDelegateWarning(delegate) {
-    const text = describeRequestedDelegate(delegate);
-    if (!text)
-        return undefined;
-    if (delegate.override) {
-        return `Delegate override: ${text}. The row's delegate receives the mailbox and OneDrive instead of the manager; make sure that is intended.`;
-    }
-    if (delegate.requestedIssue)
-        return `The row's delegate is not used: ${text}.`;
-    return undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/report/results.ts
@@ -102545,179 +103787,72 @@ function settleNotStarted(users, reason) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/summary.ts
+// The job summary, built under GitHub's size limit: counts, one compact line per user, then the table and the details.
 
-const MARK = {
-    done: '✅',
-    planned: '📝',
-    unchanged: '➖',
-    skipped: '⏭️',
-    failed: '❌',
-    blocked: '🛑',
-};
+
+
+
+/** GitHub drops a step's summary over 1 MiB; this leaves room for whatever else the job's steps write. */
+const SUMMARY_LIMIT = 900 * 1024;
 /** Above this many users, the full table is folded and only users who need attention stay open. */
 const OPEN_TABLE_LIMIT = 25;
-/** U+2060 WORD JOINER: invisible, and it stops GitHub from reading a mention, a reference or a link. */
-const JOINER = '\u2060';
 /**
- * Escapes text for a cell of an HTML table inside markdown: HTML metacharacters, and the characters markdown
- * would otherwise turn into links, emphasis or code, become numeric entities; line breaks become spaces.
- * GitHub finds mentions (`@team`), references (`#12`, `GH-12`) and bare links (`www.`, `https://`) in the text
- * after entities are decoded, so entities do not stop them: a word joiner after `@`, `#`, `GH` and the scheme does.
- * An `@` inside a word (a UPN) is no mention and stays as it is, so a copied UPN is the real one.
+ * The summary, every block measured in UTF-8 bytes as it goes in: the head, a compact line per user, input errors,
+ * preflight, the table, the failures and notices while they fit, then what was cut and where the rest is.
  */
-function escapeCell(text) {
-    return text
-        .replace(/[\r\n\u2028\u2029]+/g, ' ')
-        .replace(/(^|[^\p{L}\p{N}_.+-])@(?=[\p{L}\p{N}_-])/gu, `$1@${JOINER}`)
-        .replace(/#(?=\p{N})/gu, `#${JOINER}`)
-        .replace(/\bGH(?=-\p{N})/giu, (gh) => `${gh}${JOINER}`)
-        .replace(/\b(www)\./giu, `$1${JOINER}.`)
-        .replace(/\b([a-z][a-z0-9+.-]*):(?=\/\/)/giu, `$1${JOINER}:`)
-        .replace(/[&<>"'`*_[\]()#|~\\!:]/g, (c) => `&#${c.codePointAt(0)};`);
-}
-/** `jane.doe@contoso.com` → `j.d.@contoso.com`; a display name → its initials. */
-function redact(value) {
-    const at = value.lastIndexOf('@');
-    if (at > 0) {
-        const initials = value
-            .slice(0, at)
-            .split(/[._\-\s]+/)
-            .filter(Boolean)
-            .map((part) => `${[...part][0]}.`)
-            .join('');
-        return `${initials}@${value.slice(at + 1)}`;
+function buildSummary(input) {
+    const view = viewOf(input);
+    const budget = new Budget(SUMMARY_LIMIT, utf8Bytes);
+    const cut = { users: 0, details: 0 };
+    budget.add(headLines(view));
+    const { users } = input;
+    if (users.length > 0 && budget.add(compactHeading(view), TAIL_RESERVE)) {
+        cut.users += budget.addEach(users.map((user) => userLine(view, user)), TAIL_RESERVE);
     }
-    return value
-        .split(/[\s,]+/)
-        .filter(Boolean)
-        .map((part) => `${[...part][0]}.`)
-        .join(' ');
-}
-function userLabel(user) {
-    const request = user.request;
-    return (user.entra?.userPrincipalName ??
-        request.userPrincipalName ??
-        request.mail ??
-        user.ad?.samAccountName ??
-        request.samAccountName ??
-        request.employeeId ??
-        request.distinguishedName ??
-        request.objectId ??
-        '(no identity)');
-}
-function countUsers(users) {
-    const counts = { selected: users.length, changed: 0, unchanged: 0, failed: 0, blocked: 0 };
-    for (const user of users) {
-        if (user.status === 'done' || user.status === 'planned')
-            counts.changed++;
-        else if (user.status === 'unchanged' || user.status === 'skipped')
-            counts.unchanged++;
-        else if (user.status === 'failed')
-            counts.failed++;
-        else
-            counts.blocked++;
-    }
-    return counts;
-}
-function renderSummary(input) {
-    const out = [];
-    const show = (value) => escapeCell(input.redacted ? redact(value) : value);
-    const counts = countUsers(input.users);
-    const title = input.mode === 'plan' ? 'Offboarding plan' : 'Offboarding';
-    const outcome = input.outcome === 'cancelled' ? ' — cancelled' : input.outcome === 'failed' ? ' — stopped by an error' : '';
-    out.push(`## ${title}${outcome}`);
-    const changedWord = input.mode === 'plan' ? 'would change' : 'changed';
-    const headline = [
-        `**${counts.selected}** selected`,
-        `**${counts.changed}** ${changedWord}`,
-        `**${counts.unchanged}** unchanged`,
-        `**${counts.failed}** failed`,
-        `**${counts.blocked}** blocked`,
-    ];
-    out.push(`${MARK[counts.failed ? 'failed' : input.mode === 'plan' ? 'planned' : 'done']} ${headline.join(' · ')}`);
-    const facts = [`mode \`${input.mode}\``];
-    if (input.selection)
-        facts.push(`selection ${escapeCell(input.selection.note)}`);
-    if (input.runUrl)
-        facts.push(`[run](${encodeURI(input.runUrl)})`);
-    out.push('', facts.join(' · '));
-    if (input.error)
-        out.push('', `> [!CAUTION]`, `> ${escapeCell(input.error)}`);
+    else
+        cut.users += users.length;
     if (input.inputErrors.length > 0) {
-        out.push('', `### ❌ Input errors (${input.inputErrors.length}) — nothing was changed`, '');
-        for (const error of input.inputErrors) {
-            const where = error.file ? `<code>${escapeCell(error.line ? `${error.file}:${error.line}` : error.file)}</code> ` : '';
-            out.push(`- ${where}${escapeCell(error.message)}`);
-        }
+        budget.add(inputErrorHeading(view), TAIL_RESERVE);
+        cut.details += budget.addEach(input.inputErrors.map((_, i) => inputErrorLine(view, i)), TAIL_RESERVE);
     }
-    const failedChecks = input.preflight.filter((line) => !line.ok);
     if (input.preflight.length > 0) {
-        const lines = input.preflight.map((line) => `- ${line.ok ? '✅' : '❌'} ${escapeCell(line.label)}${line.detail ? ` — ${escapeCell(line.detail)}` : ''}${!line.ok && line.fix ? `<br>Fix: ${escapeCell(line.fix)}` : ''}`);
-        if (failedChecks.length > 0)
-            out.push('', '### Preflight', '', ...lines);
+        const preflight = preflightParts(view);
+        const closing = preflight.close.join('\n').length + 1;
+        if (budget.add(preflight.open, TAIL_RESERVE + closing)) {
+            cut.details += budget.addEach(preflight.lines, TAIL_RESERVE + closing);
+            if (preflight.close.length > 0)
+                budget.add(preflight.close);
+        }
         else
-            out.push('', '<details><summary>Preflight: all checks passed</summary>', '', ...lines, '', '</details>');
+            cut.details += preflight.lines.length;
     }
-    if (input.users.length > 0) {
-        const attention = input.users.filter((u) => u.status === 'failed' || u.status === 'blocked');
-        const table = (users) => {
-            const head = ['User', 'Result', ...input.steps, 'Delegate'].map((h) => `<th>${escapeCell(h)}</th>`).join('');
-            const rows = users.map((user) => {
-                const marks = input.steps.map((name) => {
-                    const step = user.steps.find((s) => s.step === name);
-                    const title = step ? `${step.status}${step.reason ? `: ${step.reason}` : ''}` : 'not run';
-                    return `<td title="${escapeCell(title)}">${step ? MARK[step.status] : ''}</td>`;
-                });
-                const requested = user.delegate && describeRequestedDelegate(user.delegate, input.redacted ? redact : undefined);
-                const delegate = requested
-                    ? escapeCell(requested)
-                    : user.delegate?.userPrincipalName
-                        ? `${show(user.delegate.userPrincipalName)} <sub>${escapeCell(user.delegate.source)}</sub>`
-                        : `<sub>${escapeCell(user.delegate?.source ?? 'none')}</sub>`;
-                const reason = typeof user.request.reason === 'string' && user.request.reason ? `<br><sub>${escapeCell(user.request.reason)}</sub>` : '';
-                // A guard's or a resolution's code says at a glance why nothing was done (the full reason is in the record).
-                const why = user.reason && user.status !== 'done' ? ` <sub>${escapeCell(user.reason.split(':')[0])}</sub>` : '';
-                return `<tr><td>${show(userLabel(user))}${reason}</td><td>${MARK[user.status]} ${user.status}${why}</td>${marks.join('')}<td>${delegate}</td></tr>`;
-            });
-            return [`<table><tr>${head}</tr>`, ...rows, '</table>'];
-        };
-        const legend = Object.entries(MARK)
-            .map(([status, mark]) => `${mark} ${status}`)
-            .join(' · ');
-        if (input.users.length > OPEN_TABLE_LIMIT) {
+    if (users.length > 0) {
+        if (users.length > OPEN_TABLE_LIMIT) {
+            const attention = users.filter(needsAttention);
             if (attention.length > 0)
-                out.push('', `### Needs attention (${attention.length})`, '', ...table(attention));
-            out.push('', `<details><summary>All ${input.users.length} users</summary>`, '', ...table(input.users), '', '</details>');
+                cut.details += addTable(budget, view, attention, ['', `### Needs attention (${attention.length})`, ''], [], TAIL_RESERVE);
+            cut.details += addTable(budget, view, users, ['', `<details><summary>All ${users.length} users</summary>`, ''], ['', '</details>'], TAIL_RESERVE);
         }
         else {
-            out.push('', ...table(input.users));
+            cut.details += addTable(budget, view, users, [''], [], TAIL_RESERVE);
         }
-        out.push('', `<sub>${legend}</sub>`);
-        const withErrors = input.users.filter((u) => u.status === 'failed' || u.steps.some((s) => s.status === 'failed'));
-        if (withErrors.length > 0) {
-            out.push('', `### Failures (${withErrors.length})`);
-            for (const user of withErrors) {
-                const source = `${user.source.file}:${user.source.line}`;
-                out.push('', `<details><summary>❌ ${show(userLabel(user))} <sub>${escapeCell(source)}</sub></summary>`, '');
-                if (user.reason)
-                    out.push(`- ${escapeCell(user.reason)}`);
-                for (const step of user.steps.filter((s) => s.status === 'failed')) {
-                    const code = step.error?.code ? ` <code>${escapeCell(step.error.code)}</code>` : '';
-                    const requestId = step.error?.requestId ? ` (request-id ${escapeCell(step.error.requestId)})` : '';
-                    out.push(`- <b>${escapeCell(step.step)}</b>${code}: ${escapeCell(step.error?.message ?? step.reason ?? '')}${requestId}`);
-                }
-                out.push('', '</details>');
-            }
+        budget.add(['', legendLine()], TAIL_RESERVE);
+        const failed = users.filter(hasFailure);
+        if (failed.length > 0 && budget.add(['', `### Failures (${failed.length})`], TAIL_RESERVE)) {
+            cut.details += budget.addEach(failed.map((user) => failureBlock(view, user)), TAIL_RESERVE);
         }
+        else
+            cut.details += failed.length;
     }
     else if (input.inputErrors.length === 0) {
-        out.push('', 'No termination requests selected.');
+        budget.add(['', 'No termination requests selected.']);
     }
-    for (const notice of input.notices ?? [])
-        out.push('', `> ${escapeCell(notice)}`);
-    if (input.resultsFile)
-        out.push('', `<sub>Full record: <code>${escapeCell(input.resultsFile)}</code></sub>`);
-    return `${out.join('\n')}\n`;
+    cut.details += budget.addEach((input.notices ?? []).map((notice) => ['', `> ${view.show(notice)}`]), TAIL_RESERVE);
+    budget.add(tailLines(view, cut, 'the job summary'));
+    return { markdown: budget.toString(), cut };
+}
+function renderSummary(input) {
+    return buildSummary(input).markdown;
 }
 
 ;// CONCATENATED MODULE: ./src/resolve/ad-guards.ts
@@ -102764,30 +103899,6 @@ function adGuard(user, context) {
     return undefined;
 }
 
-;// CONCATENATED MODULE: ./src/util/batcher.ts
-// Coalesces single-key lookups made in the same turn of the event loop into one bulk call.
-/** Returns a function that loads one key; keys asked for together are loaded with one `load` call (chunked). */
-function createBatcher(load, maxBatch = 200) {
-    let queue = [];
-    let scheduled = false;
-    const flush = () => {
-        scheduled = false;
-        const pending = queue;
-        queue = [];
-        for (let start = 0; start < pending.length; start += maxBatch) {
-            const chunk = pending.slice(start, start + maxBatch);
-            load(chunk.map((item) => item.key)).then((values) => chunk.forEach((item, i) => item.resolve(values[i])), (error) => chunk.forEach((item) => item.reject(error)));
-        }
-    };
-    return (key) => new Promise((resolve, reject) => {
-        queue.push({ key, resolve, reject });
-        if (!scheduled) {
-            scheduled = true;
-            setImmediate(flush);
-        }
-    });
-}
-
 ;// CONCATENATED MODULE: ./src/resolve/roles.ts
 // Who holds an Entra role, from role assignments: active and PIM-eligible, built-in and custom, any scope, direct or through groups.
 
@@ -102813,8 +103924,8 @@ const GROUP = '#microsoft.graph.group';
 async function readAssignments(graph) {
     const query = { expand: 'principal' };
     const [active, eligible] = await Promise.all([
-        graph.list('/roleManagement/directory/roleAssignments', { query, schema: assignment }),
-        graph.list('/roleManagement/directory/roleEligibilityScheduleInstances', { query, schema: assignment }).catch((error) => {
+        graph.list('/roleManagement/directory/roleAssignments', { query, schema: assignment, maxItems: LIST_LIMITS.directory }),
+        graph.list('/roleManagement/directory/roleEligibilityScheduleInstances', { query, schema: assignment, maxItems: LIST_LIMITS.directory }).catch((error) => {
             // PIM needs Entra ID P2: a tenant without it answers 400 AadPremiumLicenseRequired and can hold no eligibility.
             if (isGraphError(error, 400) && error.code === 'AadPremiumLicenseRequired')
                 return [];
@@ -102825,13 +103936,18 @@ async function readAssignments(graph) {
 }
 /** Users among a group's members, nested groups followed by Graph (`transitiveMembers`); service principals are not people. */
 async function usersIn(graph, groupId) {
-    const members = await graph.list('/groups/{id}/transitiveMembers', { params: { id: groupId }, query: { select: ['id'], top: 999 }, schema: member });
+    const members = await graph.list('/groups/{id}/transitiveMembers', {
+        params: { id: groupId },
+        query: { select: ['id'], top: 999 },
+        schema: member,
+        maxItems: LIST_LIMITS.directory,
+    });
     return members.filter((m) => m['@odata.type'] === USER).map((m) => m.id);
 }
 async function loadRoleHolders(graph) {
     const [{ active, eligible }, definitions] = await Promise.all([
         readAssignments(graph),
-        graph.list('/roleManagement/directory/roleDefinitions', { schema: definition }),
+        graph.list('/roleManagement/directory/roleDefinitions', { schema: definition, maxItems: LIST_LIMITS.directory }),
     ]);
     const roleOf = new Map(definitions.map((d) => [d.id, d]));
     const entries = [...active.map((a) => ({ a, eligible: false })), ...eligible.map((a) => ({ a, eligible: true }))];
@@ -102952,7 +104068,7 @@ async function getUser(graph, key) {
     }
 }
 async function filterUsers(graph, property, value) {
-    return graph.list('/users', { query: { filter: { [property]: value }, ...USER_QUERY }, schema: graphUser });
+    return graph.list('/users', { query: { filter: { [property]: value }, ...USER_QUERY }, schema: graphUser, maxItems: LIST_LIMITS.matches });
 }
 /**
  * onPremisesSamAccountName can be filtered only in an advanced query (ConsistencyLevel: eventual and $count=true),
@@ -102964,6 +104080,7 @@ async function filterUsersBySam(graph, sam) {
         query: { filter: { onPremisesSamAccountName: entra_bareSam(sam) }, select: ['id'], count: true },
         headers: { ConsistencyLevel: 'eventual' },
         schema: directoryObject,
+        maxItems: LIST_LIMITS.matches,
     });
     return (await Promise.all(found.map((user) => getUser(graph, user.id)))).flat();
 }
@@ -103018,7 +104135,12 @@ async function allMembers(graph, groupId, seen) {
     if (seen.has(groupId))
         return [];
     seen.add(groupId);
-    const members = await graph.list('/groups/{id}/members', { params: { id: groupId }, query: { select: ['id'], top: 999 }, schema: directoryObject });
+    const members = await graph.list('/groups/{id}/members', {
+        params: { id: groupId },
+        query: { select: ['id'], top: 999 },
+        schema: directoryObject,
+        maxItems: LIST_LIMITS.directory,
+    });
     const nested = await Promise.all(members.filter((m) => m['@odata.type'] === '#microsoft.graph.group').map((m) => allMembers(graph, m.id, seen)));
     return [...members.map((m) => m.id), ...nested.flat()];
 }
@@ -103029,7 +104151,7 @@ async function allMembers(graph, groupId, seen) {
 async function findProtectedEntraGroups(graph, names) {
     // UPNs and other e-mail-like names are people, never group display names.
     const candidates = [...new Set(names.map((n) => n.trim()).filter((n) => n !== '' && !n.includes('@')))];
-    const groups = (await Promise.all(candidates.map((name) => graph.list('/groups', { query: { filter: { displayName: name }, select: ['id', 'displayName'] }, schema: directoryObject })))).flat();
+    const groups = (await Promise.all(candidates.map((name) => graph.list('/groups', { query: { filter: { displayName: name }, select: ['id', 'displayName'] }, schema: directoryObject, maxItems: LIST_LIMITS.matches })))).flat();
     return Promise.all(groups.map(async (group) => ({
         id: group.id,
         displayName: group.displayName ?? group.id,
@@ -103612,28 +104734,6 @@ function markDuplicates(people) {
         for (const key of keys)
             seen.set(key, person);
     }
-}
-
-;// CONCATENATED MODULE: ./src/util/child-env.ts
-// The environment of a program the action starts: an allowlist of the runner's variables, never an input or a secret.
-/**
- * The runner hands every action input to the action as an `INPUT_*` variable, the LDAP password and the certificate
- * included; a child inherits the whole environment unless told otherwise. Only what a program needs to run goes on.
- */
-const ESSENTIAL = [
-    'PATH', 'HOME', 'TMPDIR', 'LANG', 'LC_ALL', 'LC_CTYPE',
-    // Windows runners.
-    'SystemRoot', 'SystemDrive', 'windir', 'ComSpec', 'PATHEXT', 'TEMP', 'TMP', 'USERPROFILE', 'APPDATA', 'LOCALAPPDATA', 'ProgramData',
-];
-/** The essential variables of `source`, plus the named ones a particular program reads. */
-function childEnv(extra = [], source = process.env) {
-    const env = {};
-    for (const name of [...ESSENTIAL, ...extra]) {
-        const value = source[name];
-        if (value !== undefined)
-            env[name] = value;
-    }
-    return env;
 }
 
 ;// CONCATENATED MODULE: ./src/sources/base.ts
@@ -106129,6 +107229,8 @@ function looksLikeHeader(cells) {
 /** The `source.file` of requests typed into the `users` input. */
 const USERS_SOURCE = 'inputs.users';
 const requests_CONTROL = /\p{Cc}/u;
+/** The columns that name a person (the opaque employeeId and objectId do not). */
+const NAMING_COLUMNS = ['userPrincipalName', 'mail', 'samAccountName', 'distinguishedName', 'delegate'];
 const requests_GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 function rowToRequest(file, row, options) {
     const { timeZone } = options;
@@ -106283,6 +107385,7 @@ function collect(rowsByFile, options, base) {
         requests: merged.requests,
         errors: [...base.errors, ...merged.errors],
         notices: [...base.notices, ...merged.notices],
+        identities: rowsByFile.flatMap(({ rows }) => rows.flatMap(({ values }) => NAMING_COLUMNS.flatMap((column) => values[column] ?? []))),
     };
 }
 /**
@@ -106445,6 +107548,12 @@ function loadRoster(path, text) {
 
 
 
+
+/**
+ * Base versions read at once, as many as the CSV files themselves (main.ts): each read starts up to three git
+ * children one after another (or asks GitHub), and a glob may match hundreds of files.
+ */
+const BASE_READ_CONCURRENCY = 8;
 const CHANGED_EVENTS = new Set(['pull_request', 'pull_request_target', 'push']);
 function autoMode(eventName, fromUsersInput) {
     if (CHANGED_EVENTS.has(eventName))
@@ -106492,7 +107601,8 @@ async function changedSince(options) {
         return { selected: requests, note: `changed: a new branch, so all ${rows(requests.length)} are new` };
     }
     const files = [...new Set(requests.map((request) => request.source.file))];
-    const baseTexts = await Promise.all(files.map((file) => options.readBase(file, sha)));
+    const limit = pLimit(BASE_READ_CONCURRENCY);
+    const baseTexts = await Promise.all(files.map((file) => limit(() => options.readBase(file, sha))));
     const before = new Set();
     files.forEach((file, index) => {
         const text = baseTexts[index];
@@ -106593,6 +107703,10 @@ function logText(text) {
 
 
 
+
+
+
+
 /**
  * Users in flight at once. Large on purpose: every user's Graph calls then go out together in full batches, and
  * users wait in the PowerShell sessions' queues (which bound the real concurrency) instead of trickling into Graph
@@ -106611,9 +107725,9 @@ function runInfo() {
         url: repository && runId ? `${serverUrl}/${repository}/actions/runs/${runId}` : undefined,
     };
 }
-function annotateInputErrors(errors) {
+function annotateInputErrors(errors, mask) {
     for (const error of errors) {
-        core_error(error.message, { title: 'Offboarding input error', file: error.file, startLine: error.line });
+        core_error(mask.text(error.message), { title: 'Offboarding input error', file: error.file, startLine: error.line });
     }
 }
 /** CSV files read at once: a glob may match hundreds. */
@@ -106622,12 +107736,14 @@ async function readSources(inputs, workspace) {
     const errors = [];
     const notices = [];
     let requests;
+    const identities = [];
     const fromUsersInput = Boolean(inputs.users?.trim());
     if (fromUsersInput) {
         const result = parseUsersInput(inputs.users, inputs.timeZone, inputs.csvDelegate);
         requests = result.requests;
         errors.push(...result.errors);
         notices.push(...result.notices);
+        identities.push(...(result.identities ?? []));
     }
     else {
         const files = await findCsvFiles(workspace, inputs.csv);
@@ -106648,6 +107764,7 @@ async function readSources(inputs, workspace) {
         requests = result.requests;
         errors.push(...result.errors);
         notices.push(...result.notices);
+        identities.push(...(result.identities ?? []));
     }
     let roster = [];
     if (inputs.roster) {
@@ -106662,7 +107779,7 @@ async function readSources(inputs, workspace) {
             errors.push({ file: printablePath(inputs.roster), message: `Cannot read the roster: ${error.message}` });
         }
     }
-    return { requests, roster, errors, notices, fromUsersInput };
+    return { requests, roster, errors, notices, fromUsersInput, identities };
 }
 async function main_run() {
     const startedAt = new Date();
@@ -106678,10 +107795,17 @@ async function main_run() {
     let notices = [];
     let opened;
     let failure;
+    let stopped;
+    const breakers = {
+        canary: inputs?.canary ?? DEFAULT_BREAKERS.canary,
+        failureThreshold: inputs?.failureThreshold ?? DEFAULT_BREAKERS.failureThreshold,
+    };
+    // The log is as readable as the summary (anyone who reads the repository's Actions): redacted, both are masked.
+    const mask = new IdentityMask(inputs?.summary === 'redacted');
     const lifecycle = startRunLifecycle({
         recorder,
         warn: (message) => warning(message),
-        report: (outcome, error) => report({ inputs, document, preflight, selection, notices, failure: error, outcome, resultsFile, info }),
+        report: (outcome, error) => report({ inputs, document, preflight, selection, notices, failure: error, outcome, resultsFile, info, breakers, stopped, mask }),
     });
     try {
         if (!inputs) {
@@ -106689,12 +107813,13 @@ async function main_run() {
             throw new Error(`The action's inputs are not valid:\n${inputProblems.join('\n')}`);
         }
         const sources = await readSources(inputs, workspace);
+        mask.add(sources.identities);
         notices = sources.notices;
         for (const notice of notices)
-            core_notice(notice);
+            core_notice(mask.text(notice));
         if (sources.errors.length > 0) {
             document.inputErrors = sources.errors;
-            annotateInputErrors(sources.errors);
+            annotateInputErrors(sources.errors, mask);
             throw new Error(`${sources.errors.length} input error(s): nothing was changed. Fix the rows named above.`);
         }
         selection = await selectRequests({
@@ -106710,7 +107835,7 @@ async function main_run() {
         });
         document.selection = { mode: selection.mode, note: selection.note, total: sources.requests.length };
         const selected = selection.selected;
-        core_info(logText(`Selected ${selected.length} of ${sources.requests.length} request(s): ${selection.note}`));
+        core_info(logText(mask.text(`Selected ${selected.length} of ${sources.requests.length} request(s): ${selection.note}`)));
         if (selected.length > inputs.maxUsers) {
             throw new Error(`This run selects ${selected.length} users, more than max-users (${inputs.maxUsers}). Nothing was changed. ` +
                 'Split the change, or raise max-users for this run if the count is expected.');
@@ -106721,19 +107846,20 @@ async function main_run() {
         recorder.touch();
         opened = await openConnectors(inputs, (message) => warning(message), (secret) => core_setSecret(secret));
         preflight = opened.preflight;
-        for (const line of preflight)
-            core_info(logText(`${line.ok ? '✅' : '❌'} ${line.label}${line.detail ? ` — ${line.detail}` : ''}`));
-        const failed = preflight.filter((line) => !line.ok);
-        if (failed.length > 0 && selected.length > 0) {
-            throw new Error(`Preflight failed: ${failed.map((l) => l.label).join('; ')}. Nothing was changed.`);
-        }
+        logPreflight(preflight, selected.length, mask);
         const people = await resolvePeople({ requests: selected, roster: sources.roster, inputs, connectors: opened.connectors });
+        for (const person of people)
+            mask.add(personIdentities(person));
+        // The AD rights are read on the leavers' own accounts, so the AD identity is known only once they are found.
+        const adLines = await adIdentity(opened.connectors.ad, inputs.ldap?.bindDn ?? '', people, inputs.steps, inputs.mode);
+        preflight.push(...adLines);
+        logPreflight(adLines, selected.length, mask);
         for (const person of people) {
             for (const note of person.delegate.notes ?? [])
-                core_info(logText(`${person.request.source.file}:${person.request.source.line}: ${note}`));
+                core_info(logText(mask.text(`${person.request.source.file}:${person.request.source.line}: ${note}`)));
             const requested = person.stop ? undefined : requestedDelegateWarning(person.delegate);
             if (requested) {
-                warning(logText(requested), { title: 'Delegate', file: person.request.source.file, startLine: person.request.source.line });
+                warning(logText(mask.text(requested)), { title: 'Delegate', file: person.request.source.file, startLine: person.request.source.line });
             }
             else if (person.delegate.source === 'none' && !person.stop) {
                 warning('No delegate found: the mailbox and OneDrive steps are skipped for this user. Set a delegate in the row or default-delegate.', {
@@ -106752,12 +107878,21 @@ async function main_run() {
             now: startedAt,
             concurrency: CONCURRENCY,
             signal: lifecycle.signal,
+            breakers,
+            onBreaker: (trip) => {
+                stopped = trip;
+            },
             onProgress: (index, result) => {
                 document.users[index] = result;
                 recorder.touch();
             },
         });
         document.users = users;
+        if (stopped) {
+            // A tripped breaker fails the run whatever fail-on says: users were left as they were, not offboarded.
+            document.stoppedBy = stopped.code;
+            failure = stopped.message;
+        }
     }
     catch (error) {
         failure = error instanceof Error ? error.message : String(error);
@@ -106769,8 +107904,20 @@ async function main_run() {
     }
     await lifecycle.finalize(lifecycle.signal.aborted ? 'cancelled' : failure ? 'failed' : 'completed', failure);
 }
+/** Logs preflight lines and stops the run before any change when one failed and there is someone to change. */
+function logPreflight(lines, selected, mask) {
+    for (const line of lines) {
+        core_info(logText(mask.text(`${line.ok ? '✅' : '❌'} ${line.label}${line.detail ? ` — ${line.detail}` : ''}`)));
+        if (line.notice)
+            core_notice(logText(mask.text(line.notice)));
+    }
+    const failed = lines.filter((line) => !line.ok);
+    if (failed.length > 0 && selected > 0) {
+        throw new Error(`Preflight failed: ${failed.map((l) => l.label).join('; ')}. Nothing was changed.`);
+    }
+}
 async function report(options) {
-    const { inputs, document, failure } = options;
+    const { inputs, document, failure, mask } = options;
     const users = document.users;
     const counts = countUsers(users);
     setOutput(OUTPUT.selected, counts.selected);
@@ -106786,13 +107933,14 @@ async function report(options) {
     }
     for (const user of users.filter((u) => u.status === 'failed')) {
         const failedSteps = user.steps.filter((s) => s.status === 'failed').map((s) => `${s.step}: ${s.error?.message ?? s.reason}`);
-        core_error(`${userLabel(user)}: ${[user.reason, ...failedSteps].filter(Boolean).join('; ')}`, {
+        mask.add(resultIdentities(user));
+        core_error(mask.text(`${userLabel(user)}: ${[user.reason, ...failedSteps].filter(Boolean).join('; ')}`), {
             title: 'Offboarding failed for a user',
             file: user.source.file,
             startLine: user.source.line,
         });
     }
-    const markdown = renderSummary({
+    const reported = {
         mode: inputs?.mode ?? 'plan',
         outcome: options.outcome,
         error: failure,
@@ -106802,26 +107950,37 @@ async function report(options) {
         inputErrors: document.inputErrors,
         preflight: options.preflight,
         notices: options.notices,
-        redacted: inputs?.summary === 'redacted',
+        redacted: mask.enabled,
+        mask,
         resultsFile: options.resultsFile,
         runUrl: options.info.url,
-    });
+        breakers: inputs ? describeBreakers(options.breakers, inputs.mode) : undefined,
+        stoppedBy: options.stopped ? STOPPED_BY[options.stopped.code] : undefined,
+    };
+    const summary = buildSummary(reported);
+    const cuts = [describeCut(summary.cut) && `the job summary leaves out ${describeCut(summary.cut)}`];
     try {
-        await summary.addRaw(markdown).write();
+        await summary_summary.addRaw(summary.markdown).write();
     }
     catch (error) {
         warning(`Could not write the job summary: ${error.message}`);
     }
     if (inputs?.mode === 'plan' && options.info.event.startsWith('pull_request') && inputs.githubToken) {
+        const comment = buildPlanComment(reported);
+        cuts.push(describeCut(comment.cut) && `the plan comment leaves out ${describeCut(comment.cut)}`);
         try {
-            await postPlanComment({ token: inputs.githubToken, markdown, context: github_context });
+            await postPlanComment({ token: inputs.githubToken, markdown: comment.markdown, context: github_context });
         }
         catch (error) {
             warning(`Could not post the plan comment on the pull request: ${error.message}`);
         }
     }
+    const cut = cuts.filter(Boolean).join('; ');
+    const cutFailure = cut && inputs?.mode === 'plan' ? `The plan was cut to fit: ${cut}. The results file ${options.resultsFile} has everything.` : undefined;
     if (failure)
-        setFailed(failure);
+        setFailed(mask.text(failure));
+    else if (cutFailure)
+        setFailed(cutFailure);
     else if (counts.failed > 0 && inputs?.failOn !== 'never') {
         setFailed(`${counts.failed} user(s) failed; see the job summary and ${options.resultsFile}.`);
     }

@@ -29,7 +29,8 @@ $Services = @{
     'PnP.PowerShell'           = @{
         Connect    = 'Connect-PnPOnline'
         Disconnect = 'Disconnect-PnPOnline'
-        Cmdlets    = @('Get-PnPSiteCollectionAdmin', 'Set-PnPTenantSite')
+        # Get-PnPTenant is the preflight's harmless read of the tenant admin site.
+        Cmdlets    = @('Get-PnPSiteCollectionAdmin', 'Set-PnPTenantSite', 'Get-PnPTenant')
         Origins    = @('PnP.PowerShell')
     }
 }
@@ -42,6 +43,7 @@ $ReservedParameters = @(
 
 $Session = @{
     Module            = $null
+    ModuleBase        = $null
     ConnectParameters = $null
     SiteConnections   = @{}
 }
@@ -122,8 +124,10 @@ function ConvertTo-ErrorInfo {
 function Invoke-Splatted {
     param([string]$Module, [string]$Name, [hashtable]$Parameters)
     $origins = $Services[$Module].Origins
+    # The service module's own commands come from the copy imported at connect, never from another one on PSModulePath.
     $command = Get-Command -Name $Name -CommandType Cmdlet, Function -All -ErrorAction SilentlyContinue |
         Where-Object { $moduleName = $_.ModuleName; @($origins | Where-Object { $moduleName -like $_ }).Count -gt 0 } |
+        Where-Object { $_.ModuleName -ne $Module -or $_.Module.ModuleBase -eq $Session.ModuleBase } |
         Select-Object -First 1
     if (-not $command) {
         # What PowerShell itself raises for a name it cannot resolve; the Exchange connect loads only the cmdlets its
@@ -148,17 +152,29 @@ function Connect-Service {
     $service = $Services[$module]
     if ([string]$Request['cmdlet'] -ne $service.Connect) { throw "$module connects with $($service.Connect)." }
     $certificate = $Request['certificate']
-    if ($certificate -isnot [System.Collections.IDictionary]) { throw 'connect needs a certificate {certPem, keyPem}.' }
+    if ($certificate -isnot [System.Collections.IDictionary]) { throw 'connect needs a certificate {certPem, keyPem} or {pfxBase64}.' }
 
-    Import-Module -Name $module -ErrorAction Stop -WarningAction SilentlyContinue -DisableNameChecking
+    # By the manifest path preflight found, when given: a module of the same name planted later in another
+    # PSModulePath folder (a user's module folder) is never loaded.
+    $manifest = $Request['modulePath']
+    $source = $module
+    if ($null -ne $manifest) {
+        $manifest = [string]$manifest
+        if (-not [System.IO.Path]::IsPathFullyQualified($manifest) -or [System.IO.Path]::GetFileName($manifest) -ne "$module.psd1") {
+            throw "'$manifest' is not the full path of a $module.psd1 manifest."
+        }
+        $source = $manifest
+    }
+    $imported = @(Import-Module -Name $source -PassThru -ErrorAction Stop -WarningAction SilentlyContinue -DisableNameChecking | Where-Object Name -eq $module)
+    if ($imported.Count -ne 1) { throw "Importing $source did not load the module $module." }
+    $Session.ModuleBase = $imported[0].ModuleBase
     $parameters = ConvertTo-Parameters $Request['parameters']
     # The certificate exists in this process's memory only; it is never written to disk.
-    $x509 = [System.Security.Cryptography.X509Certificates.X509Certificate2]::CreateFromPem([string]$certificate['certPem'], [string]$certificate['keyPem'])
     if ($module -eq 'ExchangeOnlineManagement') {
-        $parameters['Certificate'] = $x509
+        $parameters['Certificate'] = [System.Security.Cryptography.X509Certificates.X509Certificate2]::CreateFromPem([string]$certificate['certPem'], [string]$certificate['keyPem'])
     } else {
-        $pfx = $x509.Export([System.Security.Cryptography.X509Certificates.X509ContentType]::Pkcs12)
-        $parameters['CertificateBase64Encoded'] = [Convert]::ToBase64String($pfx)
+        # Built by the action (pfx.ts), which masks this very text in the log: a PFX exported here would be new text.
+        $parameters['CertificateBase64Encoded'] = [string]$certificate['pfxBase64']
     }
     $result = Invoke-Splatted -Module $module -Name $service.Connect -Parameters $parameters
     $Session.Module = $module
