@@ -70118,17 +70118,21 @@ function graphIdentity(roles, steps, mode, clientId, list = STEPS) {
     const writes = writers.filter((row) => setsFor(row, 'graph', 'apply').some(holds)).map((row) => row.step);
     return [identityLine('Entra', `app ${clientId}`, writes, mode)];
 }
+const identity_ACCOUNTDISABLE = 0x2;
 const parentOf = (dn) => formatDn(parseDn(dn).slice(1));
 /**
  * The AD side, once the leavers are found: AD's allowedAttributesEffective on one leaver per OU (rights are delegated
  * per OU) against the attributes the enabled steps write on the user object. None writable anywhere: a plan identity.
- * Only OUs are named, never a leaver, so that a redacted summary shows no one.
+ * Only OUs are named, never a leaver, so that a redacted summary shows no one. Only accounts still enabled are looked
+ * at: a run that finds every leaver disabled already (a re-run, or Guest in an OU the write account was never delegated
+ * on) has nothing to judge by, and refusing it would stop a run that needs no AD change for that reason.
  */
 async function adIdentity(ad, bindDn, people, steps, mode, list = STEPS) {
     const attributes = list.filter((step) => steps.includes(step.name)).flatMap((step) => step.permissions.adAttributes ?? []);
     const targets = new Map();
     for (const person of people) {
-        const ou = person.ad && !person.stop ? parentOf(person.ad.dn).toLowerCase() : undefined;
+        const enabled = person.ad && !(person.ad.userAccountControl & identity_ACCOUNTDISABLE);
+        const ou = person.ad && enabled && !person.stop ? parentOf(person.ad.dn).toLowerCase() : undefined;
         if (person.ad && ou && !targets.has(ou))
             targets.set(ou, person.ad.dn);
     }
