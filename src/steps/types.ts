@@ -148,7 +148,23 @@ export interface Step extends StepInfo {
    * promises that never reject: `observe` turns a failed read into that user's failure.
    */
   prepare?(context: PrepareContext): void;
+  /**
+   * The reverse of this step's change in an earlier run (undo-from), for a reversible step: reads the current state
+   * and decides as `observe` does — `change` back to `record.before` only while the state still equals `record.after`,
+   * `skipped` with "changed since: …" once it moved on, `unchanged` when the before-state holds already. Only what the
+   * earlier run added is taken away (a grant that was there before it stays).
+   */
+  reverse?(context: ReverseContext): Promise<Decision>;
 }
+
+/** What the earlier run recorded for one user's step: the state before and after its change. */
+interface UndoRecord {
+  before?: Record<string, unknown>;
+  after?: Record<string, unknown>;
+}
+
+/** A step's context when it reverses an earlier run's change. */
+type ReverseContext = StepContext & { record: UndoRecord };
 
 /** The connector each need names. */
 interface NeedConnector {
@@ -169,8 +185,9 @@ type NeededContext<N extends StepNeeds> = Omit<StepContext, 'person' | 'connecto
 type Published<P extends keyof Facts> = { [K in keyof Facts]?: K extends P ? Facts[K] : never };
 
 /** A step as its module writes it: `observe` sees its needs as present and publishes only the facts it declares. */
-export interface StepDefinition<N extends StepNeeds, P extends keyof Facts> extends Omit<Step, 'needs' | 'publishes' | 'observe'> {
+export interface StepDefinition<N extends StepNeeds, P extends keyof Facts> extends Omit<Step, 'needs' | 'publishes' | 'observe' | 'reverse'> {
   needs: readonly N[];
   publishes?: readonly P[];
   observe(context: NeededContext<N>): Promise<Decision<Published<P>>>;
+  reverse?(context: NeededContext<N> & { record: UndoRecord }): Promise<Decision>;
 }
