@@ -14,7 +14,7 @@ import { digestMail } from './mail.js';
 const MAILBOX_CONCURRENCY = 4;
 
 export interface NotifyOptions {
-  inputs: Inputs;
+  inputs: Pick<Inputs, 'mode' | 'notify' | 'notifyFrom'>;
   /** The people the engine ran, in the order of `users`. */
   people: readonly Person[];
   users: readonly UserResult[];
@@ -56,13 +56,13 @@ export async function notifyDelegates(options: NotifyOptions): Promise<Notified 
     const digests = collectDigests(people, users, 'planned');
     return {
       records: digests.map((digest) => ({ to: digest.to, users: names(digest), status: 'planned' })),
-      lines: digests.map((digest) => `Notification: would mail ${digest.to} from ${from} about ${names(digest).join(', ')}.`),
+      lines: digests.map((digest) => `Notification: would mail ${digest.to} about ${names(digest).join(', ')}.`),
     };
   }
   const limit = pLimit(MAILBOX_CONCURRENCY);
   const records = await Promise.all(collectDigests(people, users, 'done').map((digest) => limit(() => send(options.graph, from, digest))));
   const lines = records.map((record) => {
-    if (record.status === 'sent') return `Notification: mailed ${record.to} from ${from} about ${record.users.join(', ')}.`;
+    if (record.status === 'sent') return `Notification: mailed ${record.to} about ${record.users.join(', ')}.`;
     const line = `Notification to ${record.to} about ${record.users.join(', ')} failed: ${record.error?.message ?? 'no detail'}`;
     options.warn(line);
     return line;
