@@ -205,4 +205,29 @@ describe('sending the mails', () => {
     expect(delegates.map((d, i) => messagesOf(after, ['ceo', 'cfo', 'salesvp', 'jdoe', 'jsmith', 'cloudy'][i]).map((m) => m.toRecipients))).toEqual(delegates.map((d) => [[d]]));
     expect((await sendMailRequests()).map((e) => e.status)).toEqual(Array(6).fill(202));
   }, TIMEOUT_MS);
+
+  it('from a mailbox outside the app\'s access policy is refused (403 ErrorAccessDenied), from the notify-from mailbox delivered', async () => {
+    await control.apps([{ ...app([...OFFBOARD_ROLES, 'Mail.Send', 'Mail.Read']), mailboxScope: [SENDER] }]);
+    const state = await control.state();
+    const cfo = upn(state, 'cfo');
+    const users: UserResult[] = [
+      { source: { file: 'offboarding/leavers.csv', line: 2 }, request: {}, status: 'done', steps: [{ step: 'mailbox-access', status: 'done', after: { mailbox: 'leaver@contoso.test', delegate: cfo } }] },
+    ];
+    const entra = entraInputs(facts);
+    const graph = createGraphApi({ entra, certificate: parseCertificate(entra.certificate, entra.certificatePassword) });
+    try {
+      const send = (from: string) => notifyDelegates({ inputs: { mode: 'apply', notify: 'delegate', notifyFrom: from }, people: [], users, graph, warn: () => undefined });
+      const outside = await send(upn(state, 'ceo'));
+      expect(outside?.records).toEqual([
+        { to: cfo, users: ['leaver@contoso.test'], status: 'failed', error: expect.objectContaining({ code: 'ErrorAccessDenied', message: expect.stringContaining('AppOnly AccessPolicy') }) },
+      ]);
+      expect((await send(SENDER))?.records.map((r) => r.status)).toEqual(['sent']);
+      // The recipient's mailbox as Graph lists it: the one mail, the refused one nowhere.
+      await control.apps([app(['User.Read.All', 'Mail.Read'])]);
+      const listed = await graph.list<{ subject: string; from: { emailAddress: { address: string } } }>('/users/{id}/messages', { params: { id: cfo }, maxItems: 100 });
+      expect(listed.map((m) => [m.subject, m.from.emailAddress.address])).toEqual([['Offboarding: a leaver handed over to you', SENDER]]);
+    } finally {
+      await graph.close();
+    }
+  }, TIMEOUT_MS);
 });

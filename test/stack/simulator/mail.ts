@@ -19,7 +19,7 @@ const READ = ['Mail.ReadBasic.All', 'Mail.Read', 'Mail.ReadWrite'];
  * another, so the concurrency is what arrives together: the items of one $batch for the same mailbox (Graph hands a
  * batch's items to Outlook at once; https://learn.microsoft.com/answers/questions/1660054 shows the answer).
  */
-export const OUTLOOK_CONCURRENCY = 4;
+const OUTLOOK_CONCURRENCY = 4;
 const OUTLOOK_WINDOW_MS = 10 * 60 * 1000;
 const OUTLOOK_WINDOW_REQUESTS = 10_000;
 const OUTLOOK_RETRY_AFTER_SECONDS = 1;
