@@ -211,7 +211,7 @@ describe('sending the mails', () => {
     const state = await control.state();
     const cfo = upn(state, 'cfo');
     const users: UserResult[] = [
-      { source: { file: 'offboarding/leavers.csv', line: 2 }, request: {}, status: 'done', steps: [{ step: 'mailbox-access', status: 'done', after: { mailbox: 'leaver@contoso.test', delegate: cfo } }] },
+      { source: { file: 'offboarding/leavers.csv', line: 2 }, request: { userPrincipalName: 'leaver@contoso.test' }, status: 'done', steps: [{ step: 'mailbox-access', status: 'done', after: { mailbox: 'leaver@contoso.test', delegate: cfo } }] },
     ];
     const entra = entraInputs(facts);
     const graph = createGraphApi({ entra, certificate: parseCertificate(entra.certificate, entra.certificatePassword) });
