@@ -61,4 +61,8 @@ export interface Inputs {
   powershellSessions: number;
   mailboxAutomapping: boolean;
   blockGroup?: string;
+  /** `delegate`: each delegate gets one mail listing what they received in this run (src/notify). Absent: `none`. */
+  notify?: 'none' | 'delegate';
+  /** The mailbox the notification mails are sent from (Graph sendMail); set whenever notify is `delegate`. */
+  notifyFrom?: string;
 }

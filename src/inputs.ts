@@ -83,6 +83,8 @@ export function parseInputs(
     powershellSessions: v[INPUT.powershellSessions],
     mailboxAutomapping: v[INPUT.mailboxAutomapping],
     blockGroup: v[INPUT.blockGroup],
+    notify: v[INPUT.notify],
+    notifyFrom: v[INPUT.notifyFrom],
   };
   return { inputs, errors: [] };
 }

@@ -8,6 +8,7 @@ import { DEFAULT_BREAKERS, describeBreakers, STOPPED_BY, type BreakerSettings, t
 import { runEngine, unresolvedResult } from './engine.js';
 import { readInputs } from './inputs.js';
 import { OUTPUT } from './inputs/names.js';
+import { notifyDelegates } from './notify/send.js';
 import { adIdentity } from './preflight/identity.js';
 import { openConnectors, type OpenedConnectors } from './preflight/index.js';
 import type { Inputs } from './inputs-types.js';
@@ -228,6 +229,9 @@ export async function run(): Promise<void> {
       },
     });
     document.users = users;
+    const mailed = lifecycle.signal.aborted ? undefined : await notifyDelegates({ inputs, people, users, graph: opened.connectors.graph, warn: (m) => core.warning(logText(mask.text(m)), { title: 'Notification' }) });
+    for (const line of mailed?.lines ?? []) core.info(logText(mask.text(line)));
+    if (mailed) [document.notifications, notices] = [mailed.records, [...notices, ...mailed.lines]];
     if (stopped) {
       // A tripped breaker fails the run whatever fail-on says: users were left as they were, not offboarded.
       document.stoppedBy = stopped.code;

@@ -198,6 +198,17 @@ export interface RunInfo {
   runId?: string;
 }
 
+/** A notification mail of `notify: delegate`, as the results file keeps it. */
+export interface NotificationRecord {
+  /** The delegate. */
+  to: string;
+  /** The leavers it lists. */
+  users: string[];
+  /** `planned` in a plan; `sent` once Graph accepted it (202); `failed` with the error. */
+  status: 'planned' | 'sent' | 'failed';
+  error?: { message: string; code?: string; requestId?: string };
+}
+
 /** One line of the preflight checklist: what the run needs, whether it holds, and how to fix it. */
 export interface PreflightLine {
   ok: boolean;

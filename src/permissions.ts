@@ -28,9 +28,20 @@ const RESOLVE: StepPermissions = {
     'GET /users (User.Read.All); the role holders to protect from GET /roleManagement/directory/roleAssignments, roleEligibilityScheduleInstances and roleDefinitions (RoleManagement.Read.Directory) and GET /groups/{id}/transitiveMembers of the groups holding roles (GroupMember.Read.All). Entra group names in `protected` need GroupMember.Read.All too.',
 };
 
-/** One row for resolve, then one per step of the list, in its order. */
+/** The row of `notify: delegate`, checked only when the run notifies: it is no step, but an apply that mails needs it. */
+export const NOTIFY_ROW = 'notify';
+// POST /users/{notify-from}/sendMail has no other application permission (https://learn.microsoft.com/graph/api/user-sendmail).
+// A plan sends nothing and so needs nothing. Mail.Send alone may send as anyone: the README scopes it to one mailbox.
+const NOTIFY: StepPermissions = {
+  graph: [['Mail.Send']],
+  reads: {},
+  remarks: { graph: 'scoped to the `notify-from` mailbox (Exchange RBAC for Applications)' },
+  notes: 'With notify: delegate, POST /users/{notify-from}/sendMail after an apply (Mail.Send).',
+};
+
+/** One row for resolve, then one per step of the list, in its order, then the notification mails. */
 export function permissionRows(list: readonly StepInfo[] = STEPS): PermissionRow[] {
-  return [{ step: 'resolve', ...RESOLVE }, ...list.map((step) => ({ step: step.name, ...step.permissions }))];
+  return [{ step: 'resolve', ...RESOLVE }, ...list.map((step) => ({ step: step.name, ...step.permissions })), { step: NOTIFY_ROW, ...NOTIFY }];
 }
 
 export type PermissionResource = 'graph' | 'exchange' | 'sharepoint';

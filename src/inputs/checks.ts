@@ -69,6 +69,11 @@ export function crossCheck(raw: Record<string, string>, values: Partial<Values>)
     errors.push(message(INPUT.blockGroup, 'is empty but steps include entra-block, which adds leavers to it'));
   }
 
+  if (values[INPUT.notify] === 'delegate') {
+    if (!raw[INPUT.notifyFrom]?.trim()) errors.push(message(INPUT.notifyFrom, 'is empty but notify is delegate: set the UPN of the mailbox the mails are sent from'));
+    if (!raw[INPUT.tenantId]?.trim()) errors.push(message(INPUT.notify, 'is delegate but Entra ID is not configured: the mails are sent through Microsoft Graph'));
+  }
+
   if (values[INPUT.tenantId] && values[INPUT.clientId] && values[INPUT.certificate]) {
     const organization = organizationOf(values);
     const exchangeSteps = stepsUsing('exchange', stepList);

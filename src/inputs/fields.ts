@@ -211,6 +211,8 @@ export const FIELDS = {
   [INPUT.powershellSessions]: withDefault('2', integer(1, 8)),
   [INPUT.mailboxAutomapping]: withDefault('true', bool),
   [INPUT.blockGroup]: optional(text),
+  [INPUT.notify]: withDefault('none', choice(['none', 'delegate'])),
+  [INPUT.notifyFrom]: optional(upn),
 } satisfies Record<InputName, z.ZodType<unknown, string>>;
 
 export type Values = { [K in InputName]: z.output<(typeof FIELDS)[K]> };

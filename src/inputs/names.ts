@@ -40,6 +40,8 @@ export const INPUT = {
   powershellSessions: 'powershell-sessions',
   mailboxAutomapping: 'mailbox-automapping',
   blockGroup: 'block-group',
+  notify: 'notify',
+  notifyFrom: 'notify-from',
 } as const;
 export type InputName = (typeof INPUT)[keyof typeof INPUT];
 

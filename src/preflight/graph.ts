@@ -2,7 +2,6 @@
 import { parseCertificate, type AppCertificate } from '../connectors/auth.js';
 import { createGraphApi } from '../connectors/graph.js';
 import type { EntraInputs, Mode } from '../inputs-types.js';
-import type { StepName } from '../model.js';
 import { checkGraphPermissions } from '../permissions.js';
 import { messageOf, type Opening } from './checklist.js';
 import { graphIdentity } from './identity.js';
@@ -22,8 +21,8 @@ export function readCertificate(entra: EntraInputs, opening: Opening): AppCertif
   }
 }
 
-/** Opens Graph, signs in, and checks the token's roles against what the enabled steps need in this mode, and whose they are. */
-export async function openGraph(entra: EntraInputs, certificate: AppCertificate, steps: StepName[], opening: Opening, mode: Mode): Promise<void> {
+/** Opens Graph, signs in, and checks the token's roles against what the enabled steps (and `notify`) need in this mode, and whose they are. */
+export async function openGraph(entra: EntraInputs, certificate: AppCertificate, steps: readonly string[], opening: Opening, mode: Mode): Promise<void> {
   const graph = createGraphApi({ entra, certificate });
   opening.connectors.graph = graph;
   opening.closers.push(() => graph.close());

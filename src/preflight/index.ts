@@ -7,6 +7,7 @@ import type { Opening } from './checklist.js';
 import { pfxOf } from '../connectors/powershell/pfx.js';
 import { openGraph, readCertificate } from './graph.js';
 import { openPowerShell } from './powershell.js';
+import { NOTIFY_ROW } from '../permissions.js';
 import { keyMaterialParts } from '../util/secret-parts.js';
 
 export interface OpenedConnectors {
@@ -37,7 +38,7 @@ export async function openConnectors(inputs: Inputs, warn: (message: string) => 
     const certificate = readCertificate(inputs.entra, opening);
     if (certificate) {
       for (const part of keyMaterialParts(certificate.keyPem, pfxOf(certificate))) mask(part);
-      await openGraph(inputs.entra, certificate, inputs.steps, opening, inputs.mode);
+      await openGraph(inputs.entra, certificate, inputs.notify === 'delegate' ? [...inputs.steps, NOTIFY_ROW] : inputs.steps, opening, inputs.mode);
       await openPowerShell(inputs, certificate, opening);
     }
   } else {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { BreakerCode } from '../breakers.js';
 import { NOT_STARTED } from '../engine.js';
 import type { Mode } from '../inputs-types.js';
-import type { InputError, RunInfo, UserResult } from '../model.js';
+import type { InputError, NotificationRecord, RunInfo, UserResult } from '../model.js';
 import { toIso } from '../util/time.js';
 
 export interface ResultsDocument {
@@ -22,6 +22,8 @@ export interface ResultsDocument {
   selection?: { mode: string; note: string; total: number };
   inputErrors: InputError[];
   users: UserResult[];
+  /** With `notify: delegate`: each mail, planned, sent or failed. */
+  notifications?: NotificationRecord[];
 }
 
 /** What a record that ended early says of the steps and users that had not started. */

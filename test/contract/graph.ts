@@ -506,6 +506,78 @@ export const GRAPH_CASES: GraphCase[] = [
   },
   {
     service: 'graph',
+    name: 'send a mail from a mailbox: 202 Accepted, no body',
+    // "POST /users/{id | userPrincipalName}/sendMail" with { "message": { subject, body { contentType, content },
+    // toRecipients [{ emailAddress { address } }] }, "saveToSentItems" }; "If successful, this method returns 202
+    // Accepted response code. It doesn't return anything in the response body." Application permission: Mail.Send.
+    doc: `${LEARN}/api/user-sendmail?view=graph-rest-1.0`,
+    covers: ['graph POST /users/{id}/sendMail'],
+    roles: ['User.Read.All', 'Mail.Send'],
+    request: (t) => ({
+      method: 'POST',
+      path: ['users', t.user('jdoe').userPrincipalName, 'sendMail'],
+      headers: { 'Content-Type': 'application/json' },
+      body: {
+        message: {
+          subject: 'Offboarding: a leaver handed over to you',
+          body: { contentType: 'HTML', content: '<p>Hello</p>' },
+          toRecipients: [{ emailAddress: { address: t.user('cloudy').userPrincipalName } }],
+        },
+      },
+    }),
+    response: { status: 202 },
+  },
+  {
+    service: 'graph',
+    name: 'send a mail without Mail.Send: 403 ErrorAccessDenied',
+    // Mail.Send is the only application permission of sendMail; Exchange refuses an app without it with
+    // "ErrorAccessDenied", "Access is denied. Check credentials and try again." (microsoftgraph/microsoft-graph-docs#10880).
+    doc: `${LEARN}/api/user-sendmail?view=graph-rest-1.0`,
+    covers: ['graph POST /users/{id}/sendMail'],
+    roles: ['User.Read.All'],
+    request: (t) => ({
+      method: 'POST',
+      path: ['users', t.user('jdoe').userPrincipalName, 'sendMail'],
+      headers: { 'Content-Type': 'application/json' },
+      body: { message: { subject: 'x', body: { contentType: 'Text', content: 'x' }, toRecipients: [{ emailAddress: { address: t.user('cloudy').userPrincipalName } }] } },
+    }),
+    response: { status: 403, body: graphError('ErrorAccessDenied') },
+  },
+  {
+    service: 'graph',
+    name: 'more than 4 requests to one mailbox at once: the rest 429 with Retry-After',
+    // Outlook service limits: "4 concurrent requests" per app ID and mailbox, 429 with Retry-After beyond them; a
+    // batch's items for one mailbox arrive together ("Application is over its MailboxConcurrency limit.",
+    // https://learn.microsoft.com/answers/questions/1660054).
+    doc: `${LEARN}/throttling-limits#outlook-service-limits`,
+    covers: ['graph POST /$batch', 'graph POST /users/{id}/sendMail'],
+    roles: ['User.Read.All', 'Mail.Send'],
+    request: (t) => ({
+      method: 'POST',
+      path: ['$batch'],
+      headers: { 'Content-Type': 'application/json' },
+      body: {
+        requests: Array.from({ length: 5 }, (_, i) => ({
+          id: String(i + 1),
+          method: 'POST',
+          url: `/users/${t.user('jdoe').userPrincipalName}/sendMail`,
+          headers: { 'Content-Type': 'application/json' },
+          body: { message: { subject: `mail ${i + 1}`, body: { contentType: 'Text', content: 'x' }, toRecipients: [{ emailAddress: { address: t.user('cloudy').userPrincipalName } }] } },
+        })),
+      },
+    }),
+    response: {
+      status: 200,
+      body: z.object({
+        responses: z
+          .array(z.object({ id: z.string(), status: z.number().int(), headers: z.record(z.string(), z.string()).optional() }))
+          .refine((r) => r.filter((x) => x.status === 202).length === 4, 'four are accepted')
+          .refine((r) => r.filter((x) => x.status === 429 && x.headers?.['Retry-After'] !== undefined).length === 1, 'the fifth is throttled with Retry-After'),
+      }),
+    },
+  },
+  {
+    service: 'graph',
     name: 'throttled: 429 with Retry-After',
     // "When throttling occurs, Microsoft Graph returns HTTP status code 429 (Too many requests) … Retry-After
     // header"; the error's code is "TooManyRequests".

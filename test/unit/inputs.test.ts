@@ -53,6 +53,7 @@ describe('parseInputs', () => {
       pwsh: 'pwsh',
       powershellSessions: 2,
       mailboxAutomapping: true,
+      notify: 'none',
     });
   });
 
@@ -220,6 +221,27 @@ describe('parseInputs', () => {
     expect(errorsOf({ steps: 'entra-block' })).toEqual([
       'Input "block-group": is empty but steps include entra-block, which adds leavers to it',
     ]);
+  });
+
+  it('reads notify: delegate with the mailbox the mails are sent from', () => {
+    const inputs = inputsOf({ ...ENTRA, notify: 'Delegate', 'notify-from': 'offboarding@contoso.com' });
+    expect([inputs.notify, inputs.notifyFrom]).toEqual(['delegate', 'offboarding@contoso.com']);
+  });
+
+  it('requires notify-from with notify: delegate, and a UPN in it', () => {
+    expect(errorsOf({ ...ENTRA, notify: 'delegate' })).toEqual([
+      'Input "notify-from": is empty but notify is delegate: set the UPN of the mailbox the mails are sent from',
+    ]);
+    expect(errorsOf({ ...ENTRA, notify: 'delegate', 'notify-from': 'offboarding' })).toEqual([
+      'Input "notify-from": "offboarding" is not a UPN (name@domain)',
+    ]);
+  });
+
+  it('refuses notify: delegate without Entra ID, and an unknown notify value', () => {
+    expect(errorsOf({ notify: 'delegate', 'notify-from': 'offboarding@contoso.com' })).toEqual([
+      'Input "notify": is delegate but Entra ID is not configured: the mails are sent through Microsoft Graph',
+    ]);
+    expect(errorsOf({ notify: 'manager' })).toEqual(['Input "notify": "manager" is not one of none, delegate.']);
   });
 
   it('reads a complete Entra configuration and derives the SharePoint admin URL', () => {

@@ -24,6 +24,7 @@ const LAYERS: { name: string; files: RegExp; only?: RegExp }[] = [
   { name: 'inputs', files: /^(inputs\.ts|inputs\/)/ },
   { name: 'resolve', files: /^resolve\// },
   { name: 'engine', files: /^(engine|breakers)\.ts$/ },
+  { name: 'notify', files: /^notify\// },
   { name: 'report', files: /^report\// },
   { name: 'preflight', files: /^(preflight\/|permissions\.ts$)/ },
   { name: 'main', files: /^(main|index)\.ts$/ },

@@ -13,8 +13,18 @@ const LEAST_FOR_DEFAULTS = [
 ];
 
 describe('the permission table', () => {
-  it('has a row for resolving people, which every run does, then one per step in their order', () => {
-    expect(permissionRows().map((row) => row.step)).toEqual(['resolve', ...STEPS.map((step) => step.name)]);
+  it('has a row for resolving people, which every run does, then one per step in their order, then the notification mails', () => {
+    expect(permissionRows().map((row) => row.step)).toEqual(['resolve', ...STEPS.map((step) => step.name), 'notify']);
+  });
+
+  it('asks for Mail.Send only when the run notifies, and only in an apply', () => {
+    const roles = ['User.Read.All', 'RoleManagement.Read.Directory', 'GroupMember.Read.All'];
+    expect(checkGraphPermissions(roles, []).filter((l) => !l.ok)).toEqual([]);
+    expect(checkGraphPermissions(roles, ['notify'], 'plan').filter((l) => !l.ok)).toEqual([]);
+    expect(checkGraphPermissions(roles, ['notify']).filter((l) => !l.ok)).toEqual([
+      expect.objectContaining({ label: 'Microsoft Graph permission Mail.Send is missing', detail: 'needed by notify' }),
+    ]);
+    expect(checkGraphPermissions([...roles, 'Mail.Send'], ['notify']).filter((l) => !l.ok)).toEqual([]);
   });
 
   it.each(STEPS.map((step) => [step.name, step] as const))('says what %s needs on each API or in AD', (_name, step) => {

@@ -56,9 +56,9 @@ describe('the README', () => {
     expect(tableIn(README, name), `README.md's ${name} table differs from the step list's: run \`${REGENERATE}\``).toBe(TABLES[name]());
   });
 
-  it('shows the steps table under its title and the permissions table under its heading, one row per step', () => {
+  it('shows the steps table under its title and the permissions table under its heading, one row per step and one for the notification mails', () => {
     expect(tableAfter('m365-offboard').map((row) => nameOf(row[0]))).toEqual([...STEP_ORDER]);
-    expect(tableAfter('2. Permissions per step').map((row) => nameOf(row[0]))).toEqual(['resolve', ...STEP_ORDER]);
+    expect(tableAfter('2. Permissions per step').map((row) => nameOf(row[0]))).toEqual(['resolve', ...STEP_ORDER, 'notify']);
   });
 
   it('documents only CSV column names and aliases that the parser knows, each for its own column', () => {

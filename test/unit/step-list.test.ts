@@ -85,6 +85,8 @@ describe('a step added in one file and one line of the list', () => {
     expect(steps).toHaveLength(STEPS.length + 1);
     const permissions = rows(renderPermissionsTable(WITH_NOOP));
     expect(permissions[STEP_ORDER.indexOf('entra-revoke') + 2]).toBe('| `noop` | `Noop.Read.All` | — | `Sites.Selected` | read `noop` |');
-    expect(permissions).toHaveLength(STEPS.length + 2);
+    // resolve, the steps with noop, and the notification mails' row last.
+    expect(permissions).toHaveLength(STEPS.length + 3);
+    expect(permissions.at(-1)).toMatch(/^\| `notify` \|/);
   });
 });

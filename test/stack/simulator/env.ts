@@ -15,6 +15,8 @@ export interface RegisteredApp {
   directoryRoles: string[];
   /** The service principal's object id (the `oid` of its tokens). */
   servicePrincipalId: string;
+  /** The mailboxes an application access policy limits its mail requests to; absent: all. */
+  mailboxScope?: string[];
 }
 
 export const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
@@ -50,6 +52,7 @@ export function registerApps(apps: SimulatorApp[], tenantId: string): Map<string
       certificates: a.certificatesPem.map(knownCertificate),
       directoryRoles: [...(a.directoryRoles ?? [EXCHANGE_RECIPIENT_ADMINISTRATOR])],
       servicePrincipalId: stableGuid(tenantId, 'servicePrincipal', a.clientId.toLowerCase()),
+      mailboxScope: a.mailboxScope ? [...a.mailboxScope] : undefined,
     });
   }
   return map;

@@ -6,6 +6,7 @@ import { isObject } from './jwt.js';
 import { directoryObject, type GraphKit, listRoleManagement, listTransitiveMembers, ROLE_COLLECTIONS } from './graph-roles.js';
 import type { Caller, GraphCall, GraphResult } from './graph-types.js';
 import { checkFilter, evaluate, type FilterSchema, ODataError, parseFilter } from './odata.js';
+import { listMessages, OUTLOOK_OPS, outlookThrottle, sendMail } from './mail.js';
 import { graphSignature } from './signature.js';
 import { type GroupRecord, oneDriveSlug, type RoleRecord, type Tenant, type UserRecord } from './tenant.js';
 
@@ -121,7 +122,10 @@ export function routeGraph(env: SimEnv, ctx: Ctx): Routed | undefined {
         }
       }
       const call: GraphCall = { method: ctx.method, path: sub, query: ctx.url.searchParams, headers, body, badBody, requestId: ctx.requestId, clientRequestId: ctx.clientRequestId };
-      const result = execute(env, call, { appId: auth.appId, roles: auth.roles });
+      const caller: Caller = { appId: auth.appId, roles: auth.roles };
+      const mailbox = OUTLOOK_OPS.has(op) ? segmentsOf(sub)[1] : undefined;
+      const limited = mailbox === undefined ? undefined : outlookThrottle(KIT, env, call, caller, env.tenant().findUser(mailbox)?.id ?? mailbox, 1);
+      const result = limited ?? execute(env, call, caller);
       return { reply: toReply(result), user: result.user, appId: auth.appId };
     },
   };
@@ -169,6 +173,8 @@ function classify(method: string, s: string[]): string {
     if (s.length === 3 && rel === 'assignLicense' && method === 'POST') return 'graph.post.assignLicense';
     if (s.length === 3 && rel === 'checkMemberGroups' && method === 'POST') return 'graph.post.checkMemberGroups';
     if (s.length === 3 && rel === 'licenseDetails' && method === 'GET') return 'graph.list.licenseDetails';
+    if (s.length === 3 && rel === 'sendMail' && method === 'POST') return 'graph.post.sendMail';
+    if (s.length === 3 && rel === 'messages' && method === 'GET') return 'graph.list.messages';
   }
   if (root === 'groups') {
     if (s.length === 1 && method === 'GET') return 'graph.list.groups';
@@ -335,6 +341,10 @@ function dispatch(env: SimEnv, call: GraphCall, caller: Caller): GraphResult {
         return assignLicense(env, call, caller, tenant, user, id);
       case 'graph.post.checkMemberGroups':
         return checkMemberGroups(env, call, caller, tenant, user, id);
+      case 'graph.post.sendMail':
+        return sendMail(KIT, env, tenant, call, caller, user, id);
+      case 'graph.list.messages':
+        return listMessages(KIT, env, tenant, call, caller, user, id);
       case 'graph.list.licenseDetails': {
         if (!has(caller, READ_LICENSES)) return denied(call);
         if (!user) return notFound(call, id);
@@ -426,7 +436,7 @@ function dispatch(env: SimEnv, call: GraphCall, caller: Caller): GraphResult {
 
 function unknownRoute(call: GraphCall, s: string[]): GraphResult {
   const known: Record<string, string[]> = {
-    users: ['revokeSignInSessions', 'manager', 'drive', 'memberOf', 'assignLicense', 'licenseDetails', 'checkMemberGroups'],
+    users: ['revokeSignInSessions', 'manager', 'drive', 'memberOf', 'assignLicense', 'licenseDetails', 'checkMemberGroups', 'sendMail', 'messages'],
     groups: ['members', 'transitiveMembers'],
   };
   const [root, , rel] = s;
@@ -903,6 +913,8 @@ function batch(env: SimEnv, ctx: Ctx, headers: Record<string, string>): Outcome 
   const results = new Map<string, GraphResult>();
   const visiting = new Set<string>();
   const caller: Caller = { appId: auth.appId, roles: auth.roles };
+  // Outlook counts the items of one batch for the same mailbox as concurrent requests (see mail.ts).
+  const outlookSeen = new Map<string, number>();
   const runItem = (item: BatchItem): GraphResult => {
     const done = results.get(item.id);
     if (done) return done;
@@ -942,7 +954,11 @@ function batch(env: SimEnv, ctx: Ctx, headers: Record<string, string>): Outcome 
           clientRequestId: itemRequestId,
         };
         const restore = env.faults.mayDrop(op) ? env.tenant().checkpoint() : undefined;
-        result = execute(env, call, caller);
+        const mailbox = OUTLOOK_OPS.has(op) ? (env.tenant().findUser(segmentsOf(path)[1] ?? '')?.id ?? segmentsOf(path)[1] ?? '') : undefined;
+        const concurrent = mailbox === undefined ? 0 : (outlookSeen.get(mailbox) ?? 0) + 1;
+        if (mailbox !== undefined) outlookSeen.set(mailbox, concurrent);
+        const limited = mailbox === undefined ? undefined : outlookThrottle(KIT, env, call, caller, mailbox, concurrent);
+        result = limited ?? execute(env, call, caller);
         if (restore && env.faults.drops(op, result.status, result.user)) {
           restore();
           fault = 'drop';

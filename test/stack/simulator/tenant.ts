@@ -5,6 +5,7 @@ import type {
   SimDirectoryRoleState,
   SimGroupState,
   SimMailboxPermissionState,
+  SimMessageState,
   SimMailboxState,
   SimRoleAssignmentState,
   SimSiteState,
@@ -94,6 +95,7 @@ export interface MailboxRecord {
   recipientTypeDetails: 'UserMailbox' | 'SharedMailbox';
   hiddenFromAddressListsEnabled: boolean;
   permissions: SimMailboxPermissionState[];
+  messages: SimMessageState[];
 }
 
 export interface SiteRecord {
@@ -273,6 +275,7 @@ export class Tenant {
           recipientTypeDetails: mailboxType,
           hiddenFromAddressListsEnabled: cloud.hiddenFromAddressLists ?? false,
           permissions: [],
+          messages: [],
         });
       }
       if (user.onedrive) {
@@ -389,6 +392,7 @@ export class Tenant {
       recipientTypeDetails: m.recipientTypeDetails,
       hiddenFromAddressListsEnabled: m.hiddenFromAddressListsEnabled,
       permissions: m.permissions.map((p) => ({ ...p, accessRights: [...p.accessRights] })),
+      messages: m.messages.map((message) => ({ ...message, toRecipients: [...message.toRecipients] })),
     }));
     const sites: SimSiteState[] = [...this.sites.values()].map((s) => ({
       url: s.url,

@@ -35,6 +35,11 @@ export interface SimulatorApp {
    * `wids`. Absent: Exchange Recipient Administrator, the role the README asks for.
    */
   directoryRoles?: string[];
+  /**
+   * An application access policy (RestrictAccess) on the app: its Graph mail requests reach only these mailboxes
+   * (UPN or address). Absent: every mailbox.
+   */
+  mailboxScope?: string[];
 }
 
 export interface SimulatorOptions {
@@ -223,6 +228,19 @@ export interface SimMailboxState {
   hiddenFromAddressListsEnabled: boolean;
   /** Explicit permissions (the implicit NT AUTHORITY\SELF entry is not listed). */
   permissions: SimMailboxPermissionState[];
+  /** Mail sent through Graph sendMail: received (`inbox`) or kept by the sender (`sentitems`), oldest first. */
+  messages: SimMessageState[];
+}
+
+export interface SimMessageState {
+  id: string;
+  folder: 'inbox' | 'sentitems';
+  subject: string;
+  from: string;
+  toRecipients: string[];
+  contentType: 'html' | 'text';
+  content: string;
+  sentDateTime: string;
 }
 
 export interface SimSiteState {
