@@ -1,12 +1,15 @@
 // Offboarding in stages: reading the `stages` input, and which stages of a row a run selects (changed, due, all).
 import { describe, expect, it } from 'vitest';
+import { runEngine, unresolvedResult } from '../../src/engine.js';
 import { parseInputs } from '../../src/inputs.js';
+import type { Inputs } from '../../src/inputs-types.js';
 import { parseStages } from '../../src/inputs/stages.js';
-import type { Request, Stage } from '../../src/model.js';
+import type { Person, Request, Stage, StepName } from '../../src/model.js';
 import { renderSummary, type SummaryInput } from '../../src/report/summary.js';
 import { loadRequests } from '../../src/sources/requests.js';
 import { selectRequests, type SelectOptions } from '../../src/sources/select.js';
 import { selectStages, stageDueAt, stepsOfRequest } from '../../src/sources/stages.js';
+import type { Step } from '../../src/steps/types.js';
 
 const FILE = 'offboarding/leavers.csv';
 const DAY = 24 * 60 * 60 * 1000;
@@ -265,5 +268,66 @@ describe('the later stages in the job summary', () => {
     const markdown = renderSummary(input(true));
     expect(markdown).toContain('### Later stages (1 row)');
     expect(markdown).not.toContain('later@contoso.test');
+  });
+});
+
+describe('the engine with stages', () => {
+  const [zero, seven, thirty] = THREE;
+  const leaver = (sam: string, stages: Stage[]): Person => ({
+    request: { source: { file: FILE, line: 2 }, identity: { samAccountName: sam }, stages },
+    delegate: { source: 'none' },
+  });
+  const samOf = (person: Person): string => person.request.identity.samAccountName ?? '?';
+
+  /** A step that needs nothing, is unchanged for everyone, and logs whom it prepared and observed. */
+  const step = (name: StepName, log: string[]): Step => ({
+    name,
+    description: 'a fake step',
+    byDefault: false,
+    permissions: { notes: '' },
+    reversible: false,
+    needs: [],
+    prepare: ({ people }) => void log.push(`prepare ${name}: ${people.map(samOf).join(', ')}`),
+    async observe({ person }) {
+      log.push(`observe ${samOf(person)} ${name}`);
+      return { kind: 'unchanged', before: {} };
+    },
+  });
+
+  it('runs for each user only the steps of its selected stages, records each with its stage, and prepares a step only for its users', async () => {
+    const log: string[] = [];
+    const steps = (['ad-disable', 'mailbox-access', 'onedrive-access', 'ad-move'] as const).map((name) => step(name, log));
+    const results = await runEngine({
+      people: [leaver('jdoe', [zero, seven]), leaver('jsmith', [thirty])],
+      steps,
+      mode: 'apply',
+      inputs: { steps: [] } as unknown as Inputs, // the fake steps read nothing from the inputs
+      connectors: {},
+      run: { event: 'schedule' },
+      now: NOW,
+      concurrency: 1,
+    });
+    expect(results.map((r) => r.steps.map((s) => `${s.stage} ${s.step} ${s.status}`))).toEqual([
+      ['0d ad-disable unchanged', '7d mailbox-access unchanged', '7d onedrive-access unchanged'],
+      ['30d ad-move unchanged'],
+    ]);
+    expect(log).toEqual([
+      'prepare ad-disable: jdoe',
+      'prepare mailbox-access: jdoe',
+      'prepare onedrive-access: jdoe',
+      'prepare ad-move: jsmith',
+      'observe jdoe ad-disable',
+      'observe jdoe mailbox-access',
+      'observe jdoe onedrive-access',
+      'observe jsmith ad-move',
+    ]);
+  });
+
+  it("lists a selected user's stage steps as not started before the user is resolved", () => {
+    const result = unresolvedResult(leaver('jsmith', [thirty]).request, ['ad-disable', 'mailbox-hide', 'ad-move']);
+    expect(result.steps).toEqual([
+      { step: 'mailbox-hide', status: 'blocked', reason: 'not started', stage: '30d' },
+      { step: 'ad-move', status: 'blocked', reason: 'not started', stage: '30d' },
+    ]);
   });
 });
