@@ -5,6 +5,7 @@ import { parseInputs } from '../../src/inputs.js';
 import type { Inputs } from '../../src/inputs-types.js';
 import { parseStages } from '../../src/inputs/stages.js';
 import type { Person, Request, Stage, StepName } from '../../src/model.js';
+import { buildPlanComment } from '../../src/report/comment.js';
 import { renderSummary, type SummaryInput } from '../../src/report/summary.js';
 import { loadRequests } from '../../src/sources/requests.js';
 import { selectRequests, type SelectOptions } from '../../src/sources/select.js';
@@ -262,6 +263,12 @@ describe('the later stages in the job summary', () => {
     expect(line).toContain('<b>0d</b> on 2026-12-31T00&#58;00&#58;00Z: ad-disable');
     expect(line).toContain('<b>30d</b> on 2027-01-30T00&#58;00&#58;00Z: mailbox-hide, ad-move');
     expect(line).toContain('offboarding/leavers.csv&#58;2');
+  });
+
+  it('lists them in the plan comment too', () => {
+    const { markdown } = buildPlanComment(input(false));
+    expect(markdown).toContain('### Later stages (1 row)');
+    expect(markdown).toContain('<b>30d</b> on 2027-01-30T00&#58;00&#58;00Z: mailbox-hide, ad-move');
   });
 
   it('masks the row with summary: redacted', () => {
