@@ -4,6 +4,7 @@ import { runWithBreakers, type BreakerSettings, type BreakerTrip } from './break
 import type { Connectors } from './connectors/types.js';
 import type { Inputs, Mode } from './inputs-types.js';
 import type { Person, Request, RunInfo, StepName, StepResult, UserResult, UserStatus } from './model.js';
+import { stepsOfRequest } from './sources/stages.js';
 import { STEP_ORDER } from './steps/index.js';
 import type { Decision, Facts, RunShared, Step, StepContext, Verification } from './steps/types.js';
 
@@ -41,7 +42,8 @@ export async function runEngine(options: EngineOptions): Promise<UserResult[]> {
   results.forEach((result, index) => options.onProgress?.(index, result));
   const active = options.people.filter((person) => !person.stop);
   for (const step of options.steps) {
-    step.prepare?.({ people: active, inputs: options.inputs, connectors: options.connectors, shared });
+    const people = active.filter((person) => stepsOfRequest(person.request, [step]).length > 0);
+    step.prepare?.({ people, inputs: options.inputs, connectors: options.connectors, shared });
   }
   const limit = pLimit(Math.max(1, options.concurrency));
   const record = (index: number, person: Person): Promise<void> =>
@@ -79,9 +81,12 @@ function initialResult(person: Person, steps: Step[]): UserResult {
     delegate: person.delegate,
     status: person.stop?.status ?? 'blocked',
     reason: person.stop ? `${person.stop.code}: ${person.stop.reason}` : NOT_STARTED,
-    steps: steps.map((step) => ({ step: step.name, status: 'blocked', reason: NOT_STARTED })),
+    steps: stepsOfRequest(person.request, steps).map(({ step, stage }) => inStage({ step: step.name, status: 'blocked', reason: NOT_STARTED }, stage)),
   };
 }
+
+/** A step's record with the offset of its stage, when the run has stages. */
+const inStage = (record: StepResult, stage: string | undefined): StepResult => (stage ? { ...record, stage } : record);
 
 /** A selected user's record before it was resolved: every enabled step not started. */
 export function unresolvedResult(request: Request, steps: StepName[]): UserResult {
@@ -90,7 +95,9 @@ export function unresolvedResult(request: Request, steps: StepName[]): UserResul
     request: requestRecord(request),
     status: 'blocked',
     reason: NOT_STARTED,
-    steps: STEP_ORDER.filter((step) => steps.includes(step)).map((step) => ({ step, status: 'blocked', reason: NOT_STARTED })),
+    steps: stepsOfRequest(request, STEP_ORDER.filter((step) => steps.includes(step)).map((name) => ({ name }))).map(({ step, stage }) =>
+      inStage({ step: step.name, status: 'blocked', reason: NOT_STARTED }, stage),
+    ),
   };
 }
 
@@ -109,7 +116,7 @@ async function runUser(
 ): Promise<void> {
   if (person.stop) {
     const reason = `${person.stop.code}: ${person.stop.reason}`;
-    result.steps = options.steps.map((step) => ({ step: step.name, status: 'blocked', reason }));
+    result.steps = stepsOfRequest(person.request, options.steps).map(({ step, stage }) => inStage({ step: step.name, status: 'blocked', reason }, stage));
     result.status = person.stop.status;
     result.reason = reason;
     progress(result);
@@ -119,15 +126,15 @@ async function runUser(
   result.reason = undefined;
   const earlier = new Map<StepName, StepResult>();
   const facts: Facts = {};
-  for (const [index, step] of options.steps.entries()) {
+  for (const [index, { step, stage }] of stepsOfRequest(person.request, options.steps).entries()) {
     if (options.signal?.aborted) break;
     // Recorded before it runs, so that a run cut short shows the step as interrupted, never as silently absent.
-    result.steps[index] = { step: step.name, status: 'failed', reason: INTERRUPTED };
+    result.steps[index] = inStage({ step: step.name, status: 'failed', reason: INTERRUPTED }, stage);
     result.status = aggregateStatus(result.steps);
     progress(result);
     const stepResult = await runStep(options, shared, person, step, earlier, facts);
     earlier.set(step.name, stepResult);
-    result.steps[index] = stepResult;
+    result.steps[index] = inStage(stepResult, stage);
     result.status = aggregateStatus(result.steps);
     progress(result);
   }

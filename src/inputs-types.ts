@@ -1,5 +1,5 @@
 // The action's inputs as one typed value, read once and validated (see inputs.ts).
-import type { StepName } from './model.js';
+import type { Stage, StepName } from './model.js';
 
 export type Mode = 'plan' | 'apply';
 export type Select = 'auto' | 'changed' | 'due' | 'all';
@@ -38,7 +38,10 @@ export interface Inputs {
   select: Select;
   lookbackDays: number;
   timeZone: string;
+  /** The enabled steps; with `stages`, every step of every stage. */
   steps: StepName[];
+  /** Offboarding in stages (the `stages` input), in ascending order; absent: every step runs at once. */
+  stages?: Stage[];
   defaultDelegate?: string;
   /** `refuse`: a delegate in a row or in the users input is an input error; the directories alone choose. Absent: `allow`. */
   csvDelegate?: CsvDelegate;

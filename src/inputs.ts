@@ -5,6 +5,7 @@ import * as core from '@actions/core';
 import { crossCheck, organizationOf, sharepointAdminUrlOf } from './inputs/checks.js';
 import { FIELDS, type Values } from './inputs/fields.js';
 import { INPUT, inputMessage as message, SECRET_INPUTS } from './inputs/names.js';
+import { stagedSteps } from './inputs/stages.js';
 import type { EntraInputs, Inputs, LdapInputs } from './inputs-types.js';
 import { secretParts } from './util/secret-parts.js';
 
@@ -57,6 +58,7 @@ export function parseInputs(
         }
       : undefined;
 
+  const stages = v[INPUT.stages];
   const inputs: Inputs = {
     mode: v[INPUT.mode],
     csv: v[INPUT.csv],
@@ -65,7 +67,8 @@ export function parseInputs(
     select: v[INPUT.select],
     lookbackDays: v[INPUT.lookbackDays],
     timeZone: v[INPUT.timeZone],
-    steps: v[INPUT.steps],
+    steps: stages ? stagedSteps(stages) : v[INPUT.steps],
+    stages,
     defaultDelegate: v[INPUT.defaultDelegate],
     csvDelegate: v[INPUT.csvDelegate],
     maxUsers: v[INPUT.maxUsers],

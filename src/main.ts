@@ -118,8 +118,9 @@ async function readSources(inputs: Inputs, workspace: string): Promise<Sources> 
   return { requests, roster, errors, notices, fromUsersInput, identities };
 }
 
-export async function run(): Promise<void> {
-  const startedAt = new Date();
+/** `now` is the run's clock (what `due` and the stages are measured against); tests set it. */
+export async function run(now: () => Date = () => new Date()): Promise<void> {
+  const startedAt = now();
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
   const { inputs, errors: inputProblems } = readInputs();
   const info = runInfo();
@@ -170,9 +171,10 @@ export async function run(): Promise<void> {
       now: startedAt,
       timeZone: inputs.timeZone,
       fromUsersInput: sources.fromUsersInput,
+      stages: inputs.stages,
       readBase: makeBaseReader({ workspace, token: inputs.githubToken, repo: github.context.repo }),
     });
-    document.selection = { mode: selection.mode, note: selection.note, total: sources.requests.length };
+    document.selection = { mode: selection.mode, note: selection.note, total: sources.requests.length, later: selection.later };
     const selected = selection.selected;
     core.info(logText(mask.text(`Selected ${selected.length} of ${sources.requests.length} request(s): ${selection.note}`)));
     if (selected.length > inputs.maxUsers) {

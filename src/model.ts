@@ -51,6 +51,23 @@ export interface Request {
   reason?: string;
   hrPositionId?: string;
   hrReportsToPositionId?: string;
+  /** With the `stages` input: the row's stages this run applies (the selection sets them). */
+  stages?: readonly Stage[];
+}
+
+/** One line of the `stages` input: how many days after `effective` it comes due, and its steps in the contract's order. */
+export interface Stage {
+  /** The offset as the results file records it: `0d`, `30d`. */
+  offset: string;
+  days: number;
+  steps: readonly StepName[];
+}
+
+/** A row's stages that are not due yet, with the instant each comes due (absent: the row has no `effective`). */
+export interface LaterStages {
+  source: SourceRef;
+  identity: Identity;
+  stages: { stage: string; at?: string; steps: readonly StepName[] }[];
 }
 
 /** A mistake in the input, named at its file and line so an annotation can point at it. */
@@ -175,6 +192,8 @@ export interface StepResult {
   retried?: string[];
   /** A done step whose change was read back from the server and found in place. */
   verified?: true;
+  /** With the `stages` input: the offset of the stage the step belongs to (`30d`). */
+  stage?: string;
 }
 
 export type UserStatus = StepStatus;

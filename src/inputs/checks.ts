@@ -3,6 +3,7 @@ import type { Cloud } from '../inputs-types.js';
 import { stepsUsing } from '../steps/index.js';
 import type { Values } from './fields.js';
 import { INPUT, inputMessage as message, SECRET_INPUTS, type InputName } from './names.js';
+import { stagedSteps } from './stages.js';
 
 // Tenants get a first domain of <name>.onmicrosoft.com (.us in GCC High and DoD, .partner.onmschina.cn in China).
 const INITIAL_DOMAIN = /^([a-z0-9-]+)\.(onmicrosoft\.com|onmicrosoft\.us|partner\.onmschina\.cn)$/i;
@@ -61,7 +62,11 @@ export function crossCheck(raw: Record<string, string>, values: Partial<Values>)
     errors.push(message(INPUT.certificatePassword, 'is empty but the private key in certificate is encrypted'));
   }
 
-  const stepList = values[INPUT.steps] ?? [];
+  const stages = values[INPUT.stages];
+  if (stages && (raw[INPUT.steps] ?? '').trim() !== '') {
+    errors.push(message(INPUT.stages, 'is set together with steps: each stage names its steps, so remove steps'));
+  }
+  const stepList = stages ? stagedSteps(stages) : (values[INPUT.steps] ?? []);
   if (stepList.includes('ad-move') && !values[INPUT.ldapDisabledOu]) {
     errors.push(message(INPUT.ldapDisabledOu, 'is empty but steps include ad-move, which moves accounts there'));
   }

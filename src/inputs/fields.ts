@@ -6,6 +6,7 @@ import type { StepName } from '../model.js';
 import { DEFAULT_STEPS, STEP_ORDER } from '../steps/index.js';
 import { isIanaZone } from '../sources/dates.js';
 import { INPUT, type InputName } from './names.js';
+import { parseStages } from './stages.js';
 
 const CLOUDS = ['global', 'usgov', 'usgovhigh', 'usgovdod', 'china'] as const satisfies readonly Cloud[];
 
@@ -148,6 +149,12 @@ const steps = z.string().transform((value, ctx): StepName[] => {
   return STEP_ORDER.filter((step) => names.includes(step));
 });
 
+const stages = z.string().transform((value, ctx) => {
+  const { stages: parsed, errors } = parseStages(value, (name) => suggestion(name, STEP_ORDER));
+  for (const error of errors) ctx.addIssue(error);
+  return parsed;
+});
+
 const upn = z.string().regex(UPN, { error: (issue) => `"${String(issue.input)}" is not a UPN (name@domain)` });
 
 const tenant = z.string().refine((value) => GUID.test(value) || DOMAIN.test(value), {
@@ -181,6 +188,7 @@ export const FIELDS = {
   [INPUT.lookbackDays]: withDefault('30', integer(1, 36_500)),
   [INPUT.timeZone]: withDefault('UTC', timeZone),
   [INPUT.steps]: withDefault(DEFAULT_STEPS.join(','), steps),
+  [INPUT.stages]: optional(stages),
   [INPUT.defaultDelegate]: optional(upn),
   [INPUT.csvDelegate]: withDefault('allow', choice(['allow', 'refuse'])),
   [INPUT.maxUsers]: withDefault('25', integer(1, 1_000_000)),

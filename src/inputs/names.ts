@@ -10,6 +10,7 @@ export const INPUT = {
   lookbackDays: 'lookback-days',
   timeZone: 'time-zone',
   steps: 'steps',
+  stages: 'stages',
   defaultDelegate: 'default-delegate',
   csvDelegate: 'csv-delegate',
   maxUsers: 'max-users',

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { BreakerCode } from '../breakers.js';
 import { NOT_STARTED } from '../engine.js';
 import type { Mode } from '../inputs-types.js';
-import type { InputError, NotificationRecord, RunInfo, UserResult } from '../model.js';
+import type { InputError, LaterStages, NotificationRecord, RunInfo, UserResult } from '../model.js';
 import { toIso } from '../util/time.js';
 
 export interface ResultsDocument {
@@ -19,7 +19,8 @@ export interface ResultsDocument {
   error?: string;
   /** The breaker that stopped the run, when one did (`error` says why). */
   stoppedBy?: BreakerCode;
-  selection?: { mode: string; note: string; total: number };
+  /** With `stages`: `later` lists the stages not due yet, per row. */
+  selection?: { mode: string; note: string; total: number; later?: LaterStages[] };
   inputErrors: InputError[];
   users: UserResult[];
   /** With `notify: delegate`: each mail, planned, sent or failed. */

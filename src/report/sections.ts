@@ -102,7 +102,7 @@ export function tableRow(view: View, user: UserResult): string {
   const { input, show } = view;
   const marks = input.steps.map((name) => {
     const step = user.steps.find((s) => s.step === name);
-    const title = step ? `${step.status}${step.verified ? ', verified' : ''}${step.reason ? `: ${step.reason}` : ''}` : 'not run';
+    const title = step ? `${step.stage ? `stage ${step.stage}: ` : ''}${step.status}${step.verified ? ', verified' : ''}${step.reason ? `: ${step.reason}` : ''}` : 'not run';
     return `<td title="${show(title)}">${step ? MARK[step.status] : ''}</td>`;
   });
   // Names in the delegate's line are masked with the rest of the text: each is a known identity.

@@ -17,6 +17,7 @@ import {
   viewOf,
   type Cut,
 } from './sections.js';
+import { laterStageParts } from './stages.js';
 import type { SummaryInput } from './view.js';
 
 export { redact } from './redact.js';
@@ -47,6 +48,9 @@ export function buildSummary(input: SummaryInput): BuiltReport {
   if (users.length > 0 && budget.add(compactHeading(view), TAIL_RESERVE)) {
     cut.users += budget.addEach(users.map((user) => userLine(view, user)), TAIL_RESERVE);
   } else cut.users += users.length;
+  const later = laterStageParts(view);
+  if (later.lines.length > 0 && budget.add(later.heading, TAIL_RESERVE)) cut.details += budget.addEach(later.lines, TAIL_RESERVE);
+  else cut.details += later.lines.length;
 
   if (input.inputErrors.length > 0) {
     budget.add(inputErrorHeading(view), TAIL_RESERVE);

@@ -1,13 +1,14 @@
 // What the job summary and the plan comment show of a run: the run's facts, who a user is, counts, and safe text.
 import type { Mode } from '../inputs-types.js';
-import type { InputError, PreflightLine, StepName, UserResult } from '../model.js';
+import type { InputError, LaterStages, PreflightLine, StepName, UserResult } from '../model.js';
 import { IdentityMask, resultIdentities } from './redact.js';
 
 export interface SummaryInput {
   mode: Mode;
   outcome: 'running' | 'completed' | 'failed' | 'cancelled';
   error?: string;
-  selection?: { mode: string; note: string; total: number };
+  /** With `stages`: `later` lists the stages not due yet, per row. */
+  selection?: { mode: string; note: string; total: number; later?: LaterStages[] };
   steps: StepName[];
   users: UserResult[];
   inputErrors: InputError[];
@@ -75,5 +76,6 @@ export function countUsers(users: UserResult[]): Record<'selected' | 'changed' |
 export function reportMask(input: SummaryInput): IdentityMask {
   const mask = input.mask ?? new IdentityMask(input.redacted);
   for (const user of input.users) mask.add(resultIdentities(user));
+  for (const row of input.selection?.later ?? []) mask.add(Object.values(row.identity));
   return mask;
 }

@@ -2,10 +2,11 @@
 import { DateTime } from 'luxon';
 import pLimit from 'p-limit';
 import type { Select } from '../inputs-types.js';
-import { IDENTITY_KEYS, type Request } from '../model.js';
+import { IDENTITY_KEYS, type LaterStages, type Request, type Stage } from '../model.js';
 import { toIso } from '../util/time.js';
 import type { BaseReader } from './base.js';
 import { loadRequests } from './requests.js';
+import { selectStages, stagesNote, type StageWindow } from './stages.js';
 
 type SelectionMode = 'changed' | 'due' | 'all';
 
@@ -23,12 +24,16 @@ export interface SelectOptions {
   /** Whether the requests come from the `users` input rather than CSV files. */
   fromUsersInput: boolean;
   readBase: BaseReader;
+  /** The `stages` input: then each selected row carries the stages the run applies to it. */
+  stages?: readonly Stage[];
 }
 
 export interface Selection {
   selected: Request[];
   mode: SelectionMode;
   note: string;
+  /** With `stages`: the stages not due yet, per row, with their dates. */
+  later?: LaterStages[];
 }
 
 /**
@@ -75,9 +80,18 @@ function comparable(request: Request): string {
 const rows = (count: number): string => `${count} row${count === 1 ? '' : 's'}`;
 
 async function changedSince(options: SelectOptions): Promise<Omit<Selection, 'mode'>> {
+  const { changed, note, waits } = await changedRows(options);
+  if (options.stages) return staged(changed, options, note, { until: options.now.getTime() }, 'considered');
+  if (!waits) return { selected: changed, note };
+  const { now, waiting } = notYet(changed, options.now);
+  return { selected: now, note: note + (waiting.length > 0 ? `; ${waitingNote(waiting)}` : '') };
+}
+
+/** The rows added or changed since the base commit; `waits`: whether rows dated later wait for their date. */
+async function changedRows(options: SelectOptions): Promise<{ changed: Request[]; note: string; waits: boolean }> {
   const { requests, eventName } = options;
   if (options.fromUsersInput) {
-    return { selected: requests, note: `changed: the users input has no earlier version, so all ${rows(requests.length)}` };
+    return { changed: requests, note: `changed: the users input has no earlier version, so all ${rows(requests.length)}`, waits: false };
   }
   const sha = baseSha(eventName, options.payload);
   if (!sha) {
@@ -86,7 +100,7 @@ async function changedSince(options: SelectOptions): Promise<Omit<Selection, 'mo
     );
   }
   if (/^0+$/.test(sha)) {
-    return { selected: requests, note: `changed: a new branch, so all ${rows(requests.length)} are new` };
+    return { changed: requests, note: `changed: a new branch, so all ${rows(requests.length)} are new`, waits: false };
   }
   const files = [...new Set(requests.map((request) => request.source.file))];
   const limit = pLimit(BASE_READ_CONCURRENCY);
@@ -101,13 +115,19 @@ async function changedSince(options: SelectOptions): Promise<Omit<Selection, 'mo
     }
   });
   const changed = requests.filter((request) => !before.has(comparable(request)));
-  const { now, waiting } = notYet(changed, options.now);
-  return {
-    selected: now,
-    note:
-      `changed: ${changed.length} of ${rows(requests.length)} added or changed since ${sha.slice(0, 7)}` +
-      (waiting.length > 0 ? `; ${waitingNote(waiting)}` : ''),
-  };
+  return { changed, note: `changed: ${changed.length} of ${rows(requests.length)} added or changed since ${sha.slice(0, 7)}`, waits: true };
+}
+
+/** The stages of `requests` the window selects, each selected row carrying its own, and the note says how many. */
+function staged(
+  requests: Request[],
+  options: SelectOptions,
+  note: string,
+  window: StageWindow,
+  listLater: 'considered' | 'selected',
+): Omit<Selection, 'mode'> {
+  const selection = selectStages(requests, options.stages ?? [], window, options.timeZone, listLater);
+  return { selected: selection.selected, later: selection.later, note: `${note}; ${stagesNote(selection)}` };
 }
 
 /**
@@ -130,6 +150,10 @@ function due(options: SelectOptions): Omit<Selection, 'mode'> {
   const until = DateTime.fromJSDate(now, { zone: 'utc' });
   // In UTC a day is always 24 hours, so the window is lookback-days × 24 h whatever the run's time zone.
   const from = until.minus({ days: lookbackDays });
+  if (options.stages) {
+    const note = `due: stages that came due between ${toIso(from)} and ${toIso(until)} (lookback-days ${lookbackDays})`;
+    return staged(requests, options, note, { from: from.toMillis(), until: until.toMillis() }, 'selected');
+  }
   const selected = requests.filter((request) => {
     if (request.effective === undefined) return false;
     const at = Date.parse(request.effective);
@@ -148,6 +172,7 @@ export async function selectRequests(options: SelectOptions): Promise<Selection>
   let result: Omit<Selection, 'mode'>;
   if (mode === 'changed') result = await changedSince(options);
   else if (mode === 'due') result = due(options);
+  else if (options.stages) result = staged(options.requests, options, `all ${rows(options.requests.length)}`, { until: options.now.getTime() }, 'considered');
   else result = { selected: options.requests, note: `all ${rows(options.requests.length)}` };
   return { ...result, mode, note: prefix + result.note };
 }

@@ -30,14 +30,14 @@ export interface ResultsFile {
     request: Record<string, unknown>;
     reason?: string;
     delegate?: { userPrincipalName?: string; source: string };
-    steps: { step: string; status: string; reason?: string; before?: Record<string, unknown>; after?: Record<string, unknown>; error?: { message: string; code?: string }; verified?: true }[];
+    steps: { step: string; status: string; reason?: string; before?: Record<string, unknown>; after?: Record<string, unknown>; error?: { message: string; code?: string }; verified?: true; stage?: string }[];
   }[];
   inputErrors: { file?: string; line?: number; message: string }[];
-  selection?: { mode: string; note: string; total: number };
+  selection?: { mode: string; note: string; total: number; later?: { source: { file: string; line: number }; stages: { stage: string; at?: string; steps: string[] }[] }[] };
 }
 
 /** Parses a GITHUB_OUTPUT file (`name<<delimiter` blocks written by @actions/core). */
-function parseOutputs(text: string): Record<string, string> {
+export function parseOutputs(text: string): Record<string, string> {
   const outputs: Record<string, string> = {};
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {

@@ -5,6 +5,7 @@ import { convertWorkflowTemplate, NoOperationTraceWriter, parseWorkflow } from '
 import { parseAction } from '@actions/workflow-parser/actions/action-parser';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { parseInputs } from '../../src/inputs.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const EXAMPLES = path.join(ROOT, 'examples/workflows');
@@ -179,8 +180,10 @@ describe('the example workflows', () => {
       expect(given['ldap-url']).toBe('${{ vars.LDAP_URL }}');
     });
 
-    it('runs the same steps as the other examples, so that a plan shows what apply does', () => {
-      expect(withOf(name).steps).toBe(withOf('offboarding-apply.yml').steps);
+    it('runs the same steps and stages as the other examples, so that a plan shows what apply does', () => {
+      const { steps, stages } = withOf(name);
+      const apply = withOf('offboarding-apply.yml');
+      expect({ steps, stages }).toEqual({ steps: apply.steps, stages: apply.stages });
     });
   });
 
@@ -216,6 +219,14 @@ describe('the example workflows', () => {
     expect(flow.on.schedule).toEqual([{ cron: expect.stringMatching(/^\d+ \d+ \* \* \*$/) }]);
     expect(withOf('offboarding-nightly.yml')).toMatchObject({ mode: 'apply', select: 'due' });
     expect(onlyJob('offboarding-nightly.yml').environment).toBe('offboarding');
+  });
+
+  it('offboards in stages, the nightly run applying each stage as it comes due', () => {
+    const given = withOf('offboarding-nightly.yml');
+    expect(given.steps).toBeUndefined();
+    const parsed = parseInputs({ stages: String(given.stages), 'ldap-disabled-ou': 'OU=Disabled Users,DC=corp,DC=contoso,DC=test' });
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.inputs?.stages?.map((stage) => stage.offset)).toEqual(['0d', '30d', '90d']);
   });
 
   it('offers a manual run with the leavers, plan or apply (plan by default), and a reason', () => {
