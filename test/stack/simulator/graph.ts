@@ -468,7 +468,7 @@ function context(env: SimEnv, what: string): string {
 
 function firstGroup(tenant: Tenant): GroupRecord {
   return (
-    [...tenant.groups.values()][0] ?? { id: '', displayName: '', mailNickname: '', members: [], licenses: [], isAssignableToRole: false, kind: 'security', synced: false, team: false, owners: [] }
+    [...tenant.groups.values()][0] ?? { id: '', displayName: '', mailNickname: '', members: [], licenses: [], isAssignableToRole: false, kind: 'security', synced: false, team: false, owners: [], mail: null }
   );
 }
 
@@ -621,7 +621,7 @@ function groupObject(g: GroupRecord): Record<string, unknown> {
     description: null,
     displayName: g.displayName,
     groupTypes: kind.groupTypes,
-    mail: kind.mailEnabled ? `${g.mailNickname.toLowerCase()}@contoso.test` : null,
+    mail: g.mail,
     mailEnabled: kind.mailEnabled,
     mailNickname: g.mailNickname,
     securityEnabled: kind.securityEnabled,

@@ -60,6 +60,8 @@ export interface GroupRecord {
   team: boolean;
   /** Owner object ids. */
   owners: string[];
+  /** The primary SMTP address of a mail-enabled group. */
+  mail: string | null;
 }
 
 export interface ServicePrincipalRecord {
@@ -131,6 +133,8 @@ const ROLE_TEMPLATES: Record<string, { id: string; description: string }> = {
   'Helpdesk Administrator': { id: '729827e3-9c14-49f7-bb1b-9608f156bbb8', description: 'Can reset passwords for non-administrators and Helpdesk Administrators.' },
 };
 
+const MAIL_ENABLED = new Set<FixtureEntraGroup['kind']>(['unified', 'distribution', 'mail-security']);
+
 /** The method types that can be a default MFA method: the first such method of a user is its default. */
 const DEFAULT_CAPABLE = new Set<FixtureAuthMethod['type']>(['microsoftAuthenticator', 'phone', 'softwareOath', 'fido2']);
 
@@ -179,6 +183,7 @@ export class Tenant {
         synced: from?.synced ?? false,
         team: from?.team ?? false,
         owners: [],
+        mail: from?.kind && MAIL_ENABLED.has(from.kind) ? `${nickname(displayName).toLowerCase()}@${fixture.domain.upnSuffix}` : null,
       };
       this.groups.set(g.id, g);
       return g;
