@@ -28,8 +28,7 @@ const METHODS: FixtureAuthMethod[] = [
 const GROUPS = ['Sales EMEA', 'Project X', 'Shared Board', HOSTILE_GROUP, 'All Staff', 'Finance Approvers', 'Everyone Dynamic', 'On-prem Sync Group', 'Offboarding Block', 'Tier0 Helpdesk'];
 
 /** The base tenant with `lea` (the leaver) and `ben` (a bystander in the same groups, with the same methods). */
-export function graphStepsFixture(): Fixture {
-  const fixture = baseFixture();
+export function graphStepsFixture(fixture: Fixture = baseFixture()): Fixture {
   fixture.entraGroups.push(
     { id: GROUP_IDS.salesEmea, displayName: 'Sales EMEA', kind: 'unified', team: true, owners: ['lea'] },
     { id: GROUP_IDS.projectX, displayName: 'Project X', owners: ['lea'] },
@@ -55,6 +54,16 @@ export function graphStepsFixture(): Fixture {
       manager: 'salesvp',
       cloud: { synced: false, groups: [...GROUPS], authMethods: structuredClone(METHODS) },
     });
+  }
+  return fixture;
+}
+
+/** The contract cases' tenant: `lea` with a method of every type, `ben` with the Authenticator alone. */
+export function contractGraphStepsFixture(base: Fixture): Fixture {
+  const fixture = graphStepsFixture(base);
+  for (const person of fixture.people) {
+    if (person.key === 'lea') person.cloud?.authMethods?.push({ type: 'softwareOath' }, { type: 'windowsHelloForBusiness', displayName: 'LAPTOP-7' });
+    if (person.key === 'ben' && person.cloud) person.cloud.authMethods = [{ type: 'microsoftAuthenticator', displayName: 'Pixel 8' }];
   }
   return fixture;
 }
