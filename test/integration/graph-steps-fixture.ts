@@ -39,7 +39,8 @@ export function graphStepsFixture(fixture: Fixture = baseFixture()): Fixture {
     { id: GROUP_IDS.dynamic, displayName: 'Everyone Dynamic', kind: 'dynamic' },
     { id: GROUP_IDS.synced, displayName: 'On-prem Sync Group', synced: true },
   );
-  fixture.roleGroups = [{ displayName: 'Tier0 Helpdesk', roles: [{ role: 'Helpdesk Administrator' }] }];
+  // Role-assignable, holding no role yet: a member holding a role would be stopped by the role guard before any step.
+  fixture.roleGroups = [{ displayName: 'Tier0 Helpdesk', roles: [] }];
   for (const [key, given, surname] of [
     ['lea', 'Lea', 'Vermont'],
     ['ben', 'Ben', 'Stander'],
