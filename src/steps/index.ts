@@ -5,9 +5,12 @@ import { adDisable } from './ad-disable.js';
 import { adGroups } from './ad-groups.js';
 import { adMove } from './ad-move.js';
 import { adStamp } from './ad-stamp.js';
+import { authMethods } from './auth-methods.js';
 import { entraBlock } from './entra-block.js';
 import { entraDisable } from './entra-disable.js';
+import { entraGroups } from './entra-groups.js';
 import { entraRevoke } from './entra-revoke.js';
+import { groupOwners } from './group-owners.js';
 import { licenses } from './licenses.js';
 import { mailboxAccess } from './mailbox-access.js';
 import { mailboxHide } from './mailbox-hide.js';
@@ -30,6 +33,9 @@ export const STEPS: readonly Step[] = everyStep([
   entraDisable,
   entraBlock,
   entraRevoke,
+  authMethods,
+  entraGroups,
+  groupOwners,
   mailboxAccess,
   onedriveAccess,
   mailboxShared,

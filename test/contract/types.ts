@@ -7,6 +7,8 @@ export interface ContractTenant {
   user(key: string): { id: string; userPrincipalName: string; mail: string };
   /** An Entra group by display name. */
   group(displayName: string): { id: string; displayName: string };
+  /** The id of a user's (fixture key) first authentication method of a type (`phone`, `fido2`…). */
+  authMethod(key: string, type: string): string;
   /** The OneDrive site URL of a user (fixture key) who has one. */
   oneDrive(key: string): string;
   /** `https://<tenant>-admin.sharepoint.com` */

@@ -10,6 +10,7 @@ import { loadStackTenant, SimulatorControl, stackFacts } from '../helpers/stack.
 import { baseFixture, type Fixture, SKU_E3 } from '../stack/fixture.js';
 import type { FaultConfig, SimState } from '../stack/simulator/types.js';
 import { OFFBOARD_ROLES } from '../stack/stack.js';
+import { contractGraphStepsFixture } from './graph-steps-fixture.js';
 import { entraInputs, psService } from './powershell-helpers.js';
 
 const facts = stackFacts();
@@ -17,9 +18,9 @@ const sim = facts.simulator;
 const control = new SimulatorControl(sim.url);
 const certificate = parseCertificate(sim.certificatePem);
 
-/** The base tenant and a licensed user whose OneDrive is not provisioned yet (the drive's 404 answer). */
+/** The base tenant with the leaver and bystander of the group and sign-in method steps, and a licensed user whose OneDrive is not provisioned yet (the drive's 404 answer). */
 function contractFixture(): Fixture {
-  const fixture = baseFixture();
+  const fixture = contractGraphStepsFixture(baseFixture());
   fixture.people.push({
     key: 'unprovisioned',
     givenName: 'Una',
@@ -45,6 +46,11 @@ function tenantOf(state: SimState): ContractTenant {
       const g = state.groups.find((x) => x.displayName === displayName);
       if (!g) throw new Error(`The contract fixture has no group ${displayName}.`);
       return { id: g.id, displayName: g.displayName };
+    },
+    authMethod: (key, type) => {
+      const method = state.users.find((x) => x.key === key)?.authMethods.find((m) => m.type === type);
+      if (!method) throw new Error(`${key} has no ${type} method in the contract fixture.`);
+      return method.id;
     },
     oneDrive: (key) => {
       const upn = user(key).userPrincipalName.toLowerCase();

@@ -2,14 +2,16 @@
 import { baseFixture, type Fixture } from '../stack/fixture.js';
 import { withRoleHolders } from '../stack/fixture-roles.js';
 import { addDelegatePeople, DELEGATE_CASES } from './corpus-cases-delegate.js';
+import { GRAPH_STEPS_CASES } from './corpus-cases-graphsteps.js';
 import { addLinkPeople, LINK_CASES } from './corpus-cases-link.js';
 import { ROLE_CASES } from './corpus-cases-roles.js';
+import { graphStepsFixture } from './graph-steps-fixture.js';
 
 type StepStatus = 'planned' | 'done' | 'unchanged' | 'skipped' | 'failed' | 'blocked';
 type DelegateSource = 'csv' | 'roster' | 'ad-manager' | 'entra-manager' | 'default' | 'none';
 
 /** The tenant a case runs against: the base fixture or a variant that adds the people the case needs. */
-export type FixtureVariant = 'base' | 'shell-names' | 'manager-cycle' | 'foreign-sid' | 'role-holders' | 'delegates' | 'link';
+export type FixtureVariant = 'base' | 'shell-names' | 'manager-cycle' | 'foreign-sid' | 'role-holders' | 'delegates' | 'link' | 'graph-steps';
 
 interface ExpectedUser {
   /** Line of the row in its file (or in the users input). */
@@ -35,7 +37,9 @@ export type Effect =
   /** What the run's steps do to a leaver: disable (AD bit or Entra), revoke, FullAccess and OneDrive admin for the delegate. */
   | { offboarded: string; delegate?: string }
   /** `ad-stamp`: the AD description, `Offboarded <date> by <run url> — <reason>`. */
-  | { stamped: string; reason: string };
+  | { stamped: string; reason: string }
+  /** `entra-groups`: the leaver is no longer a member of these groups (display names). */
+  | { leftGroups: string; groups: string[] };
 
 export interface CorpusCase {
   name: string;
@@ -142,6 +146,8 @@ export function fixtureFor(variant: FixtureVariant = 'base'): Fixture {
     case 'link':
       addLinkPeople(fixture);
       break;
+    case 'graph-steps':
+      return graphStepsFixture(fixture);
   }
   return fixture;
 }
@@ -787,6 +793,7 @@ export const CASES: CorpusCase[] = [
   },
   ...ROLE_CASES,
   ...LINK_CASES,
+  ...GRAPH_STEPS_CASES,
 ];
 
 /** The delegate notes of a leaver in a two-person manager cycle: the other leaver, back to self, then the loop. */

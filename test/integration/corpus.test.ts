@@ -77,6 +77,11 @@ function expectedState(
       adEntry(sam).description = [`Offboarded ${startedAt.slice(0, 10)} by ${RUN_URL} — ${effect.reason}`];
       return;
     }
+    if ('leftGroups' in effect) {
+      const id = sim.users.find((u) => u.key === effect.leftGroups)?.id;
+      for (const group of sim.groups) if (effect.groups.includes(group.displayName)) group.members = group.members.filter((m) => m !== id);
+      return;
+    }
     const leaver = person(effect.offboarded);
     if (leaver.sam && steps.includes('ad-disable')) {
       const entry = adEntry(leaver.sam);

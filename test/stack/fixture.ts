@@ -27,6 +27,35 @@ interface FixtureCloud {
   userPrincipalName?: string;
   /** Graph's userType. Default: Member. */
   userType?: 'Member' | 'Guest';
+  /** Authentication methods besides the password (every user has one); the first is the default MFA method. */
+  authMethods?: FixtureAuthMethod[];
+}
+
+/** One registered authentication method, as Graph's `authentication/methods` lists it. */
+export type FixtureAuthMethod =
+  | { type: 'microsoftAuthenticator'; displayName: string }
+  | { type: 'phone'; phoneNumber: string; phoneType?: 'mobile' | 'alternateMobile' | 'office' }
+  | { type: 'fido2'; displayName: string }
+  | { type: 'softwareOath' }
+  | { type: 'email'; emailAddress: string }
+  | { type: 'windowsHelloForBusiness'; displayName: string }
+  | { type: 'temporaryAccessPass' };
+
+/** An Entra group; without `kind` a cloud security group. Members join through `cloud.groups`. */
+export interface FixtureEntraGroup {
+  id: string;
+  displayName: string;
+  /**
+   * `unified`: a Microsoft 365 group; `distribution`: a distribution list; `mail-security`: a mail-enabled security
+   * group; `dynamic`: a security group with dynamic membership.
+   */
+  kind?: 'security' | 'unified' | 'distribution' | 'mail-security' | 'dynamic';
+  /** Synced from on-premises AD. */
+  synced?: boolean;
+  /** A Microsoft 365 group with a team. */
+  team?: boolean;
+  /** Owners by person key. */
+  owners?: string[];
 }
 
 /** One Entra role assignment (active unless `eligible`), tenant-wide unless `administrativeUnit` names its scope. */
@@ -91,7 +120,7 @@ export interface Fixture {
   /** AD groups: name, OU, and the groups it is itself a member of (nesting). */
   groups: { name: string; ou: string; groups?: string[] }[];
   /** Entra groups (security groups; e.g. a Conditional Access block group). */
-  entraGroups: { id: string; displayName: string }[];
+  entraGroups: FixtureEntraGroup[];
   skus: { skuId: string; skuPartNumber: string }[];
   people: FixturePerson[];
   /** Custom Entra role definitions (isBuiltIn false), by display name. */

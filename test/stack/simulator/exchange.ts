@@ -2,6 +2,7 @@
 import { CmdletError, identityHint, Parameters } from './cmdlet.js';
 import type { Ctx, Outcome, Reply, Routed } from './core.js';
 import { authenticate, EXCHANGE_APP_ID, EXCHANGE_RECIPIENT_ADMINISTRATOR, type SimEnv } from './env.js';
+import { GROUP_CMDLET_PARAMETERS, invokeGroupCmdlet } from './exo-groups.js';
 import { selectProperties, unknownPropertySet } from './exo-property-sets.js';
 import { isObject } from './jwt.js';
 import { cmdletSignature } from './signature.js';
@@ -35,6 +36,7 @@ const CMDLET_PARAMETERS: Record<string, string[]> = {
   'Add-MailboxPermission': ['Identity', 'User', 'AccessRights', 'InheritanceType', 'AutoMapping', 'Deny'],
   'Remove-MailboxPermission': ['Identity', 'User', 'AccessRights', 'InheritanceType', 'Deny'],
   'Set-Mailbox': ['Identity', 'Type', 'HiddenFromAddressListsEnabled', 'Force'],
+  ...GROUP_CMDLET_PARAMETERS,
 };
 
 const ACCESS_RIGHTS = ['ChangeOwner', 'ChangePermission', 'DeleteItem', 'ExternalAccount', 'FullAccess', 'ReadPermission'];
@@ -294,6 +296,8 @@ function invoke(env: SimEnv, ctx: Ctx, organization: string, name: string | unde
         if (!changed) warnings.push(`The command completed successfully but no settings of '${m.name}' have been modified.`);
         break;
       }
+      default:
+        user = invokeGroupCmdlet(tenant, cmdlet, p, notFound);
     }
     return {
       appId,

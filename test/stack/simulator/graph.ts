@@ -7,6 +7,7 @@ import { directoryObject, type GraphKit, listRoleManagement, listTransitiveMembe
 import type { Caller, GraphCall, GraphResult } from './graph-types.js';
 import { checkFilter, evaluate, type FilterSchema, ODataError, parseFilter } from './odata.js';
 import { listMessages, OUTLOOK_OPS, outlookThrottle, sendMail } from './mail.js';
+import { classifyLeaver, leaverRoute, membershipRefused } from './graph-leaver.js';
 import { graphSignature } from './signature.js';
 import { type GroupRecord, oneDriveSlug, type RoleRecord, type Tenant, type UserRecord } from './tenant.js';
 
@@ -162,6 +163,8 @@ function segmentsOf(path: string): string[] {
 function classify(method: string, s: string[]): string {
   const verb = method.toLowerCase();
   const [root, , rel, relId, ref] = s;
+  const leaver = classifyLeaver(method, s);
+  if (leaver) return leaver;
   if (root === 'users') {
     if (s.length === 1 && method === 'GET') return 'graph.list.users';
     if (s.length === 2 && method === 'GET') return 'graph.get.user';
@@ -281,6 +284,8 @@ function dispatch(env: SimEnv, call: GraphCall, caller: Caller): GraphResult {
   }
   if (op.endsWith('.unknown')) return unknownRoute(call, s);
   const [root, id] = s;
+  const leaver = leaverRoute(KIT, env, tenant, call, caller, op, s);
+  if (leaver) return leaver;
 
   if (root === 'users' && s.length === 1) {
     if (!has(caller, READ_USERS)) return denied(call);
@@ -404,6 +409,8 @@ function dispatch(env: SimEnv, call: GraphCall, caller: Caller): GraphResult {
       const who = member?.userPrincipalName ?? memberId;
       if (!has(caller, WRITE_MEMBERS) || !mayManage(caller, group)) return { ...denied(call), user: who };
       if (!group) return { ...notFound(call, id), user: who };
+      const refused = membershipRefused(KIT, call, group);
+      if (refused) return { ...refused, user: who };
       const idx = group.members.indexOf(member?.id ?? memberId.toLowerCase());
       if (idx < 0) return { ...notFound(call, memberId), user: who };
       group.members.splice(idx, 1);
@@ -436,8 +443,8 @@ function dispatch(env: SimEnv, call: GraphCall, caller: Caller): GraphResult {
 
 function unknownRoute(call: GraphCall, s: string[]): GraphResult {
   const known: Record<string, string[]> = {
-    users: ['revokeSignInSessions', 'manager', 'drive', 'memberOf', 'assignLicense', 'licenseDetails', 'checkMemberGroups', 'sendMail', 'messages'],
-    groups: ['members', 'transitiveMembers'],
+    users: ['revokeSignInSessions', 'manager', 'drive', 'memberOf', 'assignLicense', 'licenseDetails', 'checkMemberGroups', 'sendMail', 'messages', 'authentication', 'ownedObjects'],
+    groups: ['members', 'transitiveMembers', 'owners'],
   };
   const [root, , rel] = s;
   if (root === undefined) return badSegment(call, 'v1.0');
@@ -470,7 +477,9 @@ function context(env: SimEnv, what: string): string {
 }
 
 function firstGroup(tenant: Tenant): GroupRecord {
-  return [...tenant.groups.values()][0] ?? { id: '', displayName: '', mailNickname: '', members: [], licenses: [], isAssignableToRole: false };
+  return (
+    [...tenant.groups.values()][0] ?? { id: '', displayName: '', mailNickname: '', members: [], licenses: [], isAssignableToRole: false, kind: 'security', synced: false, team: false, owners: [], mail: null }
+  );
 }
 
 /** `$expand=members` (the only expansion modelled on groups and directory roles): true when asked for. */
@@ -599,7 +608,20 @@ function userBag(env: SimEnv, tenant: Tenant, u: UserRecord): Record<string, unk
   };
 }
 
+/**
+ * groupTypes, mailEnabled and securityEnabled of each kind of group, as the group resource's table of group types lists
+ * them (https://learn.microsoft.com/en-us/graph/api/resources/groups-overview#group-types-in-microsoft-entra-id-and-microsoft-graph).
+ */
+const GROUP_KINDS: Record<GroupRecord['kind'], { groupTypes: string[]; mailEnabled: boolean; securityEnabled: boolean }> = {
+  security: { groupTypes: [], mailEnabled: false, securityEnabled: true },
+  unified: { groupTypes: ['Unified'], mailEnabled: true, securityEnabled: false },
+  distribution: { groupTypes: [], mailEnabled: true, securityEnabled: false },
+  'mail-security': { groupTypes: [], mailEnabled: true, securityEnabled: true },
+  dynamic: { groupTypes: ['DynamicMembership'], mailEnabled: false, securityEnabled: true },
+};
+
 function groupObject(g: GroupRecord): Record<string, unknown> {
+  const kind = GROUP_KINDS[g.kind];
   return {
     '@odata.type': '#microsoft.graph.group',
     id: g.id,
@@ -608,11 +630,13 @@ function groupObject(g: GroupRecord): Record<string, unknown> {
     createdDateTime: '2024-03-01T09:00:00Z',
     description: null,
     displayName: g.displayName,
-    groupTypes: [],
-    mail: null,
-    mailEnabled: false,
+    groupTypes: kind.groupTypes,
+    mail: g.mail,
+    mailEnabled: kind.mailEnabled,
     mailNickname: g.mailNickname,
-    securityEnabled: true,
+    securityEnabled: kind.securityEnabled,
+    onPremisesSyncEnabled: g.synced ? true : null,
+    resourceProvisioningOptions: g.team ? ['Team'] : [],
     visibility: null,
     isAssignableToRole: g.isAssignableToRole,
     assignedLicenses: g.licenses.map((skuId) => ({ disabledPlans: [], skuId })),
@@ -790,6 +814,8 @@ function addMember(env: SimEnv, call: GraphCall, caller: Caller, tenant: Tenant,
   if (!isObject(body)) return badJson(call);
   if (!memberId) return { ...graphError(call, 400, 'Request_BadRequest', `Invalid URL format specified in @odata.id for members: '${String(ref ?? '')}'.`), user: who };
   if (!group) return { ...notFound(call, groupId), user: who };
+  const refused = membershipRefused(KIT, call, group);
+  if (refused) return { ...refused, user: who };
   const objectId = member?.id ?? (other ? String(other.id) : undefined);
   if (!objectId) return { ...notFound(call, memberId), user: who };
   if (group.members.includes(objectId)) {

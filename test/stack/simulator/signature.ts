@@ -21,6 +21,8 @@ const KEYED_COLLECTIONS = new Set([
   'roleAssignmentScheduleInstances',
   'licenseDetails',
   'owners',
+  // Authentication method collections (/users/{id}/authentication/phoneMethods/{id}).
+  ...['microsoftAuthenticator', 'phone', 'fido2', 'softwareOath', 'email', 'windowsHelloForBusiness', 'temporaryAccessPass', 'password'].map((m) => `${m}Methods`),
 ]);
 
 function filterProperties(node: FilterNode, into: Set<string>): void {

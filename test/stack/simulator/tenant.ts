@@ -1,5 +1,5 @@
 // The simulated tenant's directory, mailboxes and sites in memory, built from a fixture and changed by the APIs.
-import type { Fixture, FixtureRoleGrant } from '../fixture.js';
+import type { Fixture, FixtureAuthMethod, FixtureEntraGroup, FixtureRoleGrant } from '../fixture.js';
 import { stableGuid } from './ids.js';
 import type {
   SimDirectoryRoleState,
@@ -35,6 +35,16 @@ export interface UserRecord {
   revocations: string[];
   onedrive: boolean;
   createdDateTime: string;
+  /** Registered authentication methods besides the password. */
+  authMethods: AuthMethodRecord[];
+  /** The method that is the user's default MFA method, if any. */
+  defaultMethodId: string | null;
+}
+
+export interface AuthMethodRecord {
+  id: string;
+  method: FixtureAuthMethod;
+  createdDateTime: string;
 }
 
 export interface GroupRecord {
@@ -46,6 +56,13 @@ export interface GroupRecord {
   licenses: string[];
   /** Set at creation only; such a group can hold roles and cannot have groups as members. */
   isAssignableToRole: boolean;
+  kind: NonNullable<FixtureEntraGroup['kind']>;
+  synced: boolean;
+  team: boolean;
+  /** Owner object ids. */
+  owners: string[];
+  /** The primary SMTP address of a mail-enabled group. */
+  mail: string | null;
 }
 
 export interface ServicePrincipalRecord {
@@ -118,6 +135,11 @@ const ROLE_TEMPLATES: Record<string, { id: string; description: string }> = {
   'Helpdesk Administrator': { id: '729827e3-9c14-49f7-bb1b-9608f156bbb8', description: 'Can reset passwords for non-administrators and Helpdesk Administrators.' },
 };
 
+const MAIL_ENABLED = new Set<FixtureEntraGroup['kind']>(['unified', 'distribution', 'mail-security']);
+
+/** The method types that can be a default MFA method: the first such method of a user is its default. */
+const DEFAULT_CAPABLE = new Set<FixtureAuthMethod['type']>(['microsoftAuthenticator', 'phone', 'softwareOath', 'fido2']);
+
 /** The OneDrive path segment of a UPN, as SharePoint forms it: lower case, `.` and `@` replaced with `_`. */
 export function oneDriveSlug(upn: string): string {
   return upn.toLowerCase().replace(/[.@]/g, '_');
@@ -151,12 +173,24 @@ export class Tenant {
     this.pimLicensed = fixture.pimLicensed !== false;
     const tid = fixture.tenant.id;
 
-    const newGroup = (id: string, displayName: string, isAssignableToRole = false): GroupRecord => {
-      const g: GroupRecord = { id, displayName, mailNickname: nickname(displayName), members: [], licenses: [], isAssignableToRole };
+    const newGroup = (id: string, displayName: string, isAssignableToRole = false, from?: FixtureEntraGroup): GroupRecord => {
+      const g: GroupRecord = {
+        id,
+        displayName,
+        mailNickname: nickname(displayName),
+        members: [],
+        licenses: [],
+        isAssignableToRole,
+        kind: from?.kind ?? 'security',
+        synced: from?.synced ?? false,
+        team: from?.team ?? false,
+        owners: [],
+        mail: from?.kind && MAIL_ENABLED.has(from.kind) ? `${nickname(displayName).toLowerCase()}@${fixture.domain.upnSuffix}` : null,
+      };
       this.groups.set(g.id, g);
       return g;
     };
-    for (const g of fixture.entraGroups) newGroup(g.id, g.displayName);
+    for (const g of fixture.entraGroups) newGroup(g.id, g.displayName, false, g);
     const groupNamed = (displayName: string): GroupRecord =>
       [...this.groups.values()].find((g) => lower(g.displayName) === lower(displayName)) ?? newGroup(stableGuid(tid, 'group', displayName), displayName);
     const licenseGroup = (skuId: string): GroupRecord => {
@@ -253,10 +287,14 @@ export class Tenant {
         revocations: [],
         onedrive: cloud.onedrive !== false,
         createdDateTime: created,
+        authMethods: (cloud.authMethods ?? []).map((method, i) => ({ id: stableGuid(tid, 'authMethod', p.key, String(i)), method, createdDateTime: created })),
+        defaultMethodId: null,
       };
+      user.defaultMethodId = user.authMethods.find((m) => DEFAULT_CAPABLE.has(m.method.type))?.id ?? null;
       this.users.set(id, user);
       this.byUpn.set(lower(user.userPrincipalName), user);
       for (const name of cloud.groups ?? []) groupNamed(name).members.push(id);
+      for (const g of fixture.entraGroups) if (g.owners?.includes(p.key)) this.groups.get(g.id)?.owners.push(id);
       for (const sku of cloud.groupLicenses ?? []) licenseGroup(sku).members.push(id);
       for (const role of cloud.roles ?? []) grant(id, { role });
       for (const g of cloud.roleGrants ?? []) grant(id, g);
@@ -363,6 +401,7 @@ export class Tenant {
       signInSessionsValidFromDateTime: u.signInSessionsValidFromDateTime,
       revocations: [...u.revocations],
       onedrive: u.onedrive,
+      authMethods: u.authMethods.map((m) => ({ id: m.id, ...m.method })),
     }));
     const groups: SimGroupState[] = [...this.groups.values()].map((g) => ({
       id: g.id,
@@ -370,6 +409,7 @@ export class Tenant {
       members: [...g.members],
       licenses: [...g.licenses],
       isAssignableToRole: g.isAssignableToRole,
+      owners: [...g.owners],
     }));
     const roleAssignments: SimRoleAssignmentState[] = this.roleAssignments.map((a) => ({
       principalId: a.principalId,

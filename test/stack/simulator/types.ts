@@ -1,5 +1,5 @@
 // Public types of the Microsoft 365 simulator: options, registered apps, faults, latency, log entries, state snapshots.
-import type { Fixture } from '../fixture.js';
+import type { Fixture, FixtureAuthMethod } from '../fixture.js';
 
 /** Which Microsoft service a request was for (the control API is never logged). */
 export type Resource = 'entra' | 'graph' | 'exchange' | 'sharepoint';
@@ -181,6 +181,8 @@ export interface SimUserState {
   revocations: string[];
   /** Whether the OneDrive is provisioned. */
   onedrive: boolean;
+  /** Authentication methods besides the password. */
+  authMethods: ({ id: string } & FixtureAuthMethod)[];
 }
 
 export interface SimGroupState {
@@ -191,6 +193,8 @@ export interface SimGroupState {
   /** SKUs the group assigns to its members (group-based licensing). */
   licenses: string[];
   isAssignableToRole: boolean;
+  /** Owner object ids. */
+  owners: string[];
 }
 
 /** An Entra role assignment (active) or eligibility (PIM), by role display name. */

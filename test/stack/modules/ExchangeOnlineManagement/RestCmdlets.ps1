@@ -82,3 +82,35 @@ function Set-Mailbox {
         }
     }
 }
+
+# https://learn.microsoft.com/powershell/module/exchange/remove-distributiongroupmember
+function Remove-DistributionGroupMember {
+    [CmdletBinding(DefaultParameterSetName = 'Identity', SupportsShouldProcess = $true, ConfirmImpact = 'High')]
+    param(
+        [Parameter(Mandatory = $true, Position = 0, ValueFromPipeline = $true)] [string] $Identity,
+        [string] $Member,
+        [switch] $BypassSecurityGroupManagerCheck,
+        [string] $DomainController
+    )
+    process {
+        if ($PSCmdlet.ShouldProcess($Identity, 'Remove distribution group member')) {
+            & $Invoke 'Remove-DistributionGroupMember' $PSBoundParameters
+        }
+    }
+}
+
+# https://learn.microsoft.com/powershell/module/exchange/add-distributiongroupmember
+function Add-DistributionGroupMember {
+    [CmdletBinding(DefaultParameterSetName = 'Identity', SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
+    param(
+        [Parameter(Mandatory = $true, Position = 0, ValueFromPipeline = $true)] [string] $Identity,
+        [string] $Member,
+        [switch] $BypassSecurityGroupManagerCheck,
+        [string] $DomainController
+    )
+    process {
+        if ($PSCmdlet.ShouldProcess($Identity, 'Add distribution group member')) {
+            & $Invoke 'Add-DistributionGroupMember' $PSBoundParameters
+        }
+    }
+}
