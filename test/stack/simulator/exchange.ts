@@ -3,6 +3,7 @@ import { CmdletError, identityHint, Parameters } from './cmdlet.js';
 import type { Ctx, Outcome, Reply, Routed } from './core.js';
 import { authenticate, EXCHANGE_APP_ID, EXCHANGE_RECIPIENT_ADMINISTRATOR, type SimEnv } from './env.js';
 import { selectProperties, unknownPropertySet } from './exo-property-sets.js';
+import { invokeItemCmdlet, ITEM_CMDLET_PARAMETERS } from './exchange-items.js';
 import { isObject } from './jwt.js';
 import { cmdletSignature } from './signature.js';
 import type { MailboxRecord, Tenant, UserRecord } from './tenant.js';
@@ -35,6 +36,7 @@ const CMDLET_PARAMETERS: Record<string, string[]> = {
   'Add-MailboxPermission': ['Identity', 'User', 'AccessRights', 'InheritanceType', 'AutoMapping', 'Deny'],
   'Remove-MailboxPermission': ['Identity', 'User', 'AccessRights', 'InheritanceType', 'Deny'],
   'Set-Mailbox': ['Identity', 'Type', 'HiddenFromAddressListsEnabled', 'Force'],
+  ...ITEM_CMDLET_PARAMETERS,
 };
 
 const ACCESS_RIGHTS = ['ChangeOwner', 'ChangePermission', 'DeleteItem', 'ExternalAccount', 'FullAccess', 'ReadPermission'];
@@ -177,7 +179,7 @@ function invoke(env: SimEnv, ctx: Ctx, organization: string, name: string | unde
   const allowed = Object.entries(CMDLET_PARAMETERS).find(([k]) => k.toLowerCase() === name.toLowerCase());
   const tenant = env.tenant();
   // Until the target resolves, the log names it as it was sent.
-  let user = identityHint(rawParameters, ['Identity', 'UserPrincipalName', 'PrimarySmtpAddress', 'ExternalDirectoryObjectId']);
+  let user = identityHint(rawParameters, ['Identity', 'UserPrincipalName', 'PrimarySmtpAddress', 'ExternalDirectoryObjectId', 'Mailbox']);
   try {
     if (!allowed) {
       throw new CmdletError(400, 'System.Management.Automation.CommandNotFoundException', `The term '${name}' is not recognized as a name of a cmdlet, function, script file, or executable program.`);
@@ -185,6 +187,7 @@ function invoke(env: SimEnv, ctx: Ctx, organization: string, name: string | unde
     const [cmdlet, names] = allowed;
     const p = new Parameters(cmdlet, rawParameters, names);
     const warnings: string[] = [];
+    let verbose: string[] = [];
     let value: unknown[] = [];
     switch (cmdlet) {
       case 'Get-EXOMailbox':
@@ -294,6 +297,12 @@ function invoke(env: SimEnv, ctx: Ctx, organization: string, name: string | unde
         if (!changed) warnings.push(`The command completed successfully but no settings of '${m.name}' have been modified.`);
         break;
       }
+      default: {
+        const result = invokeItemCmdlet(cmdlet, p, { tenant, findMailbox: (identity) => findMailbox(tenant, identity), notFound, appId, now: new Date() });
+        ({ value, verbose } = result);
+        warnings.push(...result.warnings);
+        user = result.user ?? user;
+      }
     }
     return {
       appId,
@@ -304,6 +313,8 @@ function invoke(env: SimEnv, ctx: Ctx, organization: string, name: string | unde
           '@odata.context': `${env.url}/adminapi/beta/${organization}/$metadata#Collection(Exchange.GenericHashTable)`,
           'adminapi.warnings@odata.type': '#Collection(String)',
           '@adminapi.warnings': warnings,
+          // The stand-in's carrier for what the cmdlet writes to the verbose stream (the module shows it with -Verbose).
+          ...(verbose.length > 0 ? { '@adminapi.verbose': verbose } : {}),
           value,
         },
       },

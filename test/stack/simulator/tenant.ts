@@ -1,5 +1,6 @@
 // The simulated tenant's directory, mailboxes and sites in memory, built from a fixture and changed by the APIs.
 import type { Fixture, FixtureRoleGrant } from '../fixture.js';
+import { mailboxItems, type MailboxItems } from './exchange-items.js';
 import { stableGuid } from './ids.js';
 import type {
   SimDirectoryRoleState,
@@ -85,7 +86,7 @@ export interface RoleRecord {
   members: string[];
 }
 
-export interface MailboxRecord {
+export interface MailboxRecord extends MailboxItems {
   userId: string;
   name: string;
   alias: string;
@@ -148,6 +149,7 @@ export class Tenant {
     this.skus = fixture.skus.map((s) => ({ ...s }));
     this.pimLicensed = fixture.pimLicensed !== false;
     const tid = fixture.tenant.id;
+    const loadedAt = new Date();
 
     const newGroup = (id: string, displayName: string, isAssignableToRole = false): GroupRecord => {
       const g: GroupRecord = { id, displayName, mailNickname: nickname(displayName), members: [], licenses: [], isAssignableToRole };
@@ -273,6 +275,7 @@ export class Tenant {
           recipientTypeDetails: mailboxType,
           hiddenFromAddressListsEnabled: cloud.hiddenFromAddressLists ?? false,
           permissions: [],
+          ...mailboxItems(cloud.mailboxItems, tid, p.key, loadedAt),
         });
       }
       if (user.onedrive) {
@@ -389,6 +392,7 @@ export class Tenant {
       recipientTypeDetails: m.recipientTypeDetails,
       hiddenFromAddressListsEnabled: m.hiddenFromAddressListsEnabled,
       permissions: m.permissions.map((p) => ({ ...p, accessRights: [...p.accessRights] })),
+      ...structuredClone({ mobileDevices: m.mobileDevices, inboxRules: m.inboxRules, meetings: m.meetings }),
     }));
     const sites: SimSiteState[] = [...this.sites.values()].map((s) => ({
       url: s.url,
