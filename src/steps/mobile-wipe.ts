@@ -68,7 +68,7 @@ export const mobileWipe = defineStep({
   needs: ['entra', 'exchange'],
   permissions: {
     exchange: [['Exchange.ManageAsApp']],
-    remarks: { exchange: '+ Exchange Recipient Administrator role (Mail Recipients: the mobile device cmdlets)' },
+    remarks: { exchange: '+ Exchange Recipient Administrator role' },
     reads: { exchange: [['Exchange.ManageAsApp']], remarks: { exchange: '+ View-Only Recipients role' } },
     notes: 'Exchange Online: Get-MobileDevice -Mailbox, Get-MobileDeviceStatistics -Mailbox, Clear-MobileDevice -AccountOnly; Exchange.ManageAsApp and the Exchange Recipient Administrator role for the app.',
   },
