@@ -19,7 +19,7 @@ const DELETES = ['DeleteMessage', 'SoftDeleteMessage'] as const;
 type Rule = Record<string, unknown>;
 
 /** The actions of a rule that make it the step's: a disabled rule counts too, as anyone could enable it again. */
-export function removableActions(rule: Rule): string[] {
+function removableActions(rule: Rule): string[] {
   return [...SENDS_OUT.filter((action) => psList(rule[action]).length > 0), ...DELETES.filter((action) => psBoolean(rule[action]))];
 }
 

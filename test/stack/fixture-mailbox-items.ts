@@ -1,6 +1,6 @@
 // What a fixture puts in a mailbox besides its permissions: mobile device partnerships, Inbox rules, meetings it organises.
 
-export interface FixtureMobileDevice {
+interface FixtureMobileDevice {
   friendlyName: string;
   deviceModel: string;
   /** Exchange's DeviceType: `iPhone`, `Android`, `Outlook` (a REST device of Outlook mobile). */
@@ -12,7 +12,7 @@ export interface FixtureMobileDevice {
   deviceWipe?: 'requested';
 }
 
-export interface FixtureInboxRule {
+interface FixtureInboxRule {
   name: string;
   enabled?: boolean;
   from?: string[];
@@ -27,7 +27,7 @@ export interface FixtureInboxRule {
   markAsRead?: boolean;
 }
 
-export interface FixtureMeeting {
+interface FixtureMeeting {
   subject: string;
   /** Days from the tenant's load to the (first) occurrence; negative for a meeting in the past. */
   startInDays: number;

@@ -4,7 +4,7 @@ import { CmdletError, type Parameters } from './cmdlet.js';
 import { stableGuid } from './ids.js';
 import type { MailboxRecord, Tenant } from './tenant.js';
 
-export interface MobileDeviceRecord {
+interface MobileDeviceRecord {
   guid: string;
   deviceId: string;
   deviceType: string;
@@ -19,7 +19,7 @@ export interface MobileDeviceRecord {
   lastAccountOnlyDeviceWipeRequestor: string | null;
 }
 
-export interface InboxRuleRecord {
+interface InboxRuleRecord {
   ruleIdentity: string;
   name: string;
   enabled: boolean;
@@ -37,7 +37,7 @@ export interface InboxRuleRecord {
 }
 
 /** A meeting the mailbox organises. */
-export interface MeetingRecord {
+interface MeetingRecord {
   subject: string;
   start: string;
   /** The last occurrence of a recurring series. */
