@@ -141,14 +141,10 @@ function Invoke-Splatted {
         throw [System.Management.Automation.ErrorRecord]::new($notFound, 'CommandNotFoundException', [System.Management.Automation.ErrorCategory]::ObjectNotFound, $Name)
     }
     $warnings = $null
-    $verboseLines = @()
-    if ($Verbose) {
-        $all = @(& $command @Parameters -Verbose -ErrorAction Stop -WarningAction SilentlyContinue -WarningVariable warnings 4>&1)
-        $output = @($all | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] })
-        $verboseLines = @($all | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object { [string]$_.Message })
-    } else {
-        $output = @(& $command @Parameters -ErrorAction Stop -WarningAction SilentlyContinue -WarningVariable warnings)
-    }
+    if ($Verbose) { $Parameters['Verbose'] = $true }
+    $all = @(& $command @Parameters -ErrorAction Stop -WarningAction SilentlyContinue -WarningVariable warnings 4>&1)
+    $output = @($all | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] })
+    $verboseLines = @(if ($Verbose) { $all | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object { [string]$_.Message } })
     [pscustomobject]@{
         Output   = $output
         Warnings = @(foreach ($warning in @($warnings)) { if ($null -ne $warning) { [string]$warning.Message } })
