@@ -185,14 +185,14 @@ async function runStep(
     case 'change': {
       if (options.mode === 'plan') {
         Object.assign(facts, decision.facts);
-        return { step: name, status: 'planned', before: decision.before, after: decision.after };
+        return { step: name, status: 'planned', before: decision.before, after: decision.after, ...(decision.reason ? { reason: decision.reason } : {}) };
       }
       try {
         const outcome = await decision.apply();
         const after = outcome?.after ?? decision.after;
         const verified = step.readBack === false ? {} : { verified: await readBack(decision.verify, options.readBackDelaysMs ?? READ_BACK_DELAYS_MS) };
         Object.assign(facts, decision.facts);
-        return { step: name, status: 'done', before: decision.before, after, retried: outcome?.retried, ...verified };
+        return { step: name, status: 'done', before: decision.before, after, retried: outcome?.retried, ...(decision.reason ? { reason: decision.reason } : {}), ...verified };
       } catch (error) {
         return { step: name, status: 'failed', before: decision.before, error: errorRecord(error) };
       }

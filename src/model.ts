@@ -2,6 +2,7 @@
 
 /** The name of every step of the contract; the step list (src/steps/index.ts) holds their order and all else about them. */
 export type StepName =
+  | 'mobile-wipe'
   | 'ad-disable'
   | 'ad-stamp'
   | 'ad-groups'
@@ -13,6 +14,8 @@ export type StepName =
   | 'group-owners'
   | 'mailbox-access'
   | 'onedrive-access'
+  | 'inbox-rules'
+  | 'cancel-meetings'
   | 'mailbox-shared'
   | 'mailbox-hide'
   | 'licenses'

@@ -143,11 +143,15 @@ export interface PsCallOptions {
   timeoutMs?: number;
   /** SharePoint: run the cmdlet on a connection to this site (e.g. a OneDrive) instead of the admin site. */
   site?: string;
+  /** Runs the cmdlet with -Verbose and returns its verbose stream (set by the worker, never a request parameter). */
+  verbose?: true;
 }
 
 export interface PsResult {
   output: unknown[];
   warnings: string[];
+  /** The verbose stream, when the call asked for it. */
+  verbose?: string[];
   /** Set when the command ran again after a session was lost. */
   retried?: boolean;
 }

@@ -6,15 +6,18 @@ import { adGroups } from './ad-groups.js';
 import { adMove } from './ad-move.js';
 import { adStamp } from './ad-stamp.js';
 import { authMethods } from './auth-methods.js';
+import { cancelMeetings } from './cancel-meetings.js';
 import { entraBlock } from './entra-block.js';
 import { entraDisable } from './entra-disable.js';
 import { entraGroups } from './entra-groups.js';
 import { entraRevoke } from './entra-revoke.js';
 import { groupOwners } from './group-owners.js';
+import { inboxRules } from './inbox-rules.js';
 import { licenses } from './licenses.js';
 import { mailboxAccess } from './mailbox-access.js';
 import { mailboxHide } from './mailbox-hide.js';
 import { mailboxShared } from './mailbox-shared.js';
+import { mobileWipe } from './mobile-wipe.js';
 import { onedriveAccess } from './onedrive-access.js';
 import type { Step, StepInfo, StepNeeds } from './types.js';
 
@@ -27,6 +30,7 @@ function everyStep<const L extends readonly Step[]>(
 
 /** Every step, in the order they are applied to one user (the contract's order: ad-move last of all). */
 export const STEPS: readonly Step[] = everyStep([
+  mobileWipe,
   adDisable,
   adStamp,
   adGroups,
@@ -38,6 +42,8 @@ export const STEPS: readonly Step[] = everyStep([
   groupOwners,
   mailboxAccess,
   onedriveAccess,
+  inboxRules,
+  cancelMeetings,
   mailboxShared,
   mailboxHide,
   licenses,

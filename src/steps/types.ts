@@ -46,6 +46,8 @@ export type Decision<F extends Facts = Facts> =
       kind: 'change';
       before?: Record<string, unknown>;
       after?: Record<string, unknown>;
+      /** The change in a few words for the plan and the summary (e.g. "3 devices: iPhone 15, Pixel 8, …"). */
+      reason?: string;
       apply: () => Promise<ApplyOutcome | void>;
       /**
        * Reads the state back from the server once `apply` succeeded, as a second read of what observe read: a server

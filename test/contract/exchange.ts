@@ -1,5 +1,6 @@
 // Exchange Online PowerShell (ExchangeOnlineManagement 3.x) as the Exchange PowerShell reference documents it.
 import { z } from 'zod';
+import { EXCHANGE_ITEM_CASES } from './exchange-items.js';
 import type { CmdletCase } from './types.js';
 
 const REFERENCE = 'https://learn.microsoft.com/en-us/powershell/module/exchangepowershell';
@@ -177,4 +178,5 @@ export const EXCHANGE_CASES: CmdletCase[] = [
     request: (t) => ({ cmdlet: 'Get-EXOMailbox', parameters: { Identity: t.user('jdoe').userPrincipalName } }),
     response: { error: { message: /AADSTS90002/ } },
   },
+  ...EXCHANGE_ITEM_CASES,
 ];

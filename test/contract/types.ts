@@ -9,6 +9,8 @@ export interface ContractTenant {
   group(displayName: string): { id: string; displayName: string };
   /** The id of a user's (fixture key) first authentication method of a type (`phone`, `fido2`…). */
   authMethod(key: string, type: string): string;
+  /** The Identity of a user's (fixture key) mobile device, by its friendly name. */
+  mobileDevice(key: string, friendlyName: string): string;
   /** The OneDrive site URL of a user (fixture key) who has one. */
   oneDrive(key: string): string;
   /** `https://<tenant>-admin.sharepoint.com` */
@@ -97,6 +99,8 @@ export interface CmdletCase extends CaseBase {
         count?: number;
         /** Warnings the cmdlet writes (each pattern must match one). Absent: none checked. */
         warnings?: RegExp[];
+        /** Lines the cmdlet writes to the verbose stream when run with -Verbose (each pattern must match one). */
+        verbose?: RegExp[];
       }
     | {
         /** The cmdlet fails: the exception type and the message, as documented. */

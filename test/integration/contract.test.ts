@@ -7,6 +7,7 @@ import type { PowerShellService, PsService } from '../../src/connectors/types.js
 import { CONTRACT_CASES } from '../contract/index.js';
 import type { CmdletCase, ContractCase, ContractTenant, DocumentedResponse, GraphCase, TokenCase } from '../contract/types.js';
 import { loadStackTenant, SimulatorControl, stackFacts } from '../helpers/stack.js';
+import { addMailboxItemPeople } from '../contract/exchange-items.js';
 import { baseFixture, type Fixture, SKU_E3 } from '../stack/fixture.js';
 import type { FaultConfig, SimState } from '../stack/simulator/types.js';
 import { OFFBOARD_ROLES } from '../stack/stack.js';
@@ -31,6 +32,7 @@ function contractFixture(): Fixture {
     manager: 'salesvp',
     cloud: { synced: false, licenses: [SKU_E3], onedrive: false },
   });
+  addMailboxItemPeople(fixture);
   return fixture;
 }
 
@@ -51,6 +53,13 @@ function tenantOf(state: SimState): ContractTenant {
       const method = state.users.find((x) => x.key === key)?.authMethods.find((m) => m.type === type);
       if (!method) throw new Error(`${key} has no ${type} method in the contract fixture.`);
       return method.id;
+    },
+    mobileDevice: (key, friendlyName) => {
+      const upn = user(key).userPrincipalName.toLowerCase();
+      const mailbox = state.mailboxes.find((m) => m.userPrincipalName.toLowerCase() === upn);
+      const device = mailbox?.mobileDevices.find((d) => d.friendlyName === friendlyName);
+      if (!mailbox || !device) throw new Error(`${key} has no mobile device ${friendlyName} in the contract fixture.`);
+      return `${mailbox.name}\\ExchangeActiveSyncDevices\\${device.deviceType}§${device.deviceId}`;
     },
     oneDrive: (key) => {
       const upn = user(key).userPrincipalName.toLowerCase();
@@ -173,7 +182,8 @@ async function runCmdlet(c: CmdletCase, t: ContractTenant): Promise<void> {
     for (const call of c.setup?.(t) ?? []) await service.invoke(call.cmdlet, call.parameters, call.site ? { site: call.site } : {});
     await control.clearLog();
     const call = c.request(t);
-    const outcome = await service.invoke(call.cmdlet, call.parameters, call.site ? { site: call.site } : {}).then(
+    const verbose = 'output' in c.response && c.response.verbose ? { verbose: true as const } : {};
+    const outcome = await service.invoke(call.cmdlet, call.parameters, { ...(call.site ? { site: call.site } : {}), ...verbose }).then(
       (result) => ({ result }),
       (error: unknown) => ({ error }),
     );
@@ -192,6 +202,8 @@ async function runCmdlet(c: CmdletCase, t: ContractTenant): Promise<void> {
       for (const item of output) checkBody(expected.output, item, JSON.stringify(item));
       if (expected.warnings?.length === 0) expect(warnings).toEqual([]);
       for (const pattern of expected.warnings ?? []) expect(warnings.some((w) => pattern.test(w)), `a warning matching ${String(pattern)} in ${JSON.stringify(warnings)}`).toBe(true);
+      const lines = outcome.result.verbose ?? [];
+      for (const pattern of expected.verbose ?? []) expect(lines.some((l) => pattern.test(l)), `a verbose line matching ${String(pattern)} in ${JSON.stringify(lines)}`).toBe(true);
     }
     checkSignatures(c, own);
   } finally {

@@ -3,6 +3,7 @@ import { baseFixture, type Fixture } from '../stack/fixture.js';
 import { withRoleHolders } from '../stack/fixture-roles.js';
 import { addDelegatePeople, DELEGATE_CASES } from './corpus-cases-delegate.js';
 import { GRAPH_STEPS_CASES } from './corpus-cases-graphsteps.js';
+import { addMailboxItemPeople, MAILBOX_ITEM_CASES, type MailboxItemsEffect } from './corpus-cases-exoa.js';
 import { addLinkPeople, LINK_CASES } from './corpus-cases-link.js';
 import { ROLE_CASES } from './corpus-cases-roles.js';
 import { graphStepsFixture } from './graph-steps-fixture.js';
@@ -11,7 +12,7 @@ type StepStatus = 'planned' | 'done' | 'unchanged' | 'skipped' | 'failed' | 'blo
 type DelegateSource = 'csv' | 'roster' | 'ad-manager' | 'entra-manager' | 'default' | 'none';
 
 /** The tenant a case runs against: the base fixture or a variant that adds the people the case needs. */
-export type FixtureVariant = 'base' | 'shell-names' | 'manager-cycle' | 'foreign-sid' | 'role-holders' | 'delegates' | 'link' | 'graph-steps';
+export type FixtureVariant = 'base' | 'shell-names' | 'manager-cycle' | 'foreign-sid' | 'role-holders' | 'delegates' | 'link' | 'graph-steps' | 'mailbox-items';
 
 interface ExpectedUser {
   /** Line of the row in its file (or in the users input). */
@@ -39,7 +40,10 @@ export type Effect =
   /** `ad-stamp`: the AD description, `Offboarded <date> by <run url> — <reason>`. */
   | { stamped: string; reason: string }
   /** `entra-groups`: the leaver is no longer a member of these groups (display names). */
-  | { leftGroups: string; groups: string[] };
+  | { leftGroups: string; groups: string[] }
+
+  /** mobile-wipe, inbox-rules, cancel-meetings: the leaver's devices wiped, rules removed, meetings cancelled. */
+  | MailboxItemsEffect;
 
 export interface CorpusCase {
   name: string;
@@ -140,6 +144,9 @@ export function fixtureFor(variant: FixtureVariant = 'base'): Fixture {
     }
     case 'role-holders':
       return withRoleHolders(fixture);
+    case 'mailbox-items':
+      addMailboxItemPeople(fixture);
+      break;
     case 'delegates':
       addDelegatePeople(fixture);
       break;
@@ -794,6 +801,7 @@ export const CASES: CorpusCase[] = [
   ...ROLE_CASES,
   ...LINK_CASES,
   ...GRAPH_STEPS_CASES,
+  ...MAILBOX_ITEM_CASES,
 ];
 
 /** The delegate notes of a leaver in a two-person manager cycle: the other leaver, back to self, then the loop. */

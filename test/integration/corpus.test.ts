@@ -9,6 +9,7 @@ import type { SimState, SimUserState } from '../stack/simulator/types.js';
 import { runAction, stackActionEnv, stackActionInputs, type ActionRun } from '../e2e/run-action.js';
 import { loadStackTenant, SimulatorControl, snapshotDirectory, stackFacts } from '../helpers/stack.js';
 import { CASES, DEFAULT_STEPS, fixtureFor, type CorpusCase, type Effect, type FixtureVariant } from './corpus-cases.js';
+import { applyMailboxItemsEffect } from './corpus-cases-exoa.js';
 
 const facts = stackFacts();
 const control = new SimulatorControl(facts.simulator.url);
@@ -72,6 +73,7 @@ function expectedState(
     return entry;
   };
   const apply = (effect: Effect): void => {
+    if ('items' in effect) return applyMailboxItemsEffect(effect, sim as unknown as SimState, RUN_TIME, facts.simulator.clientId);
     if ('stamped' in effect) {
       const sam = person(effect.stamped).sam as string;
       adEntry(sam).description = [`Offboarded ${startedAt.slice(0, 10)} by ${RUN_URL} — ${effect.reason}`];

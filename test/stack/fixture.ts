@@ -1,4 +1,5 @@
 // The people of the test tenant, shared by the Samba DC and the Microsoft 365 simulator.
+import type { FixtureMailboxItems } from './fixture-mailbox-items.js';
 
 interface FixtureCloud {
   /** Synced from AD (hybrid). Default: true when the person has `sam`. */
@@ -11,6 +12,8 @@ interface FixtureCloud {
   /** Exchange mailbox type, or null for none. Default: UserMailbox. */
   mailbox?: 'UserMailbox' | 'SharedMailbox' | null;
   hiddenFromAddressLists?: boolean;
+  /** The mailbox's mobile devices, Inbox rules and organised meetings. */
+  mailboxItems?: FixtureMailboxItems;
   /** Whether the OneDrive is provisioned. Default: true. Without one, Graph answers 404 for a licensed user, 400 otherwise. */
   onedrive?: boolean;
   /** Active, tenant-wide, directly assigned built-in directory roles by display name (e.g. "Global Administrator"). */

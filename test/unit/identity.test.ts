@@ -8,7 +8,7 @@ import { renderPermissionsTable } from '../../scripts/readme-tables.js';
 // Permissions that change something, by Microsoft's naming: *.ReadWrite.*, and the narrow write permissions.
 const WRITES = /ReadWrite|EnableDisableAccount|RevokeSessions|FullControl|Manage\b/;
 const APP = '0c6d2b9a-7f3e-4a18-b5d4-3e9f1a2c8d60';
-const PLANNER_GRAPH = ['User.Read.All', 'RoleManagement.Read.Directory', 'GroupMember.Read.All', 'Files.Read.All'];
+const PLANNER_GRAPH = ['User.Read.All', 'RoleManagement.Read.Directory', 'GroupMember.Read.All', 'Files.Read.All', 'UserAuthenticationMethod.Read.All', 'Directory.Read.All'];
 const WRITER_GRAPH = [...PLANNER_GRAPH, 'User.EnableDisableAccount.All', 'User.RevokeSessions.All'];
 
 describe('the read permissions of a plan', () => {

@@ -24,8 +24,8 @@ describe('the step list', () => {
     }
   });
 
-  it('declares every step reversible except entra-revoke and auth-methods, as the contract says', () => {
-    expect(STEPS.filter((step) => !step.reversible).map((step) => step.name)).toEqual(['entra-revoke', 'auth-methods']);
+  it('declares every step reversible except those the contract calls irreversible', () => {
+    expect(STEPS.filter((step) => !step.reversible).map((step) => step.name)).toEqual(['mobile-wipe', 'entra-revoke', 'auth-methods', 'inbox-rules', 'cancel-meetings']);
   });
 
   it('is what action.yml describes: every step in order, and the default steps as the default', () => {
@@ -40,7 +40,7 @@ describe('the step list', () => {
   });
 
   it('opens Exchange for the steps that need or use it, and SharePoint for onedrive-access', () => {
-    expect(stepsUsing('exchange', STEP_ORDER)).toEqual(['entra-groups', 'mailbox-access', 'mailbox-shared', 'mailbox-hide', 'licenses']);
+    expect(stepsUsing('exchange', STEP_ORDER)).toEqual(['mobile-wipe', 'entra-groups', 'mailbox-access', 'inbox-rules', 'cancel-meetings', 'mailbox-shared', 'mailbox-hide', 'licenses']);
     expect(stepsUsing('sharepoint', STEP_ORDER)).toEqual(['onedrive-access']);
     expect(servicesFor(DEFAULT_STEPS)).toEqual(['exchange', 'sharepoint']);
     expect(servicesFor(['ad-disable', 'entra-revoke', 'ad-move'])).toEqual([]);

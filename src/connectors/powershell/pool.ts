@@ -137,7 +137,13 @@ class PowerShellPool implements PowerShellService {
 
   private run(session: Session, job: Job): void {
     session.state = 'busy';
-    const message = { type: 'invoke', cmdlet: job.cmdlet, parameters: job.parameters, ...(job.options.site ? { site: job.options.site } : {}) };
+    const message = {
+      type: 'invoke',
+      cmdlet: job.cmdlet,
+      parameters: job.parameters,
+      ...(job.options.site ? { site: job.options.site } : {}),
+      ...(job.options.verbose ? { verbose: true } : {}),
+    };
     session.request(job.cmdlet, message, job.options.timeoutMs ?? this.commandTimeoutMs).then(
       (reply) => {
         if (session.state === 'busy') {
@@ -145,7 +151,12 @@ class PowerShellPool implements PowerShellService {
           this.idle.push(session);
         }
         if (reply.ok) {
-          job.resolve({ output: reply.output, warnings: reply.warnings, ...(job.retried ? { retried: true } : {}) });
+          job.resolve({
+            output: reply.output,
+            warnings: reply.warnings,
+            ...(job.options.verbose ? { verbose: reply.verbose } : {}),
+            ...(job.retried ? { retried: true } : {}),
+          });
         } else {
           const { message: text, first } = describeErrors(reply.errors);
           job.reject(new PowerShellError(job.cmdlet, `${job.cmdlet}: ${text}`, first));

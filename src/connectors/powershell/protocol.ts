@@ -16,6 +16,8 @@ const workerReplySchema = z.object({
   ok: z.boolean(),
   output: z.array(z.unknown()).default([]),
   warnings: z.array(z.string()).default([]),
+  /** The verbose stream, for a request that asked for it. */
+  verbose: z.array(z.string()).default([]),
   errors: z.array(workerErrorSchema).default([]),
 });
 

@@ -4,6 +4,7 @@ import type { Ctx, Outcome, Reply, Routed } from './core.js';
 import { authenticate, EXCHANGE_APP_ID, EXCHANGE_RECIPIENT_ADMINISTRATOR, type SimEnv } from './env.js';
 import { GROUP_CMDLET_PARAMETERS, invokeGroupCmdlet } from './exo-groups.js';
 import { selectProperties, unknownPropertySet } from './exo-property-sets.js';
+import { invokeItemCmdlet, ITEM_CMDLET_PARAMETERS } from './exchange-items.js';
 import { isObject } from './jwt.js';
 import { cmdletSignature } from './signature.js';
 import type { MailboxRecord, Tenant, UserRecord } from './tenant.js';
@@ -37,6 +38,7 @@ const CMDLET_PARAMETERS: Record<string, string[]> = {
   'Remove-MailboxPermission': ['Identity', 'User', 'AccessRights', 'InheritanceType', 'Deny'],
   'Set-Mailbox': ['Identity', 'Type', 'HiddenFromAddressListsEnabled', 'Force'],
   ...GROUP_CMDLET_PARAMETERS,
+  ...ITEM_CMDLET_PARAMETERS,
 };
 
 const ACCESS_RIGHTS = ['ChangeOwner', 'ChangePermission', 'DeleteItem', 'ExternalAccount', 'FullAccess', 'ReadPermission'];
@@ -179,7 +181,7 @@ function invoke(env: SimEnv, ctx: Ctx, organization: string, name: string | unde
   const allowed = Object.entries(CMDLET_PARAMETERS).find(([k]) => k.toLowerCase() === name.toLowerCase());
   const tenant = env.tenant();
   // Until the target resolves, the log names it as it was sent.
-  let user = identityHint(rawParameters, ['Identity', 'UserPrincipalName', 'PrimarySmtpAddress', 'ExternalDirectoryObjectId']);
+  let user = identityHint(rawParameters, ['Identity', 'UserPrincipalName', 'PrimarySmtpAddress', 'ExternalDirectoryObjectId', 'Mailbox']);
   try {
     if (!allowed) {
       throw new CmdletError(400, 'System.Management.Automation.CommandNotFoundException', `The term '${name}' is not recognized as a name of a cmdlet, function, script file, or executable program.`);
@@ -187,6 +189,7 @@ function invoke(env: SimEnv, ctx: Ctx, organization: string, name: string | unde
     const [cmdlet, names] = allowed;
     const p = new Parameters(cmdlet, rawParameters, names);
     const warnings: string[] = [];
+    let verbose: string[] = [];
     let value: unknown[] = [];
     switch (cmdlet) {
       case 'Get-EXOMailbox':
@@ -297,7 +300,14 @@ function invoke(env: SimEnv, ctx: Ctx, organization: string, name: string | unde
         break;
       }
       default:
-        user = invokeGroupCmdlet(tenant, cmdlet, p, notFound);
+        if (cmdlet in GROUP_CMDLET_PARAMETERS) {
+          user = invokeGroupCmdlet(tenant, cmdlet, p, notFound);
+        } else {
+          const result = invokeItemCmdlet(cmdlet, p, { tenant, findMailbox: (identity) => findMailbox(tenant, identity), notFound, appId, now: new Date() });
+          ({ value, verbose } = result);
+          warnings.push(...result.warnings);
+          user = result.user ?? user;
+        }
     }
     return {
       appId,
@@ -308,6 +318,8 @@ function invoke(env: SimEnv, ctx: Ctx, organization: string, name: string | unde
           '@odata.context': `${env.url}/adminapi/beta/${organization}/$metadata#Collection(Exchange.GenericHashTable)`,
           'adminapi.warnings@odata.type': '#Collection(String)',
           '@adminapi.warnings': warnings,
+          // The stand-in's carrier for what the cmdlet writes to the verbose stream (the module shows it with -Verbose).
+          ...(verbose.length > 0 ? { '@adminapi.verbose': verbose } : {}),
           value,
         },
       },

@@ -1,5 +1,6 @@
 // The simulated tenant's directory, mailboxes and sites in memory, built from a fixture and changed by the APIs.
 import type { Fixture, FixtureAuthMethod, FixtureEntraGroup, FixtureRoleGrant } from '../fixture.js';
+import { mailboxItems, type MailboxItems } from './exchange-items.js';
 import { stableGuid } from './ids.js';
 import type {
   SimDirectoryRoleState,
@@ -103,7 +104,7 @@ export interface RoleRecord {
   members: string[];
 }
 
-export interface MailboxRecord {
+export interface MailboxRecord extends MailboxItems {
   userId: string;
   name: string;
   alias: string;
@@ -172,6 +173,7 @@ export class Tenant {
     this.skus = fixture.skus.map((s) => ({ ...s }));
     this.pimLicensed = fixture.pimLicensed !== false;
     const tid = fixture.tenant.id;
+    const loadedAt = new Date();
 
     const newGroup = (id: string, displayName: string, isAssignableToRole = false, from?: FixtureEntraGroup): GroupRecord => {
       const g: GroupRecord = {
@@ -314,6 +316,7 @@ export class Tenant {
           hiddenFromAddressListsEnabled: cloud.hiddenFromAddressLists ?? false,
           permissions: [],
           messages: [],
+          ...mailboxItems(cloud.mailboxItems, tid, p.key, loadedAt),
         });
       }
       if (user.onedrive) {
@@ -433,6 +436,7 @@ export class Tenant {
       hiddenFromAddressListsEnabled: m.hiddenFromAddressListsEnabled,
       permissions: m.permissions.map((p) => ({ ...p, accessRights: [...p.accessRights] })),
       messages: m.messages.map((message) => ({ ...message, toRecipients: [...message.toRecipients] })),
+      ...structuredClone({ mobileDevices: m.mobileDevices, inboxRules: m.inboxRules, meetings: m.meetings }),
     }));
     const sites: SimSiteState[] = [...this.sites.values()].map((s) => ({
       url: s.url,

@@ -1,5 +1,6 @@
 // Public types of the Microsoft 365 simulator: options, registered apps, faults, latency, log entries, state snapshots.
 import type { Fixture, FixtureAuthMethod } from '../fixture.js';
+import type { MailboxItems } from './exchange-items.js';
 
 /** Which Microsoft service a request was for (the control API is never logged). */
 export type Resource = 'entra' | 'graph' | 'exchange' | 'sharepoint';
@@ -222,7 +223,8 @@ export interface SimMailboxPermissionState {
   deny: boolean;
 }
 
-export interface SimMailboxState {
+/** With the mailbox's devices, Inbox rules and organised meetings. */
+export interface SimMailboxState extends MailboxItems {
   userId: string;
   userPrincipalName: string;
   name: string;

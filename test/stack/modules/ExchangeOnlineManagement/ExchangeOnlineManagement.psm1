@@ -6,7 +6,11 @@
 $script:Connection = $null
 $script:ExchangeResource = 'https://outlook.office365.com'
 # The cmdlets a connect can load (RestCmdlets.ps1); the Get-EXO* ones are the module's own and always there.
-$script:RestCmdletNames = @('Get-MailboxPermission', 'Add-MailboxPermission', 'Set-Mailbox', 'Remove-DistributionGroupMember', 'Add-DistributionGroupMember')
+$script:RestCmdletNames = @(
+    'Get-MailboxPermission', 'Add-MailboxPermission', 'Set-Mailbox',
+    'Get-MobileDevice', 'Get-MobileDeviceStatistics', 'Clear-MobileDevice', 'Get-InboxRule', 'Remove-InboxRule', 'Remove-CalendarEvents',
+    'Remove-DistributionGroupMember', 'Add-DistributionGroupMember'
+)
 $script:RestModule = $null
 
 function Get-ActiveConnection {
@@ -67,7 +71,8 @@ function ConvertTo-ConnectError {
 }
 
 function Invoke-ExchangeCmdlet {
-    param([string]$CmdletName, [System.Collections.IDictionary]$Parameters)
+    # -WriteVerbose: the caller ran with -Verbose, which does not reach this module's scope by itself.
+    param([string]$CmdletName, [System.Collections.IDictionary]$Parameters, [switch]$WriteVerbose)
     $connection = Get-ActiveConnection
     $path = '/adminapi/beta/' + [Uri]::EscapeDataString($connection.Organization) + '/InvokeCommand'
     $headers = @{
@@ -88,6 +93,9 @@ function Invoke-ExchangeCmdlet {
     # The admin API returns the cmdlet's warnings next to its output; the module writes them to the warning stream.
     if ($result.PSObject.Properties['@adminapi.warnings']) {
         foreach ($warning in $result.'@adminapi.warnings') { Write-Warning ([string]$warning) }
+    }
+    if ($WriteVerbose -and $result.PSObject.Properties['@adminapi.verbose']) {
+        foreach ($line in $result.'@adminapi.verbose') { Write-Verbose -Message ([string]$line) -Verbose }
     }
     if ($result.PSObject.Properties['value']) {
         foreach ($item in $result.value) { $item }
@@ -183,7 +191,7 @@ function Connect-ExchangeOnline {
 function Import-RestModule {
     param([string[]]$Names)
     Remove-RestModule
-    $invoke = { param($Name, $Bound) Invoke-ExchangeCmdlet -CmdletName $Name -Parameters (Get-CmdletParameters $Bound) }
+    $invoke = { param($Name, $Bound) Invoke-ExchangeCmdlet -CmdletName $Name -Parameters (Get-CmdletParameters $Bound) -WriteVerbose:($Bound['Verbose'] -eq $true) }
     $definitions = [scriptblock]::Create((Get-Content -LiteralPath (Join-Path $PSScriptRoot 'RestCmdlets.ps1') -Raw))
     $suffix = -join ((1..8) | ForEach-Object { [char](Get-Random -Minimum 97 -Maximum 123) })
     $module = New-Module -Name "tmpEXO_$suffix" -ArgumentList $invoke, $definitions, $Names -ScriptBlock {

@@ -83,6 +83,117 @@ function Set-Mailbox {
     }
 }
 
+# https://learn.microsoft.com/powershell/module/exchangepowershell/get-mobiledevice
+function Get-MobileDevice {
+    [CmdletBinding(DefaultParameterSetName = 'Identity')]
+    param(
+        [Parameter(ParameterSetName = 'Identity', Position = 0, ValueFromPipeline = $true)] [string] $Identity,
+        [Parameter(ParameterSetName = 'Mailbox', Mandatory = $true, ValueFromPipeline = $true)] [string] $Mailbox,
+        [switch] $ActiveSync,
+        [string] $Filter,
+        [string] $OrganizationalUnit,
+        [switch] $OWAforDevices,
+        [string] $ResultSize,
+        [switch] $RestApi,
+        [string] $SortBy,
+        [switch] $UniversalOutlook
+    )
+    process {
+        & $Invoke 'Get-MobileDevice' $PSBoundParameters
+    }
+}
+
+# https://learn.microsoft.com/powershell/module/exchangepowershell/get-mobiledevicestatistics
+function Get-MobileDeviceStatistics {
+    [CmdletBinding(DefaultParameterSetName = 'Identity')]
+    param(
+        [Parameter(ParameterSetName = 'Identity', Mandatory = $true, Position = 0, ValueFromPipeline = $true)] [string] $Identity,
+        [Parameter(ParameterSetName = 'Mailbox', Mandatory = $true, ValueFromPipeline = $true)] [string] $Mailbox,
+        [switch] $ActiveSync,
+        [switch] $GetMailboxLog,
+        [string[]] $NotificationEmailAddresses,
+        [switch] $OWAforDevices,
+        [switch] $RestApi,
+        [switch] $ShowRecoveryPassword,
+        [switch] $UniversalOutlook,
+        [switch] $UseCustomRouting
+    )
+    process {
+        & $Invoke 'Get-MobileDeviceStatistics' $PSBoundParameters
+    }
+}
+
+# https://learn.microsoft.com/powershell/module/exchangepowershell/clear-mobiledevice: "This cmdlet has a built-in
+# pause, so use -Confirm:$false to skip the confirmation."
+function Clear-MobileDevice {
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'High')]
+    param(
+        [Parameter(Mandatory = $true, Position = 0, ValueFromPipeline = $true)] [string] $Identity,
+        [switch] $AccountOnly,
+        [switch] $Cancel,
+        [string[]] $NotificationEmailAddresses
+    )
+    process {
+        if ($PSCmdlet.ShouldProcess($Identity, 'Clear mobile device')) {
+            & $Invoke 'Clear-MobileDevice' $PSBoundParameters
+        }
+    }
+}
+
+# https://learn.microsoft.com/powershell/module/exchangepowershell/get-inboxrule
+function Get-InboxRule {
+    [CmdletBinding()]
+    param(
+        [Parameter(Position = 0, ValueFromPipeline = $true)] [string] $Identity,
+        [switch] $BypassScopeCheck,
+        [string] $DescriptionTimeFormat,
+        [string] $DescriptionTimeZone,
+        [switch] $IncludeHidden,
+        [string] $Mailbox,
+        [string] $ResultSize,
+        [int] $SkipCount,
+        [switch] $UseCustomRouting
+    )
+    process {
+        & $Invoke 'Get-InboxRule' $PSBoundParameters
+    }
+}
+
+# https://learn.microsoft.com/powershell/module/exchangepowershell/remove-inboxrule
+function Remove-InboxRule {
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'High')]
+    param(
+        [Parameter(Mandatory = $true, Position = 0, ValueFromPipeline = $true)] [string] $Identity,
+        [switch] $AlwaysDeleteOutlookRulesBlob,
+        [switch] $Force,
+        [string] $Mailbox
+    )
+    process {
+        if ($PSCmdlet.ShouldProcess($Identity, 'Remove Inbox rule')) {
+            & $Invoke 'Remove-InboxRule' $PSBoundParameters
+        }
+    }
+}
+
+# https://learn.microsoft.com/powershell/module/exchangepowershell/remove-calendarevents: -QueryWindowInDays is
+# mandatory; -QueryStartDate is an ExDateTime; -PreviewOnly is used with -Verbose.
+function Remove-CalendarEvents {
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'High')]
+    param(
+        [Parameter(Mandatory = $true, Position = 0, ValueFromPipeline = $true)] [string] $Identity,
+        [Parameter(Mandatory = $true)] [int] $QueryWindowInDays,
+        [switch] $CancelOrganizedMeetings,
+        [switch] $PreviewOnly,
+        [string] $QueryStartDate,
+        [switch] $UseCustomRouting
+    )
+    process {
+        if ($PSCmdlet.ShouldProcess($Identity, 'Remove calendar events')) {
+            & $Invoke 'Remove-CalendarEvents' $PSBoundParameters
+        }
+    }
+}
+
 # https://learn.microsoft.com/powershell/module/exchange/remove-distributiongroupmember
 function Remove-DistributionGroupMember {
     [CmdletBinding(DefaultParameterSetName = 'Identity', SupportsShouldProcess = $true, ConfirmImpact = 'High')]
