@@ -61,4 +61,6 @@ export interface Inputs {
   powershellSessions: number;
   mailboxAutomapping: boolean;
   blockGroup?: string;
+  /** For rename: the new display name, with {displayName} and {effectiveDate}. */
+  displayNameFormat?: string;
 }

@@ -83,6 +83,7 @@ export function parseInputs(
     powershellSessions: v[INPUT.powershellSessions],
     mailboxAutomapping: v[INPUT.mailboxAutomapping],
     blockGroup: v[INPUT.blockGroup],
+    displayNameFormat: v[INPUT.displayNameFormat],
   };
   return { inputs, errors: [] };
 }

@@ -3,7 +3,9 @@
 /** The name of every step of the contract; the step list (src/steps/index.ts) holds their order and all else about them. */
 export type StepName =
   | 'ad-disable'
+  | 'ad-password'
   | 'ad-stamp'
+  | 'rename'
   | 'ad-groups'
   | 'entra-disable'
   | 'entra-block'
@@ -86,6 +88,8 @@ export interface AdUser {
   manager?: string;
   memberOf: string[];
   description?: string;
+  /** When the password was last set: a FILETIME (100 ns since 1601) as decimal text, past 2^53; "0" = must change. */
+  pwdLastSet?: string;
   /** undefined when the schema has no Exchange attributes. */
   msExchHideFromAddressLists?: boolean;
   /** Exchange hybrid: what the mailbox in Exchange Online is (flags; 100 = migrated shared mailbox). undefined when not set. */

@@ -5,6 +5,7 @@ import type { Cloud } from '../inputs-types.js';
 import type { StepName } from '../model.js';
 import { DEFAULT_STEPS, STEP_ORDER } from '../steps/index.js';
 import { isIanaZone } from '../sources/dates.js';
+import { formatProblems } from '../util/name-format.js';
 import { INPUT, type InputName } from './names.js';
 
 const CLOUDS = ['global', 'usgov', 'usgovhigh', 'usgovdod', 'china'] as const satisfies readonly Cloud[];
@@ -148,6 +149,10 @@ const steps = z.string().transform((value, ctx): StepName[] => {
   return STEP_ORDER.filter((step) => names.includes(step));
 });
 
+const displayNameFormat = z.string().check((payload) => {
+  for (const problem of formatProblems(payload.value)) payload.issues.push({ code: 'custom', input: payload.value, message: problem });
+});
+
 const upn = z.string().regex(UPN, { error: (issue) => `"${String(issue.input)}" is not a UPN (name@domain)` });
 
 const tenant = z.string().refine((value) => GUID.test(value) || DOMAIN.test(value), {
@@ -211,6 +216,7 @@ export const FIELDS = {
   [INPUT.powershellSessions]: withDefault('2', integer(1, 8)),
   [INPUT.mailboxAutomapping]: withDefault('true', bool),
   [INPUT.blockGroup]: optional(text),
+  [INPUT.displayNameFormat]: optional(displayNameFormat),
 } satisfies Record<InputName, z.ZodType<unknown, string>>;
 
 export type Values = { [K in InputName]: z.output<(typeof FIELDS)[K]> };

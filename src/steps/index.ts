@@ -4,6 +4,7 @@ import type { StepName } from '../model.js';
 import { adDisable } from './ad-disable.js';
 import { adGroups } from './ad-groups.js';
 import { adMove } from './ad-move.js';
+import { adPassword } from './ad-password.js';
 import { adStamp } from './ad-stamp.js';
 import { entraBlock } from './entra-block.js';
 import { entraDisable } from './entra-disable.js';
@@ -13,6 +14,7 @@ import { mailboxAccess } from './mailbox-access.js';
 import { mailboxHide } from './mailbox-hide.js';
 import { mailboxShared } from './mailbox-shared.js';
 import { onedriveAccess } from './onedrive-access.js';
+import { rename } from './rename.js';
 import type { Step, StepInfo, StepNeeds } from './types.js';
 
 /** The list as given, when it holds a step for every StepName; otherwise a compile error naming the missing ones. */
@@ -25,7 +27,9 @@ function everyStep<const L extends readonly Step[]>(
 /** Every step, in the order they are applied to one user (the contract's order: ad-move last of all). */
 export const STEPS: readonly Step[] = everyStep([
   adDisable,
+  adPassword,
   adStamp,
+  rename,
   adGroups,
   entraDisable,
   entraBlock,

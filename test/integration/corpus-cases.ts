@@ -1,6 +1,7 @@
 // The adversarial input corpus as data: each case's CSV (or users input) and the exact outcome the action must reach.
 import { baseFixture, type Fixture } from '../stack/fixture.js';
 import { withRoleHolders } from '../stack/fixture-roles.js';
+import { ADSTEPS_CASES, addAdStepsPeople } from './corpus-cases-adsteps.js';
 import { addDelegatePeople, DELEGATE_CASES } from './corpus-cases-delegate.js';
 import { addLinkPeople, LINK_CASES } from './corpus-cases-link.js';
 import { ROLE_CASES } from './corpus-cases-roles.js';
@@ -9,7 +10,7 @@ type StepStatus = 'planned' | 'done' | 'unchanged' | 'skipped' | 'failed' | 'blo
 type DelegateSource = 'csv' | 'roster' | 'ad-manager' | 'entra-manager' | 'default' | 'none';
 
 /** The tenant a case runs against: the base fixture or a variant that adds the people the case needs. */
-export type FixtureVariant = 'base' | 'shell-names' | 'manager-cycle' | 'foreign-sid' | 'role-holders' | 'delegates' | 'link';
+export type FixtureVariant = 'base' | 'shell-names' | 'manager-cycle' | 'foreign-sid' | 'role-holders' | 'delegates' | 'link' | 'adsteps';
 
 interface ExpectedUser {
   /** Line of the row in its file (or in the users input). */
@@ -35,7 +36,9 @@ export type Effect =
   /** What the run's steps do to a leaver: disable (AD bit or Entra), revoke, FullAccess and OneDrive admin for the delegate. */
   | { offboarded: string; delegate?: string }
   /** `ad-stamp`: the AD description, `Offboarded <date> by <run url> — <reason>`. */
-  | { stamped: string; reason: string };
+  | { stamped: string; reason: string }
+  /** `rename` in AD: the new displayName, `{runDate}` standing for the run's date. */
+  | { renamed: string; displayName: string };
 
 export interface CorpusCase {
   name: string;
@@ -141,6 +144,9 @@ export function fixtureFor(variant: FixtureVariant = 'base'): Fixture {
       break;
     case 'link':
       addLinkPeople(fixture);
+      break;
+    case 'adsteps':
+      addAdStepsPeople(fixture);
       break;
   }
   return fixture;
@@ -787,6 +793,7 @@ export const CASES: CorpusCase[] = [
   },
   ...ROLE_CASES,
   ...LINK_CASES,
+  ...ADSTEPS_CASES,
 ];
 
 /** The delegate notes of a leaver in a two-person manager cycle: the other leaver, back to self, then the loop. */

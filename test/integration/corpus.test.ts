@@ -72,6 +72,10 @@ function expectedState(
     return entry;
   };
   const apply = (effect: Effect): void => {
+    if ('renamed' in effect) {
+      adEntry(person(effect.renamed).sam as string).displayName = [effect.displayName.replace('{runDate}', startedAt.slice(0, 10))];
+      return;
+    }
     if ('stamped' in effect) {
       const sam = person(effect.stamped).sam as string;
       adEntry(sam).description = [`Offboarded ${startedAt.slice(0, 10)} by ${RUN_URL} — ${effect.reason}`];

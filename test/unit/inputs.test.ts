@@ -70,8 +70,8 @@ describe('parseInputs', () => {
 
   it('names an unknown step, the closest step and every valid step', () => {
     expect(errorsOf({ steps: 'ad-disable, entra_revok' })).toEqual([
-      'Input "steps": unknown step "entra_revok". Did you mean "entra-revoke"? The steps are ad-disable, ad-stamp, ' +
-        'ad-groups, entra-disable, entra-block, entra-revoke, mailbox-access, onedrive-access, mailbox-shared, ' +
+      'Input "steps": unknown step "entra_revok". Did you mean "entra-revoke"? The steps are ad-disable, ad-password, ' +
+        'ad-stamp, rename, ad-groups, entra-disable, entra-block, entra-revoke, mailbox-access, onedrive-access, mailbox-shared, ' +
         'mailbox-hide, licenses, ad-move',
     ]);
   });

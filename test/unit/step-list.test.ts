@@ -24,8 +24,8 @@ describe('the step list', () => {
     }
   });
 
-  it('declares every step reversible except entra-revoke, as the contract says', () => {
-    expect(STEPS.filter((step) => !step.reversible).map((step) => step.name)).toEqual(['entra-revoke']);
+  it('declares every step reversible except ad-password and entra-revoke, as the contract says', () => {
+    expect(STEPS.filter((step) => !step.reversible).map((step) => step.name)).toEqual(['ad-password', 'entra-revoke']);
   });
 
   it('is what action.yml describes: every step in order, and the default steps as the default', () => {
