@@ -68,4 +68,6 @@ export interface Inputs {
   notify?: 'none' | 'delegate';
   /** The mailbox the notification mails are sent from (Graph sendMail); set whenever notify is `delegate`. */
   notifyFrom?: string;
+  /** For rename: the new display name, with {displayName} and {effectiveDate}. */
+  displayNameFormat?: string;
 }

@@ -88,6 +88,7 @@ export function parseInputs(
     blockGroup: v[INPUT.blockGroup],
     notify: v[INPUT.notify],
     notifyFrom: v[INPUT.notifyFrom],
+    displayNameFormat: v[INPUT.displayNameFormat],
   };
   return { inputs, errors: [] };
 }

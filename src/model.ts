@@ -4,7 +4,9 @@
 export type StepName =
   | 'mobile-wipe'
   | 'ad-disable'
+  | 'ad-password'
   | 'ad-stamp'
+  | 'rename'
   | 'ad-groups'
   | 'entra-disable'
   | 'entra-block'
@@ -109,6 +111,8 @@ export interface AdUser {
   manager?: string;
   memberOf: string[];
   description?: string;
+  /** When the password was last set: a FILETIME (100 ns since 1601) as decimal text, past 2^53; "0" = must change. */
+  pwdLastSet?: string;
   /** undefined when the schema has no Exchange attributes. */
   msExchHideFromAddressLists?: boolean;
   /** Exchange hybrid: what the mailbox in Exchange Online is (flags; 100 = migrated shared mailbox). undefined when not set. */

@@ -1,5 +1,6 @@
 // Active Directory over LDAPS or StartTLS: one bound connection per run, batched paged searches, plain-spoken errors.
 import type { LdapInputs } from '../inputs-types.js';
+import { createAccess } from './ldap/access.js';
 import { parseTarget } from './ldap/connection.js';
 import { MAX_VALUE_RANGE } from './ldap/ranged.js';
 import { createReads } from './ldap/reads.js';
@@ -53,6 +54,7 @@ export function createAdDirectory(
     valuesPerRange: options.valuesPerRange ?? MAX_VALUE_RANGE,
     stats,
   });
+  const access = createAccess(session, { self: reads.whoami, stats });
   const writes = createWrites(session, { bindDn: options.bindDn, exists: reads.exists, stats });
 
   return {
@@ -65,7 +67,9 @@ export function createAdDirectory(
     hasAttribute: reads.hasAttribute,
     whoami: reads.whoami,
     writableAttributes: reads.writableAttributes,
+    mayResetPassword: access.mayResetPassword,
     modify: writes.modify,
+    setPassword: writes.setPassword,
     move: writes.move,
     removeGroupMember: writes.removeGroupMember,
     close: () => session.close(),

@@ -37,6 +37,11 @@ export interface AdDirectory {
   /** Reads users by DN (managers); undefined where the DN does not exist. */
   readUsers(dns: string[]): Promise<(AdUser | undefined)[]>;
   modify(dn: string, changes: LdapChange[]): Promise<void>;
+  /**
+   * Resets the password (unicodePwd, quoted and UTF-16LE as AD wants it) on the run's TLS connection; a connection
+   * that is not encrypted is refused before anything is sent. The password is in no error message.
+   */
+  setPassword(dn: string, password: string): Promise<void>;
   /** Moves an entry under a new parent; returns its new DN. */
   move(dn: string, newParentDn: string): Promise<string>;
   /** Deletes memberDn from the group's `member` attribute. */
@@ -45,6 +50,11 @@ export interface AdDirectory {
   hasAttribute(name: string): Promise<boolean>;
   /** The attributes the bound account may write on the entry at `dn` (allowedAttributesEffective); [] when none. */
   writableAttributes(dn: string): Promise<string[]>;
+  /**
+   * Whether the bound account holds the Reset Password extended right on the entry at `dn`: a control access right,
+   * which allowedAttributesEffective does not show, read from the entry's DACL and the account's tokenGroups.
+   */
+  mayResetPassword(dn: string): Promise<boolean>;
   /** The bound account itself, so that guards can protect it. */
   whoami(): Promise<{ dn?: string; objectSid?: string }>;
   /** Deterministic counts for tests and the benchmark. */

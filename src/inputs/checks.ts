@@ -70,6 +70,9 @@ export function crossCheck(raw: Record<string, string>, values: Partial<Values>)
   if (stepList.includes('ad-move') && !values[INPUT.ldapDisabledOu]) {
     errors.push(message(INPUT.ldapDisabledOu, 'is empty but steps include ad-move, which moves accounts there'));
   }
+  if (stepList.includes('rename') && (raw[INPUT.displayNameFormat] ?? '').trim() === '') {
+    errors.push(message(INPUT.displayNameFormat, 'is empty but steps include rename, which makes the new display name from it'));
+  }
   if (stepList.includes('entra-block') && !values[INPUT.blockGroup]) {
     errors.push(message(INPUT.blockGroup, 'is empty but steps include entra-block, which adds leavers to it'));
   }

@@ -5,6 +5,7 @@ import type { Cloud } from '../inputs-types.js';
 import type { StepName } from '../model.js';
 import { DEFAULT_STEPS, STEP_ORDER } from '../steps/index.js';
 import { isIanaZone } from '../sources/dates.js';
+import { formatProblems } from '../util/name-format.js';
 import { INPUT, type InputName } from './names.js';
 import { parseStages } from './stages.js';
 
@@ -155,6 +156,10 @@ const stages = z.string().transform((value, ctx) => {
   return parsed;
 });
 
+const displayNameFormat = z.string().check((payload) => {
+  for (const problem of formatProblems(payload.value)) payload.issues.push({ code: 'custom', input: payload.value, message: problem });
+});
+
 const upn = z.string().regex(UPN, { error: (issue) => `"${String(issue.input)}" is not a UPN (name@domain)` });
 
 const tenant = z.string().refine((value) => GUID.test(value) || DOMAIN.test(value), {
@@ -221,6 +226,7 @@ export const FIELDS = {
   [INPUT.blockGroup]: optional(text),
   [INPUT.notify]: withDefault('none', choice(['none', 'delegate'])),
   [INPUT.notifyFrom]: optional(upn),
+  [INPUT.displayNameFormat]: optional(displayNameFormat),
 } satisfies Record<InputName, z.ZodType<unknown, string>>;
 
 export type Values = { [K in InputName]: z.output<(typeof FIELDS)[K]> };

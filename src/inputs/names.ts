@@ -43,6 +43,7 @@ export const INPUT = {
   blockGroup: 'block-group',
   notify: 'notify',
   notifyFrom: 'notify-from',
+  displayNameFormat: 'display-name-format',
 } as const;
 export type InputName = (typeof INPUT)[keyof typeof INPUT];
 

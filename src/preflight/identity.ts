@@ -54,7 +54,9 @@ const parentOf = (dn: string): string => formatDn(parseDn(dn).slice(1));
 /**
  * The AD side, once the leavers are found: AD's allowedAttributesEffective on one leaver per OU (rights are delegated
  * per OU) against the attributes the enabled steps write on the user object. None writable anywhere: a plan identity.
- * Only OUs are named, never a leaver, so that a redacted summary shows no one. Only accounts still enabled are looked
+ * The Reset Password right, a control access right that allowedAttributesEffective does not show, is read from the
+ * leaver's DACL (AdDirectory.mayResetPassword) when an enabled step needs it. Only OUs are named, never a leaver, so
+ * that a redacted summary shows no one. Only accounts still enabled are looked
  * at: a run that finds every leaver disabled already (a re-run, or Guest in an OU the write account was never delegated
  * on) has nothing to judge by, and refusing it would stop a run that needs no AD change for that reason.
  */
@@ -66,24 +68,27 @@ export async function adIdentity(
   mode: Mode,
   list: readonly StepInfo[] = STEPS,
 ): Promise<PreflightLine[]> {
-  const attributes = list.filter((step) => steps.includes(step.name)).flatMap((step) => step.permissions.adAttributes ?? []);
+  const enabled = list.filter((step) => steps.includes(step.name));
+  const attributes = enabled.flatMap((step) => step.permissions.adAttributes ?? []);
+  const rights = [...new Set(enabled.flatMap((step) => step.permissions.adRights ?? []))];
   const targets = new Map<string, string>();
   for (const person of people) {
     const enabled = person.ad && !(person.ad.userAccountControl & ACCOUNTDISABLE);
     const ou = person.ad && enabled && !person.stop ? parentOf(person.ad.dn).toLowerCase() : undefined;
     if (person.ad && ou && !targets.has(ou)) targets.set(ou, person.ad.dn);
   }
-  if (!ad || attributes.length === 0 || targets.size === 0) return [];
+  if (!ad || attributes.length + rights.length === 0 || targets.size === 0) return [];
   const wanted = new Map(attributes.map((name) => [name.toLowerCase(), name]));
   const writable = new Set<string>();
   for (const dn of targets.values()) {
-    for (const name of await ad.writableAttributes(dn)) {
+    for (const name of attributes.length > 0 ? await ad.writableAttributes(dn) : []) {
       const known = wanted.get(name.toLowerCase());
       if (known) writable.add(known);
     }
+    if (rights.includes('Reset Password') && (await ad.mayResetPassword(dn))) writable.add('Reset Password');
   }
   const ous = [...targets.values()].map(parentOf);
   const where = `${ous.slice(0, NAMED_OUS).join('; ')}${ous.length > NAMED_OUS ? ` and ${ous.length - NAMED_OUS} more OU(s)` : ''}`;
-  const line = identityLine('AD', bindDn, [...new Set(attributes)].filter((name) => writable.has(name)), mode);
+  const line = identityLine('AD', bindDn, [...new Set([...attributes, ...rights])].filter((name) => writable.has(name)), mode);
   return [{ ...line, detail: line.detail ? `${line.detail} — on the leavers in ${where}` : `on the leavers in ${where}` }];
 }

@@ -4,6 +4,7 @@ import type { StepName } from '../model.js';
 import { adDisable } from './ad-disable.js';
 import { adGroups } from './ad-groups.js';
 import { adMove } from './ad-move.js';
+import { adPassword } from './ad-password.js';
 import { adStamp } from './ad-stamp.js';
 import { authMethods } from './auth-methods.js';
 import { cancelMeetings } from './cancel-meetings.js';
@@ -19,6 +20,7 @@ import { mailboxHide } from './mailbox-hide.js';
 import { mailboxShared } from './mailbox-shared.js';
 import { mobileWipe } from './mobile-wipe.js';
 import { onedriveAccess } from './onedrive-access.js';
+import { rename } from './rename.js';
 import type { Step, StepInfo, StepNeeds } from './types.js';
 
 /** The list as given, when it holds a step for every StepName; otherwise a compile error naming the missing ones. */
@@ -32,7 +34,9 @@ function everyStep<const L extends readonly Step[]>(
 export const STEPS: readonly Step[] = everyStep([
   mobileWipe,
   adDisable,
+  adPassword,
   adStamp,
+  rename,
   adGroups,
   entraDisable,
   entraBlock,

@@ -88,6 +88,8 @@ export interface StepPermissions {
   ad?: string;
   /** The attributes of the leaver's AD object the step writes: what preflight reads in allowedAttributesEffective. */
   adAttributes?: readonly string[];
+  /** The extended rights on the leaver's AD object the step uses, which preflight reads from its DACL. */
+  adRights?: readonly 'Reset Password'[];
   /**
    * What `observe` alone needs, for a plan: read permissions only, in the same form. An API left out needs nothing
    * beyond what resolve reads. The planner identity is granted these; the sets above are the write identity's. Every

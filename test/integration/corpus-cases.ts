@@ -1,6 +1,7 @@
 // The adversarial input corpus as data: each case's CSV (or users input) and the exact outcome the action must reach.
 import { baseFixture, type Fixture } from '../stack/fixture.js';
 import { withRoleHolders } from '../stack/fixture-roles.js';
+import { ADSTEPS_CASES, addAdStepsPeople } from './corpus-cases-adsteps.js';
 import { addDelegatePeople, DELEGATE_CASES } from './corpus-cases-delegate.js';
 import { GRAPH_STEPS_CASES } from './corpus-cases-graphsteps.js';
 import { addMailboxItemPeople, MAILBOX_ITEM_CASES, type MailboxItemsEffect } from './corpus-cases-exoa.js';
@@ -12,7 +13,7 @@ type StepStatus = 'planned' | 'done' | 'unchanged' | 'skipped' | 'failed' | 'blo
 type DelegateSource = 'csv' | 'roster' | 'ad-manager' | 'entra-manager' | 'default' | 'none';
 
 /** The tenant a case runs against: the base fixture or a variant that adds the people the case needs. */
-export type FixtureVariant = 'base' | 'shell-names' | 'manager-cycle' | 'foreign-sid' | 'role-holders' | 'delegates' | 'link' | 'graph-steps' | 'mailbox-items';
+export type FixtureVariant = 'base' | 'shell-names' | 'manager-cycle' | 'foreign-sid' | 'role-holders' | 'delegates' | 'link' | 'graph-steps' | 'mailbox-items' | 'adsteps';
 
 interface ExpectedUser {
   /** Line of the row in its file (or in the users input). */
@@ -43,7 +44,10 @@ export type Effect =
   | { leftGroups: string; groups: string[] }
 
   /** mobile-wipe, inbox-rules, cancel-meetings: the leaver's devices wiped, rules removed, meetings cancelled. */
-  | MailboxItemsEffect;
+  | MailboxItemsEffect
+
+  /** `rename` in AD: the new displayName, `{runDate}` standing for the run's date. */
+  | { renamed: string; displayName: string };
 
 export interface CorpusCase {
   name: string;
@@ -155,6 +159,9 @@ export function fixtureFor(variant: FixtureVariant = 'base'): Fixture {
       break;
     case 'graph-steps':
       return graphStepsFixture(fixture);
+    case 'adsteps':
+      addAdStepsPeople(fixture);
+      break;
   }
   return fixture;
 }
@@ -802,6 +809,7 @@ export const CASES: CorpusCase[] = [
   ...LINK_CASES,
   ...GRAPH_STEPS_CASES,
   ...MAILBOX_ITEM_CASES,
+  ...ADSTEPS_CASES,
 ];
 
 /** The delegate notes of a leaver in a two-person manager cycle: the other leaver, back to self, then the loop. */

@@ -74,6 +74,10 @@ function expectedState(
   };
   const apply = (effect: Effect): void => {
     if ('items' in effect) return applyMailboxItemsEffect(effect, sim as unknown as SimState, RUN_TIME, facts.simulator.clientId);
+    if ('renamed' in effect) {
+      adEntry(person(effect.renamed).sam as string).displayName = [effect.displayName.replace('{runDate}', startedAt.slice(0, 10))];
+      return;
+    }
     if ('stamped' in effect) {
       const sam = person(effect.stamped).sam as string;
       adEntry(sam).description = [`Offboarded ${startedAt.slice(0, 10)} by ${RUN_URL} — ${effect.reason}`];

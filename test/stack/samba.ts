@@ -99,6 +99,9 @@ const GUID = {
   member: 'bf9679c0-0de6-11d0-a285-00aa003049e2',
   name: 'bf967a0e-0de6-11d0-a285-00aa003049e2',
   cn: 'bf96793f-0de6-11d0-a285-00aa003049e2',
+  displayName: 'bf967953-0de6-11d0-a285-00aa003049e2',
+  /** The User-Force-Change-Password control access right ("Reset Password"), https://learn.microsoft.com/en-us/windows/win32/adschema/r-user-force-change-password */
+  resetPassword: '00299570-246d-11d0-a768-00aa006e0529',
 };
 
 const TREE_DELETE = '1.2.840.113556.1.4.805';
@@ -554,8 +557,8 @@ async function sambaTool(args: string[]): Promise<string> {
 
 /**
  * The service account's least rights, as an administrator would delegate them on each OU: write
- * userAccountControl, description and the RDN (rename/move) on users, write member on groups, delete users from the
- * OU, and create users only in the disabled-users OU; with the Exchange schema, write the Exchange attributes the steps
+ * userAccountControl, description, displayName and the RDN (rename/move) on users, reset users' passwords, write
+ * member on groups, delete users from the OU, and create users only in the disabled-users OU; with the Exchange schema, write the Exchange attributes the steps
  * set on users. Reading is what every authenticated user may do already.
  */
 function delegationSddl(sid: string, isDisabledOu: boolean, exchangeAttributes: readonly string[]): string {
@@ -563,6 +566,8 @@ function delegationSddl(sid: string, isDisabledOu: boolean, exchangeAttributes: 
     ...exchangeAttributes.map((guid) => `(OA;CI;RPWP;${guid};${GUID.userClass};${sid})`),
     `(OA;CI;RPWP;${GUID.userAccountControl};${GUID.userClass};${sid})`,
     `(OA;CI;RPWP;${GUID.description};${GUID.userClass};${sid})`,
+    `(OA;CI;RPWP;${GUID.displayName};${GUID.userClass};${sid})`,
+    `(OA;CI;CR;${GUID.resetPassword};${GUID.userClass};${sid})`,
     `(OA;CI;RPWP;${GUID.name};${GUID.userClass};${sid})`,
     `(OA;CI;RPWP;${GUID.cn};${GUID.userClass};${sid})`,
     `(OA;CI;RPWP;${GUID.member};${GUID.groupClass};${sid})`,
@@ -637,7 +642,12 @@ export async function startSamba(options: StartSambaOptions): Promise<SambaHandl
     const log = openSync(logPath, 'a');
     try {
       // Its own process group, so that stop() takes its children (and a crashed run leaves one group to find).
-      child = spawn(sambaBinary, ['-s', conf, '-i', '-M', 'single'], { detached: true, stdio: ['ignore', log, log] });
+      // A DC accepts the old password for an hour after a reset by default (NTLM, and Samba's simple binds): off here,
+      // so a test can tell the reset from the bind. smb.conf(5) "old password allowed period",
+      // https://www.samba.org/samba/docs/current/man-html/smb.conf.5.html; Windows: OldPasswordAllowedPeriod,
+      // https://learn.microsoft.com/en-us/troubleshoot/windows-server/windows-security/new-setting-modifies-ntlm-network-authentication
+      const options = ['--option=old password allowed period=0'];
+      child = spawn(sambaBinary, ['-s', conf, ...options, '-i', '-M', 'single'], { detached: true, stdio: ['ignore', log, log] });
     } finally {
       closeSync(log);
     }

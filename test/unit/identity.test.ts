@@ -29,9 +29,12 @@ describe('the read permissions of a plan', () => {
     const all = STEPS.map((step) => step.name);
     expect(checkGraphPermissions([...PLANNER_GRAPH], all, 'plan').filter((line) => !line.ok)).toEqual([]);
     expect(checkGraphPermissions([...PLANNER_GRAPH], all, 'apply').filter((line) => !line.ok).map((line) => line.label)).toEqual([
+      'Microsoft Graph permission User.ReadWrite.All is missing',
       'Microsoft Graph permission User.EnableDisableAccount.All is missing',
       'Microsoft Graph permission GroupMember.ReadWrite.All is missing',
       'Microsoft Graph permission User.RevokeSessions.All is missing',
+      'Microsoft Graph permission UserAuthenticationMethod.ReadWrite.All is missing',
+      'Microsoft Graph permission Group.ReadWrite.All is missing',
       'Microsoft Graph permission LicenseAssignment.ReadWrite.All is missing',
     ]);
   });

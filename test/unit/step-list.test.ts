@@ -25,7 +25,14 @@ describe('the step list', () => {
   });
 
   it('declares every step reversible except those the contract calls irreversible', () => {
-    expect(STEPS.filter((step) => !step.reversible).map((step) => step.name)).toEqual(['mobile-wipe', 'entra-revoke', 'auth-methods', 'inbox-rules', 'cancel-meetings']);
+    expect(STEPS.filter((step) => !step.reversible).map((step) => step.name)).toEqual([
+      'mobile-wipe',
+      'ad-password',
+      'entra-revoke',
+      'auth-methods',
+      'inbox-rules',
+      'cancel-meetings',
+    ]);
   });
 
   it('is what action.yml describes: every step in order, and the default steps as the default', () => {

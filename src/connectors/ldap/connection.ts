@@ -82,14 +82,26 @@ export function release(client: Client): void {
   client.unbind().catch(() => undefined);
 }
 
+/** The TLS socket under each client this module opened (LDAPS, or the StartTLS upgrade): what isEncrypted checks. */
+const tlsSockets = new WeakMap<Client, tls.TLSSocket>();
+
+/**
+ * Whether the client's connection is TLS, now: a client this module did not open, or whose TLS socket has closed,
+ * is not. What a password write asks before it sends the password.
+ */
+export function isEncrypted(client: Client): boolean {
+  const socket = tlsSockets.get(client);
+  return socket !== undefined && socket.encrypted && !socket.destroyed;
+}
+
 /** Opens a connection, secures it and binds; throws an LdapError that says what to fix. */
 export async function openBoundClient(options: ConnectionOptions): Promise<Client> {
   const { target, stats } = options;
-  let secured = false;
+  let secured: tls.TLSSocket | undefined;
   const secureConnect = (...args: Parameters<typeof tls.connect>): tls.TLSSocket => {
     const socket = tls.connect(...args);
     socket.once('secureConnect', () => {
-      secured = true;
+      secured = socket;
     });
     return socket;
   };
@@ -107,6 +119,7 @@ export async function openBoundClient(options: ConnectionOptions): Promise<Clien
     if (!target.secure) await startTls(client, options);
     stats.binds++;
     await client.bind(options.bindDn, options.password);
+    if (secured) tlsSockets.set(client, secured);
   } catch (error) {
     release(client);
     if (target.secure && !secured && isConnectionLost(error)) {

@@ -26,6 +26,7 @@ export const USER_ATTRIBUTES = [
   'primaryGroupID',
   'manager',
   'description',
+  'pwdLastSet',
 ];
 /** Attributes whose values are bytes: ldapts would otherwise decode them as UTF-8 and garble them. */
 export const BINARY_ATTRIBUTES = ['objectSid', 'objectGUID'];
@@ -74,7 +75,8 @@ export function attributeReader(entry: Entry) {
     if (first === undefined) return undefined;
     return Buffer.isBuffer(first) ? first : Buffer.from(first, 'binary');
   };
-  return { text, texts, binary };
+  const buffers = (name: string): Buffer[] => all(name).map((v) => (Buffer.isBuffer(v) ? v : Buffer.from(v, 'binary')));
+  return { text, texts, binary, buffers };
 }
 
 /**
@@ -108,6 +110,7 @@ export function toFoundUser(entry: Entry, exchange: ReadonlySet<string>): FoundU
     manager: read.text('manager'),
     memberOf: read.texts('memberOf'),
     description: read.text('description'),
+    pwdLastSet: read.text('pwdLastSet'),
     msExchHideFromAddressLists: exchange.has('msexchhidefromaddresslists') ? hide?.toUpperCase() === 'TRUE' : undefined,
     msExchRemoteRecipientType: largeInteger('msExchRemoteRecipientType'),
     msExchRecipientTypeDetails: largeInteger('msExchRecipientTypeDetails'),

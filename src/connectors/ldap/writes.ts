@@ -2,7 +2,8 @@
 import { Attribute, Change, escapeFilter, type Client } from 'ldapts';
 import type { LdapChange } from '../types.js';
 import { movedDn, normalizeDn } from './dn.js';
-import { isLdapError, resultCode } from './errors.js';
+import { isEncrypted } from './connection.js';
+import { isLdapError, LdapError, resultCode } from './errors.js';
 import type { LdapSession } from './session.js';
 
 export interface WriteOptions {
@@ -26,6 +27,29 @@ export function createWrites(session: LdapSession, options: WriteOptions) {
       stats.modifies++;
       await bound.modify(dn, request);
     });
+  }
+
+  async function setPassword(dn: string, password: string): Promise<void> {
+    // AD takes a password only as the quoted text in UTF-16LE, and only over an encrypted connection
+    // (https://learn.microsoft.com/en-us/troubleshoot/windows-server/active-directory/set-user-password-with-ldifde).
+    const value = Buffer.from(`"${password}"`, 'utf16le');
+    const change = new Change({ operation: 'replace', modification: new Attribute({ type: 'unicodePwd', values: [value] }) });
+    await session.run(
+      {
+        what: `setting the password of ${dn}`,
+        // The same value lands the same way twice; the read-back of pwdLastSet tells whether it landed at all.
+        retry: true,
+        write: { dn, attributes: ['unicodePwd'] },
+        denied: `${bindName} may not reset the password of ${dn}: delegate "Reset Password" on its OU to ${bindName}`,
+      },
+      async (bound) => {
+        if (!isEncrypted(bound)) {
+          throw new LdapError(`Refused to send the password of ${dn} over a connection that is not encrypted`, 'ldap-not-encrypted');
+        }
+        stats.modifies++;
+        await bound.modify(dn, change);
+      },
+    );
   }
 
   async function move(dn: string, newParentDn: string): Promise<string> {
@@ -93,5 +117,5 @@ export function createWrites(session: LdapSession, options: WriteOptions) {
     return result.searchEntries.length > 0;
   }
 
-  return { modify, move, removeGroupMember };
+  return { modify, setPassword, move, removeGroupMember };
 }
