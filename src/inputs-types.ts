@@ -61,4 +61,6 @@ export interface Inputs {
   powershellSessions: number;
   mailboxAutomapping: boolean;
   blockGroup?: string;
+  /** The `mailbox-autoreply` message: HTML with {displayName}, {delegateName}, {delegateMail}, {effectiveDate}. */
+  autoreplyMessage?: string;
 }

@@ -83,6 +83,7 @@ export function parseInputs(
     powershellSessions: v[INPUT.powershellSessions],
     mailboxAutomapping: v[INPUT.mailboxAutomapping],
     blockGroup: v[INPUT.blockGroup],
+    autoreplyMessage: v[INPUT.autoreplyMessage],
   };
   return { inputs, errors: [] };
 }

@@ -10,6 +10,8 @@ export type StepName =
   | 'entra-revoke'
   | 'mailbox-access'
   | 'onedrive-access'
+  | 'mailbox-forward'
+  | 'mailbox-autoreply'
   | 'mailbox-shared'
   | 'mailbox-hide'
   | 'licenses'

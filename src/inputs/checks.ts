@@ -68,6 +68,9 @@ export function crossCheck(raw: Record<string, string>, values: Partial<Values>)
   if (stepList.includes('entra-block') && !values[INPUT.blockGroup]) {
     errors.push(message(INPUT.blockGroup, 'is empty but steps include entra-block, which adds leavers to it'));
   }
+  if (stepList.includes('mailbox-autoreply') && !values[INPUT.autoreplyMessage]) {
+    errors.push(message(INPUT.autoreplyMessage, 'is empty but steps include mailbox-autoreply, which sets it as the automatic reply'));
+  }
 
   if (values[INPUT.tenantId] && values[INPUT.clientId] && values[INPUT.certificate]) {
     const organization = organizationOf(values);

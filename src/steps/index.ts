@@ -10,6 +10,8 @@ import { entraDisable } from './entra-disable.js';
 import { entraRevoke } from './entra-revoke.js';
 import { licenses } from './licenses.js';
 import { mailboxAccess } from './mailbox-access.js';
+import { mailboxAutoreply } from './mailbox-autoreply.js';
+import { mailboxForward } from './mailbox-forward.js';
 import { mailboxHide } from './mailbox-hide.js';
 import { mailboxShared } from './mailbox-shared.js';
 import { onedriveAccess } from './onedrive-access.js';
@@ -32,6 +34,8 @@ export const STEPS: readonly Step[] = everyStep([
   entraRevoke,
   mailboxAccess,
   onedriveAccess,
+  mailboxForward,
+  mailboxAutoreply,
   mailboxShared,
   mailboxHide,
   licenses,

@@ -2,6 +2,7 @@
 import { baseFixture, type Fixture } from '../stack/fixture.js';
 import { withRoleHolders } from '../stack/fixture-roles.js';
 import { addDelegatePeople, DELEGATE_CASES } from './corpus-cases-delegate.js';
+import { addMailSettingsPeople, EXOB_CASES } from './corpus-cases-exob.js';
 import { addLinkPeople, LINK_CASES } from './corpus-cases-link.js';
 import { ROLE_CASES } from './corpus-cases-roles.js';
 
@@ -9,7 +10,7 @@ type StepStatus = 'planned' | 'done' | 'unchanged' | 'skipped' | 'failed' | 'blo
 type DelegateSource = 'csv' | 'roster' | 'ad-manager' | 'entra-manager' | 'default' | 'none';
 
 /** The tenant a case runs against: the base fixture or a variant that adds the people the case needs. */
-export type FixtureVariant = 'base' | 'shell-names' | 'manager-cycle' | 'foreign-sid' | 'role-holders' | 'delegates' | 'link';
+export type FixtureVariant = 'base' | 'shell-names' | 'manager-cycle' | 'foreign-sid' | 'role-holders' | 'delegates' | 'link' | 'mail-settings';
 
 interface ExpectedUser {
   /** Line of the row in its file (or in the users input). */
@@ -35,7 +36,11 @@ export type Effect =
   /** What the run's steps do to a leaver: disable (AD bit or Entra), revoke, FullAccess and OneDrive admin for the delegate. */
   | { offboarded: string; delegate?: string }
   /** `ad-stamp`: the AD description, `Offboarded <date> by <run url> — <reason>`. */
-  | { stamped: string; reason: string };
+  | { stamped: string; reason: string }
+  /** `mailbox-forward`: the leaver's mail forwarded to the delegate (UPN), a copy kept. */
+  | { forwarded: string; to: string }
+  /** `mailbox-autoreply`: the reply on for internal and all external senders with this message, as the step wrote it. */
+  | { autoreplied: string; message: string };
 
 export interface CorpusCase {
   name: string;
@@ -141,6 +146,9 @@ export function fixtureFor(variant: FixtureVariant = 'base'): Fixture {
       break;
     case 'link':
       addLinkPeople(fixture);
+      break;
+    case 'mail-settings':
+      addMailSettingsPeople(fixture);
       break;
   }
   return fixture;
@@ -787,6 +795,7 @@ export const CASES: CorpusCase[] = [
   },
   ...ROLE_CASES,
   ...LINK_CASES,
+  ...EXOB_CASES,
 ];
 
 /** The delegate notes of a leaver in a two-person manager cycle: the other leaver, back to self, then the loop. */

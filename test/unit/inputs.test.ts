@@ -71,7 +71,7 @@ describe('parseInputs', () => {
   it('names an unknown step, the closest step and every valid step', () => {
     expect(errorsOf({ steps: 'ad-disable, entra_revok' })).toEqual([
       'Input "steps": unknown step "entra_revok". Did you mean "entra-revoke"? The steps are ad-disable, ad-stamp, ' +
-        'ad-groups, entra-disable, entra-block, entra-revoke, mailbox-access, onedrive-access, mailbox-shared, ' +
+        'ad-groups, entra-disable, entra-block, entra-revoke, mailbox-access, onedrive-access, mailbox-forward, mailbox-autoreply, mailbox-shared, ' +
         'mailbox-hide, licenses, ad-move',
     ]);
   });

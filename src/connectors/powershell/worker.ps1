@@ -22,7 +22,7 @@ $Services = @{
     'ExchangeOnlineManagement' = @{
         Connect    = 'Connect-ExchangeOnline'
         Disconnect = 'Disconnect-ExchangeOnline'
-        Cmdlets    = @('Get-EXOMailbox', 'Get-MailboxPermission', 'Add-MailboxPermission', 'Set-Mailbox')
+        Cmdlets    = @('Get-EXOMailbox', 'Get-MailboxPermission', 'Add-MailboxPermission', 'Set-Mailbox', 'Get-MailboxAutoReplyConfiguration', 'Set-MailboxAutoReplyConfiguration')
         # Connect-ExchangeOnline puts the REST cmdlets (all but Get-EXO*) in a generated module named tmpEXO_<random>.
         Origins    = @('ExchangeOnlineManagement', 'tmpEXO_*')
     }

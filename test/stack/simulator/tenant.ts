@@ -4,6 +4,7 @@ import { stableGuid } from './ids.js';
 import type {
   SimDirectoryRoleState,
   SimGroupState,
+  SimAutoReplyState,
   SimMailboxPermissionState,
   SimMailboxState,
   SimRoleAssignmentState,
@@ -94,6 +95,11 @@ export interface MailboxRecord {
   recipientTypeDetails: 'UserMailbox' | 'SharedMailbox';
   hiddenFromAddressListsEnabled: boolean;
   permissions: SimMailboxPermissionState[];
+  /** The object id of the user whose mailbox the forwarded mail goes to. */
+  forwardingTo: string | null;
+  forwardingSmtpAddress: string | null;
+  deliverToMailboxAndForward: boolean;
+  autoReply: SimAutoReplyState;
 }
 
 export interface SiteRecord {
@@ -273,6 +279,10 @@ export class Tenant {
           recipientTypeDetails: mailboxType,
           hiddenFromAddressListsEnabled: cloud.hiddenFromAddressLists ?? false,
           permissions: [],
+          forwardingTo: null,
+          forwardingSmtpAddress: null,
+          deliverToMailboxAndForward: false,
+          autoReply: { autoReplyState: 'Disabled', internalMessage: null, externalMessage: null, externalAudience: 'All', startTime: null, endTime: null },
         });
       }
       if (user.onedrive) {
@@ -389,6 +399,10 @@ export class Tenant {
       recipientTypeDetails: m.recipientTypeDetails,
       hiddenFromAddressListsEnabled: m.hiddenFromAddressListsEnabled,
       permissions: m.permissions.map((p) => ({ ...p, accessRights: [...p.accessRights] })),
+      forwardingAddress: m.forwardingTo ? (this.users.get(m.forwardingTo)?.userPrincipalName ?? m.forwardingTo) : null,
+      forwardingSmtpAddress: m.forwardingSmtpAddress,
+      deliverToMailboxAndForward: m.deliverToMailboxAndForward,
+      autoReply: { ...m.autoReply },
     }));
     const sites: SimSiteState[] = [...this.sites.values()].map((s) => ({
       url: s.url,

@@ -223,6 +223,23 @@ export interface SimMailboxState {
   hiddenFromAddressListsEnabled: boolean;
   /** Explicit permissions (the implicit NT AUTHORITY\SELF entry is not listed). */
   permissions: SimMailboxPermissionState[];
+  /** Set-Mailbox -ForwardingAddress: the UPN of the recipient whose mailbox receives the forwarded mail, or null. */
+  forwardingAddress: string | null;
+  /** Set-Mailbox -ForwardingSmtpAddress, as Exchange holds it (`smtp:addr`), or null. */
+  forwardingSmtpAddress: string | null;
+  deliverToMailboxAndForward: boolean;
+  autoReply: SimAutoReplyState;
+}
+
+/** Set-MailboxAutoReplyConfiguration's settings of a mailbox, messages as Exchange stores them. */
+export interface SimAutoReplyState {
+  autoReplyState: 'Enabled' | 'Disabled' | 'Scheduled';
+  internalMessage: string | null;
+  externalMessage: string | null;
+  externalAudience: 'None' | 'Known' | 'All';
+  /** ISO instants, or null while never set. */
+  startTime: string | null;
+  endTime: string | null;
 }
 
 export interface SimSiteState {
