@@ -1,7 +1,10 @@
 // mailbox-forward and mailbox-autoreply with real pwsh, the stand-in module and the simulator, asserting on the mailboxes afterwards.
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import type { PowerShellService } from '../../src/connectors/types.js';
+import { parseCertificate } from '../../src/connectors/auth.js';
+import { createGraphApi } from '../../src/connectors/graph.js';
+import type { GraphApi, PowerShellService } from '../../src/connectors/types.js';
 import type { Inputs } from '../../src/inputs-types.js';
+import { runEngine } from '../../src/engine.js';
 import type { Person } from '../../src/model.js';
 import { mailboxAutoreply } from '../../src/steps/mailbox-autoreply.js';
 import { mailboxForward } from '../../src/steps/mailbox-forward.js';
@@ -22,6 +25,8 @@ const HOSTILE_NAME = '<img src=x onerror=alert(1)> {delegateMail} $(Remove-Mailb
 const TEMPLATE = '<p>{displayName} left us on {effectiveDate}. Please write to {delegateName} at {delegateMail}.</p>';
 
 let exchange: PowerShellService;
+/** The engine runs a step that needs Entra only with its connector there. */
+let graph: GraphApi;
 
 function fixture(): Fixture {
   const tenant = baseFixture();
@@ -111,6 +116,8 @@ const reverse = (step: Step, context: StepContext, decision: Decision): Promise<
 beforeAll(async () => {
   await loadStackTenant(facts, fixture());
   exchange = psService(facts, 'exchange');
+  const entra = entraInputs(facts);
+  graph = createGraphApi({ entra, certificate: parseCertificate(entra.certificate) });
 });
 
 beforeEach(async () => {
@@ -120,7 +127,7 @@ beforeEach(async () => {
 });
 
 afterAll(async () => {
-  await exchange.close();
+  await Promise.all([exchange.close(), graph.close()]);
   await loadStackTenant(facts, baseFixture());
 });
 
@@ -258,5 +265,63 @@ describe('mailbox-autoreply', () => {
     const edited = await control.state();
     expect(await reverse(mailboxAutoreply, context, decision)).toMatchObject({ kind: 'skipped', reason: expect.stringMatching(/^changed since: /) });
     expect(await control.state()).toEqual(edited);
+  });
+});
+
+describe('mailbox-forward and mailbox-autoreply through the engine', () => {
+  it('plan mode shows the forwarding and the rendered message, and changes nothing', async () => {
+    const before = await control.state();
+    const context = await leaver(CLOUDY, SALESVP, { effective: '2026-12-01T09:00:00.000Z' });
+    const [result] = await runEngine({
+      people: [context.person],
+      steps: [mailboxForward, mailboxAutoreply],
+      mode: 'plan',
+      inputs: { ...context.inputs, mode: 'plan' },
+      connectors: { exchange, graph },
+      run: context.run,
+      now: context.now,
+      concurrency: 1,
+    });
+    const rendered = '<p>Chloé Nuage left us on 2026-12-01. Please write to Priya Raman at salesvp@contoso.test.</p>';
+    expect(result.steps).toEqual([
+      {
+        step: 'mailbox-forward',
+        status: 'planned',
+        before: { forwardingAddress: null, forwardingSmtpAddress: null, deliverToMailboxAndForward: false },
+        after: { forwardingAddress: SALESVP, forwardingSmtpAddress: null, deliverToMailboxAndForward: true },
+      },
+      {
+        step: 'mailbox-autoreply',
+        status: 'planned',
+        before: { autoReplyState: 'Disabled', internalMessage: null, externalMessage: null, externalAudience: 'All', startTime: null, endTime: null },
+        after: { autoReplyState: 'Enabled', internalMessage: rendered, externalMessage: rendered, externalAudience: 'All' },
+      },
+    ]);
+    expect(await control.state()).toEqual(before);
+    const writes = (await control.log()).entries.filter((e) => /^exo\.cmdlet\.Set-/.test(e.op));
+    expect(writes).toEqual([]);
+  });
+
+  it('fails both steps not-verified when Exchange accepts the write and loses it', async () => {
+    await control.faults({ drop: { ops: ['exo.cmdlet.Set-Mailbox', 'exo.cmdlet.Set-MailboxAutoReplyConfiguration'], users: [CLOUDY] } });
+    const before = await control.state();
+    const context = await leaver(CLOUDY, SALESVP);
+    const [result] = await runEngine({
+      people: [context.person],
+      steps: [mailboxForward, mailboxAutoreply],
+      mode: 'apply',
+      inputs: context.inputs,
+      connectors: { exchange, graph },
+      run: context.run,
+      now: context.now,
+      concurrency: 1,
+      // A dropped write never shows: no waiting for a replica to catch up.
+      readBackDelaysMs: [],
+    });
+    expect(result.steps.map((s) => [s.step, s.status, s.error?.code])).toEqual([
+      ['mailbox-forward', 'failed', 'not-verified'],
+      ['mailbox-autoreply', 'failed', 'not-verified'],
+    ]);
+    expect(await control.state()).toEqual(before);
   });
 });
