@@ -49,7 +49,7 @@ describe('exchangeConnectParameters', () => {
         AppId: '3c0a7e21-6a0b-4e55-9d1e-0f4b8a2c6d71',
         Organization: 'contoso.onmicrosoft.com',
         ExchangeEnvironmentName: 'O365Default',
-        CommandName: ['Get-MailboxPermission', 'Add-MailboxPermission', 'Set-Mailbox'],
+        CommandName: ['Get-MailboxPermission', 'Add-MailboxPermission', 'Set-Mailbox', 'Get-MailboxAutoReplyConfiguration', 'Set-MailboxAutoReplyConfiguration'],
         ShowBanner: false,
         ShowProgress: false,
         SkipLoadingFormatData: true,
