@@ -70,4 +70,6 @@ export interface Inputs {
   notifyFrom?: string;
   /** For rename: the new display name, with {displayName} and {effectiveDate}. */
   displayNameFormat?: string;
+  /** The `mailbox-autoreply` message: HTML with {displayName}, {delegateName}, {delegateMail}, {effectiveDate}. */
+  autoreplyMessage?: string;
 }

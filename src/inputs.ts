@@ -89,6 +89,7 @@ export function parseInputs(
     notify: v[INPUT.notify],
     notifyFrom: v[INPUT.notifyFrom],
     displayNameFormat: v[INPUT.displayNameFormat],
+    autoreplyMessage: v[INPUT.autoreplyMessage],
   };
   return { inputs, errors: [] };
 }

@@ -16,6 +16,8 @@ export type StepName =
   | 'group-owners'
   | 'mailbox-access'
   | 'onedrive-access'
+  | 'mailbox-forward'
+  | 'mailbox-autoreply'
   | 'inbox-rules'
   | 'cancel-meetings'
   | 'mailbox-shared'

@@ -76,6 +76,9 @@ export function crossCheck(raw: Record<string, string>, values: Partial<Values>)
   if (stepList.includes('entra-block') && !values[INPUT.blockGroup]) {
     errors.push(message(INPUT.blockGroup, 'is empty but steps include entra-block, which adds leavers to it'));
   }
+  if (stepList.includes('mailbox-autoreply') && !values[INPUT.autoreplyMessage]) {
+    errors.push(message(INPUT.autoreplyMessage, 'is empty but steps include mailbox-autoreply, which sets it as the automatic reply'));
+  }
 
   if (values[INPUT.notify] === 'delegate') {
     if (!raw[INPUT.notifyFrom]?.trim()) errors.push(message(INPUT.notifyFrom, 'is empty but notify is delegate: set the UPN of the mailbox the mails are sent from'));

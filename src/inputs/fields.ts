@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { Cloud } from '../inputs-types.js';
 import type { StepName } from '../model.js';
+import { PLACEHOLDERS, unknownPlaceholders } from '../steps/autoreply-message.js';
 import { DEFAULT_STEPS, STEP_ORDER } from '../steps/index.js';
 import { isIanaZone } from '../sources/dates.js';
 import { formatProblems } from '../util/name-format.js';
@@ -179,6 +180,22 @@ const certificate = z.string().check((payload) => {
   }
 });
 
+/** The contract's limit for a value that is not an identity or a reason. */
+const MAX_AUTOREPLY = 1024;
+
+// Line breaks and tabs are the text's own; any other control character would travel unseen into every leaver's reply.
+const isControl = (char: string): boolean => (char < ' ' && !'\t\n\r'.includes(char)) || char === '\u007F';
+
+const autoreplyTemplate = z.string().check((payload) => {
+  const problems: string[] = [];
+  if (payload.value.length > MAX_AUTOREPLY) problems.push(`is ${payload.value.length} characters long; at most ${MAX_AUTOREPLY}`);
+  if ([...payload.value].some(isControl)) problems.push('contains a control character');
+  for (const name of unknownPlaceholders(payload.value)) {
+    problems.push(`names the unknown placeholder {${name}}; the placeholders are ${PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`);
+  }
+  for (const message of problems) payload.issues.push({ code: 'custom', input: payload.value, message });
+});
+
 const caCertificate = z.string().regex(PEM_CERTIFICATE, {
   error: 'must be the PEM of a CA certificate (-----BEGIN CERTIFICATE-----)',
 });
@@ -227,6 +244,7 @@ export const FIELDS = {
   [INPUT.notify]: withDefault('none', choice(['none', 'delegate'])),
   [INPUT.notifyFrom]: optional(upn),
   [INPUT.displayNameFormat]: optional(displayNameFormat),
+  [INPUT.autoreplyMessage]: optional(autoreplyTemplate),
 } satisfies Record<InputName, z.ZodType<unknown, string>>;
 
 export type Values = { [K in InputName]: z.output<(typeof FIELDS)[K]> };

@@ -44,6 +44,7 @@ export const INPUT = {
   notify: 'notify',
   notifyFrom: 'notify-from',
   displayNameFormat: 'display-name-format',
+  autoreplyMessage: 'autoreply-message',
 } as const;
 export type InputName = (typeof INPUT)[keyof typeof INPUT];
 

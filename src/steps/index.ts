@@ -16,6 +16,8 @@ import { groupOwners } from './group-owners.js';
 import { inboxRules } from './inbox-rules.js';
 import { licenses } from './licenses.js';
 import { mailboxAccess } from './mailbox-access.js';
+import { mailboxAutoreply } from './mailbox-autoreply.js';
+import { mailboxForward } from './mailbox-forward.js';
 import { mailboxHide } from './mailbox-hide.js';
 import { mailboxShared } from './mailbox-shared.js';
 import { mobileWipe } from './mobile-wipe.js';
@@ -46,6 +48,8 @@ export const STEPS: readonly Step[] = everyStep([
   groupOwners,
   mailboxAccess,
   onedriveAccess,
+  mailboxForward,
+  mailboxAutoreply,
   inboxRules,
   cancelMeetings,
   mailboxShared,

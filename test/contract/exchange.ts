@@ -26,6 +26,17 @@ const minimumMailbox = z.object({
 // list ("Multiple values separated by commas").
 const permissionEntry = z.object({ Identity: z.string(), User: z.string(), AccessRights: z.array(z.string()), IsInherited: z.boolean(), Deny: z.boolean() });
 
+// Get-MailboxAutoReplyConfiguration's object: the settings Set-MailboxAutoReplyConfiguration documents (AutoReplyState
+// Enabled, Disabled or Scheduled; ExternalAudience None, Known or All; the two messages; StartTime and EndTime).
+const autoReply = z.object({
+  AutoReplyState: z.enum(['Enabled', 'Disabled', 'Scheduled']),
+  ExternalAudience: z.enum(['None', 'Known', 'All']),
+  InternalMessage: z.string().nullable(),
+  ExternalMessage: z.string().nullable(),
+  StartTime: z.string().nullable(),
+  EndTime: z.string().nullable(),
+});
+
 // "The operation couldn't be performed because object '…' couldn't be found on '…'." is the text of Exchange's
 // ManagementObjectNotFoundException, which the V3 module reports as "Ex…|<type>|<text>".
 const NOT_FOUND = { type: /ManagementObjectNotFoundException|Exception/, message: /ManagementObjectNotFoundException\|.*couldn't be found/ };
@@ -166,6 +177,149 @@ export const EXCHANGE_CASES: CmdletCase[] = [
     covers: ['exchange Set-Mailbox -HiddenFromAddressListsEnabled -Identity'],
     request: (t) => ({ cmdlet: 'Set-Mailbox', parameters: { Identity: t.user('cloudy').userPrincipalName, HiddenFromAddressListsEnabled: true } }),
     response: { output: z.unknown(), count: 0, warnings: [] },
+  },
+  {
+    service: 'exchange',
+    name: 'Get-EXOMailbox -Properties of the Delivery set: the forwarding of a mailbox that forwards nowhere',
+    // "Property sets in Exchange Online PowerShell module cmdlets": ForwardingAddress, ForwardingSmtpAddress and
+    // DeliverToMailboxAndForward are in the Delivery set, not in Minimum. Set-Mailbox: "The default value is blank
+    // ($null), which means no forwarding recipient is configured"; DeliverToMailboxAndForward "The default value is $false".
+    doc: 'https://learn.microsoft.com/powershell/exchange/cmdlet-property-sets#get-exomailbox-property-sets',
+    covers: ['exchange Get-EXOMailbox -Identity -Properties'],
+    request: (t) => ({
+      cmdlet: 'Get-EXOMailbox',
+      parameters: { Identity: t.user('jdoe').userPrincipalName, Properties: ['ForwardingAddress', 'ForwardingSmtpAddress', 'DeliverToMailboxAndForward'] },
+    }),
+    response: { output: minimumMailbox.extend({ ForwardingAddress: z.null(), ForwardingSmtpAddress: z.null(), DeliverToMailboxAndForward: z.literal(false) }), count: 1 },
+  },
+  {
+    service: 'exchange',
+    name: 'Get-EXOMailbox -Properties ForwardingAddress after Set-Mailbox -ForwardingAddress: the internal recipient, a copy kept',
+    // "-ForwardingAddress … specifies a forwarding address in your organization … any value that uniquely identifies the
+    // internal recipient"; "DeliverToMailboxAndForward is $true: Messages are delivered to this mailbox and forwarded".
+    doc: `${REFERENCE}/set-mailbox`,
+    covers: ['exchange Get-EXOMailbox -Identity -Properties', 'exchange Set-Mailbox -DeliverToMailboxAndForward -ForwardingAddress -Identity'],
+    setup: (t) => [{ cmdlet: 'Set-Mailbox', parameters: { Identity: t.user('jdoe').userPrincipalName, ForwardingAddress: t.user('salesvp').userPrincipalName, DeliverToMailboxAndForward: true } }],
+    request: (t) => ({
+      cmdlet: 'Get-EXOMailbox',
+      parameters: { Identity: t.user('jdoe').userPrincipalName, Properties: ['ForwardingAddress', 'DeliverToMailboxAndForward'] },
+    }),
+    response: { output: minimumMailbox.extend({ ForwardingAddress: z.string().min(1), DeliverToMailboxAndForward: z.literal(true) }), count: 1 },
+  },
+  {
+    service: 'exchange',
+    name: 'Set-Mailbox -ForwardingAddress -DeliverToMailboxAndForward $true forwards to an internal recipient',
+    // Set-Mailbox writes nothing on success.
+    doc: `${REFERENCE}/set-mailbox`,
+    covers: ['exchange Set-Mailbox -DeliverToMailboxAndForward -ForwardingAddress -Identity'],
+    request: (t) => ({ cmdlet: 'Set-Mailbox', parameters: { Identity: t.user('jdoe').userPrincipalName, ForwardingAddress: t.user('salesvp').userPrincipalName, DeliverToMailboxAndForward: true } }),
+    response: { output: z.unknown(), count: 0, warnings: [] },
+  },
+  {
+    service: 'exchange',
+    name: 'Set-Mailbox -ForwardingAddress $null clears the forwarding recipient',
+    // "The default value is blank ($null), which means no forwarding recipient is configured."
+    doc: `${REFERENCE}/set-mailbox`,
+    covers: ['exchange Set-Mailbox -DeliverToMailboxAndForward -ForwardingAddress -Identity'],
+    setup: (t) => [{ cmdlet: 'Set-Mailbox', parameters: { Identity: t.user('jdoe').userPrincipalName, ForwardingAddress: t.user('salesvp').userPrincipalName, DeliverToMailboxAndForward: true } }],
+    request: (t) => ({ cmdlet: 'Set-Mailbox', parameters: { Identity: t.user('jdoe').userPrincipalName, ForwardingAddress: null, DeliverToMailboxAndForward: false } }),
+    response: { output: z.unknown(), count: 0, warnings: [] },
+  },
+  {
+    service: 'exchange',
+    name: 'Set-Mailbox -ForwardingAddress for a recipient that does not exist: ManagementObjectNotFoundException',
+    // "A valid value for this parameter is a recipient in your organization."
+    doc: `${REFERENCE}/set-mailbox`,
+    covers: ['exchange Set-Mailbox -DeliverToMailboxAndForward -ForwardingAddress -Identity'],
+    request: (t) => ({ cmdlet: 'Set-Mailbox', parameters: { Identity: t.user('jdoe').userPrincipalName, ForwardingAddress: 'nobody@contoso.test', DeliverToMailboxAndForward: true } }),
+    response: { error: NOT_FOUND },
+  },
+  {
+    service: 'exchange',
+    name: 'Get-MailboxAutoReplyConfiguration -Identity: Automatic Replies off, for all external senders by default',
+    // "AutoReplyState … Disabled: Automatic Replies aren't sent for the mailbox. This is the default value";
+    // "ExternalAudience … All: Automatic Replies are sent to all external senders. This is the default value."
+    doc: `${REFERENCE}/get-mailboxautoreplyconfiguration`,
+    covers: ['exchange Get-MailboxAutoReplyConfiguration -Identity'],
+    request: (t) => ({ cmdlet: 'Get-MailboxAutoReplyConfiguration', parameters: { Identity: t.user('jdoe').userPrincipalName } }),
+    response: { output: autoReply.extend({ AutoReplyState: z.literal('Disabled'), ExternalAudience: z.literal('All') }), count: 1 },
+  },
+  {
+    service: 'exchange',
+    name: 'Get-MailboxAutoReplyConfiguration for a mailbox that does not exist: ManagementObjectNotFoundException',
+    doc: `${REFERENCE}/get-mailboxautoreplyconfiguration`,
+    covers: ['exchange Get-MailboxAutoReplyConfiguration -Identity'],
+    request: (t) => ({ cmdlet: 'Get-MailboxAutoReplyConfiguration', parameters: { Identity: t.user('nodrive').userPrincipalName } }),
+    response: { error: NOT_FOUND },
+  },
+  {
+    service: 'exchange',
+    name: 'Set-MailboxAutoReplyConfiguration -AutoReplyState Enabled with both messages and ExternalAudience All (Example 2)',
+    // Example 2: "Set-MailboxAutoReplyConfiguration -Identity tony@contoso.com -AutoReplyState Enabled -InternalMessage
+    // "Internal auto-reply message." -ExternalMessage "External auto-reply message." -ExternalAudience All".
+    doc: `${REFERENCE}/set-mailboxautoreplyconfiguration`,
+    covers: ['exchange Set-MailboxAutoReplyConfiguration -AutoReplyState -ExternalAudience -ExternalMessage -Identity -InternalMessage'],
+    request: (t) => ({
+      cmdlet: 'Set-MailboxAutoReplyConfiguration',
+      parameters: { Identity: t.user('jdoe').userPrincipalName, AutoReplyState: 'Enabled', InternalMessage: 'Internal auto-reply message.', ExternalMessage: 'External auto-reply message.', ExternalAudience: 'All' },
+    }),
+    response: { output: z.unknown(), count: 0, warnings: [] },
+  },
+  {
+    service: 'exchange',
+    name: 'Get-MailboxAutoReplyConfiguration after a plain-text message: Exchange added the HTML tags',
+    // -InternalMessage: "HTML tags are automatically added to the text. For example, if you enter the text: "I'm on
+    // vacation", the value automatically becomes: <html><body>I'm on vacation</body></html>."
+    doc: `${REFERENCE}/set-mailboxautoreplyconfiguration`,
+    covers: ['exchange Get-MailboxAutoReplyConfiguration -Identity', 'exchange Set-MailboxAutoReplyConfiguration -AutoReplyState -ExternalAudience -ExternalMessage -Identity -InternalMessage'],
+    setup: (t) => [
+      {
+        cmdlet: 'Set-MailboxAutoReplyConfiguration',
+        parameters: { Identity: t.user('jdoe').userPrincipalName, AutoReplyState: 'Enabled', InternalMessage: "I'm on vacation", ExternalMessage: "I'm on vacation", ExternalAudience: 'All' },
+      },
+    ],
+    request: (t) => ({ cmdlet: 'Get-MailboxAutoReplyConfiguration', parameters: { Identity: t.user('jdoe').userPrincipalName } }),
+    response: {
+      output: autoReply.extend({
+        AutoReplyState: z.literal('Enabled'),
+        InternalMessage: z.literal("<html><body>I'm on vacation</body></html>"),
+        ExternalMessage: z.literal("<html><body>I'm on vacation</body></html>"),
+      }),
+      count: 1,
+    },
+  },
+  {
+    service: 'exchange',
+    name: 'Set-MailboxAutoReplyConfiguration -AutoReplyState Scheduled with StartTime and EndTime (Example 1, with both messages)',
+    // Example 1: "-AutoReplyState Scheduled -StartTime "7/10/2018 08:00:00" -EndTime "7/15/2018 17:00:00"
+    // -InternalMessage "Internal auto-reply message""; what a reverse writes back for a scheduled reply.
+    doc: `${REFERENCE}/set-mailboxautoreplyconfiguration`,
+    covers: ['exchange Set-MailboxAutoReplyConfiguration -AutoReplyState -EndTime -ExternalAudience -ExternalMessage -Identity -InternalMessage -StartTime'],
+    request: (t) => ({
+      cmdlet: 'Set-MailboxAutoReplyConfiguration',
+      parameters: {
+        Identity: t.user('jdoe').userPrincipalName,
+        AutoReplyState: 'Scheduled',
+        StartTime: '2018-07-10T08:00:00Z',
+        EndTime: '2018-07-15T17:00:00Z',
+        InternalMessage: 'Internal auto-reply message',
+        ExternalMessage: null,
+        ExternalAudience: 'None',
+      },
+    }),
+    response: { output: z.unknown(), count: 0, warnings: [] },
+  },
+  {
+    service: 'exchange',
+    name: 'Set-MailboxAutoReplyConfiguration -ExternalAudience with a value that is not None, Known or All: refused',
+    // "ExternalAudience … Valid values are: None, Known, All."
+    doc: `${REFERENCE}/set-mailboxautoreplyconfiguration`,
+    covers: ['exchange Set-MailboxAutoReplyConfiguration -AutoReplyState -ExternalAudience -ExternalMessage -Identity -InternalMessage'],
+    request: (t) => ({
+      cmdlet: 'Set-MailboxAutoReplyConfiguration',
+      parameters: { Identity: t.user('jdoe').userPrincipalName, AutoReplyState: 'Enabled', InternalMessage: 'x', ExternalMessage: 'x', ExternalAudience: 'Everyone' },
+    }),
+    response: { error: { message: /ExternalAudience/ } },
   },
   {
     service: 'exchange',

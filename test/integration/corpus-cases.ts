@@ -5,6 +5,7 @@ import { ADSTEPS_CASES, addAdStepsPeople } from './corpus-cases-adsteps.js';
 import { addDelegatePeople, DELEGATE_CASES } from './corpus-cases-delegate.js';
 import { GRAPH_STEPS_CASES } from './corpus-cases-graphsteps.js';
 import { addMailboxItemPeople, MAILBOX_ITEM_CASES, type MailboxItemsEffect } from './corpus-cases-exoa.js';
+import { addMailSettingsPeople, EXOB_CASES } from './corpus-cases-exob.js';
 import { addLinkPeople, LINK_CASES } from './corpus-cases-link.js';
 import { ROLE_CASES } from './corpus-cases-roles.js';
 import { graphStepsFixture } from './graph-steps-fixture.js';
@@ -13,7 +14,7 @@ type StepStatus = 'planned' | 'done' | 'unchanged' | 'skipped' | 'failed' | 'blo
 type DelegateSource = 'csv' | 'roster' | 'ad-manager' | 'entra-manager' | 'default' | 'none';
 
 /** The tenant a case runs against: the base fixture or a variant that adds the people the case needs. */
-export type FixtureVariant = 'base' | 'shell-names' | 'manager-cycle' | 'foreign-sid' | 'role-holders' | 'delegates' | 'link' | 'graph-steps' | 'mailbox-items' | 'adsteps';
+export type FixtureVariant = 'base' | 'shell-names' | 'manager-cycle' | 'foreign-sid' | 'role-holders' | 'delegates' | 'link' | 'graph-steps' | 'mailbox-items' | 'adsteps' | 'mail-settings';
 
 interface ExpectedUser {
   /** Line of the row in its file (or in the users input). */
@@ -47,7 +48,12 @@ export type Effect =
   | MailboxItemsEffect
 
   /** `rename` in AD: the new displayName, `{runDate}` standing for the run's date. */
-  | { renamed: string; displayName: string };
+  | { renamed: string; displayName: string }
+
+  /** `mailbox-forward`: the leaver's mail forwarded to the delegate (UPN), a copy kept. */
+  | { forwarded: string; to: string }
+  /** `mailbox-autoreply`: the reply on for internal and all external senders with this message, as the step wrote it. */
+  | { autoreplied: string; message: string };
 
 export interface CorpusCase {
   name: string;
@@ -161,6 +167,9 @@ export function fixtureFor(variant: FixtureVariant = 'base'): Fixture {
       return graphStepsFixture(fixture);
     case 'adsteps':
       addAdStepsPeople(fixture);
+      break;
+    case 'mail-settings':
+      addMailSettingsPeople(fixture);
       break;
   }
   return fixture;
@@ -810,6 +819,7 @@ export const CASES: CorpusCase[] = [
   ...GRAPH_STEPS_CASES,
   ...MAILBOX_ITEM_CASES,
   ...ADSTEPS_CASES,
+  ...EXOB_CASES,
 ];
 
 /** The delegate notes of a leaver in a two-person manager cycle: the other leaver, back to self, then the loop. */

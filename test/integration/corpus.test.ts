@@ -72,10 +72,27 @@ function expectedState(
     if (!entry) throw new Error(`no AD account ${sam} before the run`);
     return entry;
   };
+  const mailboxOf = (key: string) => {
+    const user = sim.users.find((u) => u.key === key);
+    const mailbox = user && sim.mailboxes.find((m) => m.userId === user.id);
+    if (!mailbox) throw new Error(`no mailbox of ${key} before the run`);
+    return mailbox;
+  };
   const apply = (effect: Effect): void => {
     if ('items' in effect) return applyMailboxItemsEffect(effect, sim as unknown as SimState, RUN_TIME, facts.simulator.clientId);
     if ('renamed' in effect) {
       adEntry(person(effect.renamed).sam as string).displayName = [effect.displayName.replace('{runDate}', startedAt.slice(0, 10))];
+      return;
+    }
+    if ('forwarded' in effect) {
+      Object.assign(mailboxOf(effect.forwarded), { forwardingAddress: effect.to, deliverToMailboxAndForward: true });
+      return;
+    }
+    if ('autoreplied' in effect) {
+      // Exchange wraps the message in the HTML tags it adds to text.
+      const stored = `<html><body>${effect.message}</body></html>`;
+      const mailbox = mailboxOf(effect.autoreplied);
+      mailbox.autoReply = { ...mailbox.autoReply, autoReplyState: 'Enabled', internalMessage: stored, externalMessage: stored, externalAudience: 'All' };
       return;
     }
     if ('stamped' in effect) {

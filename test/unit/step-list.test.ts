@@ -47,7 +47,18 @@ describe('the step list', () => {
   });
 
   it('opens Exchange for the steps that need or use it, and SharePoint for onedrive-access', () => {
-    expect(stepsUsing('exchange', STEP_ORDER)).toEqual(['mobile-wipe', 'entra-groups', 'mailbox-access', 'inbox-rules', 'cancel-meetings', 'mailbox-shared', 'mailbox-hide', 'licenses']);
+    expect(stepsUsing('exchange', STEP_ORDER)).toEqual([
+      'mobile-wipe',
+      'entra-groups',
+      'mailbox-access',
+      'mailbox-forward',
+      'mailbox-autoreply',
+      'inbox-rules',
+      'cancel-meetings',
+      'mailbox-shared',
+      'mailbox-hide',
+      'licenses',
+    ]);
     expect(stepsUsing('sharepoint', STEP_ORDER)).toEqual(['onedrive-access']);
     expect(servicesFor(DEFAULT_STEPS)).toEqual(['exchange', 'sharepoint']);
     expect(servicesFor(['ad-disable', 'entra-revoke', 'ad-move'])).toEqual([]);

@@ -25,7 +25,7 @@ $Services = @{
         Cmdlets    = @(
             'Get-EXOMailbox', 'Get-MailboxPermission', 'Add-MailboxPermission', 'Set-Mailbox',
             'Get-MobileDevice', 'Get-MobileDeviceStatistics', 'Clear-MobileDevice', 'Get-InboxRule', 'Remove-InboxRule', 'Remove-CalendarEvents',
-            'Remove-DistributionGroupMember', 'Add-DistributionGroupMember'
+            'Remove-DistributionGroupMember', 'Add-DistributionGroupMember', 'Get-MailboxAutoReplyConfiguration', 'Set-MailboxAutoReplyConfiguration'
         )
         # Connect-ExchangeOnline puts the REST cmdlets (all but Get-EXO*) in a generated module named tmpEXO_<random>.
         Origins    = @('ExchangeOnlineManagement', 'tmpEXO_*')

@@ -36,6 +36,11 @@ export class Parameters {
     return this.values.has(name) && this.values.get(name) !== null;
   }
 
+  /** Whether the call names the parameter at all, $null included (which clears a value). */
+  given(name: string): boolean {
+    return this.values.has(name);
+  }
+
   string(name: string): string | undefined {
     const v = this.values.get(name);
     if (v === undefined || v === null) return undefined;

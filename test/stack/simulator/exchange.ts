@@ -2,6 +2,7 @@
 import { CmdletError, identityHint, Parameters } from './cmdlet.js';
 import type { Ctx, Outcome, Reply, Routed } from './core.js';
 import { authenticate, EXCHANGE_APP_ID, EXCHANGE_RECIPIENT_ADMINISTRATOR, type SimEnv } from './env.js';
+import { AUTO_REPLY_PARAMETERS, autoReplyObject, FORWARDING_PARAMETERS, forwardingProperties, setAutoReply, setForwarding } from './exchange-delivery.js';
 import { GROUP_CMDLET_PARAMETERS, invokeGroupCmdlet } from './exo-groups.js';
 import { selectProperties, unknownPropertySet } from './exo-property-sets.js';
 import { invokeItemCmdlet, ITEM_CMDLET_PARAMETERS } from './exchange-items.js';
@@ -36,7 +37,8 @@ const CMDLET_PARAMETERS: Record<string, string[]> = {
   'Get-EXOMailboxPermission': ['Identity', 'User', 'ResultSize'],
   'Add-MailboxPermission': ['Identity', 'User', 'AccessRights', 'InheritanceType', 'AutoMapping', 'Deny'],
   'Remove-MailboxPermission': ['Identity', 'User', 'AccessRights', 'InheritanceType', 'Deny'],
-  'Set-Mailbox': ['Identity', 'Type', 'HiddenFromAddressListsEnabled', 'Force'],
+  'Set-Mailbox': ['Identity', 'Type', 'HiddenFromAddressListsEnabled', 'Force', ...FORWARDING_PARAMETERS],
+  ...AUTO_REPLY_PARAMETERS,
   ...GROUP_CMDLET_PARAMETERS,
   ...ITEM_CMDLET_PARAMETERS,
 };
@@ -296,7 +298,20 @@ function invoke(env: SimEnv, ctx: Ctx, organization: string, name: string | unde
           m.hiddenFromAddressListsEnabled = hidden;
           changed = true;
         }
+        if (setForwarding(p, m, (identity) => findMailbox(tenant, identity))) changed = true;
         if (!changed) warnings.push(`The command completed successfully but no settings of '${m.name}' have been modified.`);
+        break;
+      }
+      case 'Get-MailboxAutoReplyConfiguration': {
+        const m = findMailbox(tenant, p.required('Identity'));
+        user = tenant.userById(m.userId)?.userPrincipalName;
+        value = [autoReplyObject(m)];
+        break;
+      }
+      case 'Set-MailboxAutoReplyConfiguration': {
+        const m = findMailbox(tenant, p.required('Identity'));
+        user = tenant.userById(m.userId)?.userPrincipalName;
+        if (!setAutoReply(p, m)) warnings.push(`The command completed successfully but no settings of '${m.name}' have been modified.`);
         break;
       }
       default:
@@ -399,6 +414,7 @@ function mailboxObject(tenant: Tenant, m: MailboxRecord, organization: string): 
     RecipientType: 'UserMailbox',
     RecipientTypeDetails: m.recipientTypeDetails,
     HiddenFromAddressListsEnabled: m.hiddenFromAddressListsEnabled,
+    ...forwardingProperties(tenant, m),
     ExternalDirectoryObjectId: m.userId,
     Guid: m.guid,
     IsDirSynced: u?.synced ?? false,

@@ -12,6 +12,13 @@ const PROPERTY_SETS: Record<string, readonly string[]> = {
     'Id', 'Identity', 'Name', 'OrganizationId', 'PrimarySmtpAddress', 'RecipientType', 'RecipientTypeDetails', 'UserPrincipalName',
   ],
   AddressList: ['AddressBookPolicy', 'AddressListMembership', 'ExternalDirectoryObjectId', 'GeneratedOfflineAddressBooks', 'HiddenFromAddressListsEnabled', 'OfflineAddressBook'],
+  Delivery: [
+    'AcceptMessagesOnlyFrom', 'AcceptMessagesOnlyFromDLMembers', 'AcceptMessagesOnlyFromSendersOrMembers', 'DeliverToMailboxAndForward',
+    'DowngradeHighPriorityMessagesEnabled', 'ExternalDirectoryObjectId', 'ForwardingAddress', 'ForwardingSmtpAddress', 'GrantSendOnBehalfTo',
+    'MaxBlockedSenders', 'MaxReceiveSize', 'MaxSafeSenders', 'MaxSendSize', 'MessageCopyForSendOnBehalfEnabled', 'MessageCopyForSentAsEnabled',
+    'MessageRecallProcessingEnabled', 'MessageTrackingReadStatusEnabled', 'RecipientLimits', 'RejectMessagesFrom', 'RejectMessagesFromDLMembers',
+    'RejectMessagesFromSendersOrMembers', 'RulesQuota',
+  ],
 };
 
 /** Valid -PropertySets values (Get-EXOMailbox's PropertySet enum). */

@@ -5,6 +5,7 @@ import { stableGuid } from './ids.js';
 import type {
   SimDirectoryRoleState,
   SimGroupState,
+  SimAutoReplyState,
   SimMailboxPermissionState,
   SimMessageState,
   SimMailboxState,
@@ -114,6 +115,11 @@ export interface MailboxRecord extends MailboxItems {
   hiddenFromAddressListsEnabled: boolean;
   permissions: SimMailboxPermissionState[];
   messages: SimMessageState[];
+  /** The object id of the user whose mailbox the forwarded mail goes to. */
+  forwardingTo: string | null;
+  forwardingSmtpAddress: string | null;
+  deliverToMailboxAndForward: boolean;
+  autoReply: SimAutoReplyState;
 }
 
 export interface SiteRecord {
@@ -317,6 +323,10 @@ export class Tenant {
           permissions: [],
           messages: [],
           ...mailboxItems(cloud.mailboxItems, tid, p.key, loadedAt),
+          forwardingTo: null,
+          forwardingSmtpAddress: null,
+          deliverToMailboxAndForward: false,
+          autoReply: { autoReplyState: 'Disabled', internalMessage: null, externalMessage: null, externalAudience: 'All', startTime: null, endTime: null },
         });
       }
       if (user.onedrive) {
@@ -437,6 +447,10 @@ export class Tenant {
       permissions: m.permissions.map((p) => ({ ...p, accessRights: [...p.accessRights] })),
       messages: m.messages.map((message) => ({ ...message, toRecipients: [...message.toRecipients] })),
       ...structuredClone({ mobileDevices: m.mobileDevices, inboxRules: m.inboxRules, meetings: m.meetings }),
+      forwardingAddress: m.forwardingTo ? (this.users.get(m.forwardingTo)?.userPrincipalName ?? m.forwardingTo) : null,
+      forwardingSmtpAddress: m.forwardingSmtpAddress,
+      deliverToMailboxAndForward: m.deliverToMailboxAndForward,
+      autoReply: { ...m.autoReply },
     }));
     const sites: SimSiteState[] = [...this.sites.values()].map((s) => ({
       url: s.url,

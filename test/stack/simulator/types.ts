@@ -234,6 +234,12 @@ export interface SimMailboxState extends MailboxItems {
   hiddenFromAddressListsEnabled: boolean;
   /** Explicit permissions (the implicit NT AUTHORITY\SELF entry is not listed). */
   permissions: SimMailboxPermissionState[];
+  /** Set-Mailbox -ForwardingAddress: the UPN of the recipient whose mailbox receives the forwarded mail, or null. */
+  forwardingAddress: string | null;
+  /** Set-Mailbox -ForwardingSmtpAddress, as Exchange holds it (`smtp:addr`), or null. */
+  forwardingSmtpAddress: string | null;
+  deliverToMailboxAndForward: boolean;
+  autoReply: SimAutoReplyState;
   /** Mail sent through Graph sendMail: received (`inbox`) or kept by the sender (`sentitems`), oldest first. */
   messages: SimMessageState[];
 }
@@ -247,6 +253,17 @@ export interface SimMessageState {
   contentType: 'html' | 'text';
   content: string;
   sentDateTime: string;
+}
+
+/** Set-MailboxAutoReplyConfiguration's settings of a mailbox, messages as Exchange stores them. */
+export interface SimAutoReplyState {
+  autoReplyState: 'Enabled' | 'Disabled' | 'Scheduled';
+  internalMessage: string | null;
+  externalMessage: string | null;
+  externalAudience: 'None' | 'Known' | 'All';
+  /** ISO instants, or null while never set. */
+  startTime: string | null;
+  endTime: string | null;
 }
 
 export interface SimSiteState {

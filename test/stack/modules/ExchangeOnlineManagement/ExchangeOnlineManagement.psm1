@@ -9,7 +9,7 @@ $script:ExchangeResource = 'https://outlook.office365.com'
 $script:RestCmdletNames = @(
     'Get-MailboxPermission', 'Add-MailboxPermission', 'Set-Mailbox',
     'Get-MobileDevice', 'Get-MobileDeviceStatistics', 'Clear-MobileDevice', 'Get-InboxRule', 'Remove-InboxRule', 'Remove-CalendarEvents',
-    'Remove-DistributionGroupMember', 'Add-DistributionGroupMember'
+    'Remove-DistributionGroupMember', 'Add-DistributionGroupMember', 'Get-MailboxAutoReplyConfiguration', 'Set-MailboxAutoReplyConfiguration'
 )
 $script:RestModule = $null
 

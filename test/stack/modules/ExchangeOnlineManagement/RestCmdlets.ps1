@@ -71,6 +71,7 @@ function Set-Mailbox {
         [bool] $AccountDisabled,
         [string] $DisplayName,
         [string] $CustomAttribute1,
+        [string] $ForwardingAddress,
         [string] $ForwardingSmtpAddress,
         [bool] $DeliverToMailboxAndForward,
         [bool] $LitigationHoldEnabled,
@@ -79,6 +80,50 @@ function Set-Mailbox {
     process {
         if ($PSCmdlet.ShouldProcess($Identity, 'Set mailbox')) {
             & $Invoke 'Set-Mailbox' $PSBoundParameters
+        }
+    }
+}
+
+# https://learn.microsoft.com/powershell/module/exchange/get-mailboxautoreplyconfiguration
+function Get-MailboxAutoReplyConfiguration {
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory = $true, Position = 0, ValueFromPipeline = $true)] [string] $Identity,
+        [pscredential] $Credential,
+        [string] $DomainController,
+        [switch] $ReadFromDomainController,
+        [string] $ResultSize,
+        [switch] $UseCustomRouting
+    )
+    process {
+        & $Invoke 'Get-MailboxAutoReplyConfiguration' $PSBoundParameters
+    }
+}
+
+# https://learn.microsoft.com/powershell/module/exchange/set-mailboxautoreplyconfiguration
+function Set-MailboxAutoReplyConfiguration {
+    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
+    param(
+        [Parameter(Mandatory = $true, Position = 0, ValueFromPipeline = $true)] [string] $Identity,
+        [bool] $AutoDeclineFutureRequestsWhenOOF,
+        [ValidateSet('Enabled', 'Disabled', 'Scheduled')] [string] $AutoReplyState,
+        [bool] $CreateOOFEvent,
+        [bool] $DeclineAllEventsForScheduledOOF,
+        [bool] $DeclineEventsForScheduledOOF,
+        [string] $DeclineMeetingMessage,
+        [string] $DomainController,
+        [datetime] $EndTime,
+        [string[]] $EventsToDeleteIDs,
+        [ValidateSet('None', 'Known', 'All')] [string] $ExternalAudience,
+        [string] $ExternalMessage,
+        [switch] $IgnoreDefaultScope,
+        [string] $InternalMessage,
+        [string] $OOFEventSubject,
+        [datetime] $StartTime
+    )
+    process {
+        if ($PSCmdlet.ShouldProcess($Identity, 'Set mailbox auto reply configuration')) {
+            & $Invoke 'Set-MailboxAutoReplyConfiguration' $PSBoundParameters
         }
     }
 }
