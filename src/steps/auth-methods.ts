@@ -121,7 +121,8 @@ export const authMethods = defineStep({
     return {
       kind: 'change',
       before: { methods },
-      after: { methods: [], change: `${methods.length} method${methods.length === 1 ? '' : 's'}: ${methods.map((m) => m.label).join(', ')}` },
+      after: { methods: [] },
+      reason: `${methods.length} method${methods.length === 1 ? '' : 's'}: ${methods.map((m) => m.label).join(', ')}`,
       async apply() {
         const refused: Method[] = [];
         for (const method of ordered) {

@@ -128,7 +128,8 @@ export const entraGroups = defineStep({
     return {
       kind: 'change',
       before: { groups: removable, ...keptNote },
-      after: { groups: [], change: `${removable.length} group${removable.length === 1 ? '' : 's'}: ${removable.map((g) => g.displayName).join(', ')}` },
+      after: { groups: [] },
+      reason: `${removable.length} group${removable.length === 1 ? '' : 's'}: ${removable.map((g) => g.displayName).join(', ')}`,
       async apply() {
         for (const group of removable) {
           if (group.via === 'graph') {

@@ -146,8 +146,8 @@ export const groupOwners = defineStep({
       after: {
         delegate: { id, userPrincipalName: delegate },
         groups,
-        change: `owner of ${sole.length} group${sole.length === 1 ? '' : 's'}: ${sole.map((g) => g.displayName).join(', ')}`,
       },
+      reason: `owner of ${sole.length} group${sole.length === 1 ? '' : 's'}: ${sole.map((g) => g.displayName).join(', ')}`,
       async apply() {
         for (const group of groups) {
           await addRef(graph, 'owners', group.id, id);

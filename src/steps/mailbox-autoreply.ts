@@ -125,6 +125,7 @@ export const mailboxAutoreply = defineStep({
       kind: 'change',
       before: { ...current },
       after: { autoReplyState: 'Enabled', internalMessage: message, externalMessage: message, externalAudience: AUDIENCE },
+      reason: `reply to internal and all external senders: ${message}`,
       async apply() {
         await commands.invoke(
           'Set-MailboxAutoReplyConfiguration',

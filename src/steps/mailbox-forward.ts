@@ -84,6 +84,7 @@ export const mailboxForward = defineStep({
       kind: 'change',
       before: { ...current },
       after: { ...after },
+      reason: `forward to ${delegate}, keeping a copy`,
       async apply() {
         await commands.invoke('Set-Mailbox', { Identity: identity, ForwardingAddress: delegate, DeliverToMailboxAndForward: true }, {
           retry: async () => !holds(await readForwarding(commands, identity)),

@@ -57,6 +57,7 @@ function change(holder: NameHolder, name: string | null): Decision<Record<never,
     kind: 'change',
     before: { displayName: holder.current },
     after: { displayName: name },
+    reason: `"${holder.current}" → "${name}"`,
     apply: () => holder.write(name),
     verify: async () => expectState({ displayName: name }, { displayName: await holder.read() }),
   };

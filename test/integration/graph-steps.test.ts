@@ -131,7 +131,7 @@ describe('auth-methods', () => {
     const [lea] = await run(['lea'], [authMethods], { mode: 'plan' });
     const step = stepOf(lea, 'auth-methods');
     expect(step?.status).toBe('planned');
-    expect(step?.after?.change).toBe(
+    expect(step?.reason).toBe(
       '6 methods: Authenticator (iPhone 15), phone mobile +1 ••••••••42, phone alternateMobile +1 ••••••••99, FIDO2 (YubiKey <5>), email l•••@example.net, Temporary Access Pass',
     );
     expect(JSON.stringify(step)).not.toContain('2065550142');
@@ -257,7 +257,7 @@ describe('group-owners', () => {
     const [lea] = await run(['lea'], [groupOwners], { mode: 'plan' });
     const step = stepOf(lea, 'group-owners');
     expect(step?.status).toBe('planned');
-    expect(step?.after?.change).toBe('owner of 2 groups: Sales EMEA, Project X');
+    expect(step?.reason).toBe('owner of 2 groups: Sales EMEA, Project X');
     expect(step?.before?.notHandled).toEqual(['All Staff (mail-enabled: its owners are managed in Exchange)']);
     expect(await writes()).toEqual([]);
   });
