@@ -61,4 +61,6 @@ export interface Inputs {
   powershellSessions: number;
   mailboxAutomapping: boolean;
   blockGroup?: string;
+  /** The results file of an earlier apply run to reverse (see src/undo/); `steps` and `select` then do not apply. */
+  undoFrom?: string;
 }

@@ -83,6 +83,7 @@ export function parseInputs(
     powershellSessions: v[INPUT.powershellSessions],
     mailboxAutomapping: v[INPUT.mailboxAutomapping],
     blockGroup: v[INPUT.blockGroup],
+    undoFrom: v[INPUT.undoFrom],
   };
   return { inputs, errors: [] };
 }

@@ -86,8 +86,8 @@ export interface AdUser {
   manager?: string;
   memberOf: string[];
   description?: string;
-  /** undefined when the schema has no Exchange attributes. */
-  msExchHideFromAddressLists?: boolean;
+  /** null when not set (an undo clears it again rather than writing FALSE); undefined when the schema has no Exchange attributes. */
+  msExchHideFromAddressLists?: boolean | null;
   /** Exchange hybrid: what the mailbox in Exchange Online is (flags; 100 = migrated shared mailbox). undefined when not set. */
   msExchRemoteRecipientType?: number;
   /** Exchange: the recipient's type (34359738368 = RemoteSharedMailbox). undefined when not set. */
@@ -109,6 +109,8 @@ export interface EntraUser {
   userType?: string;
   /** Directly assigned licence SKU ids (group-inherited ones excluded). */
   directLicenses: string[];
+  /** The service plans turned off in each directly assigned licence, by SKU id: what an undo assigns again. */
+  disabledPlans?: Record<string, string[]>;
   /** The Entra roles the user holds, in any form (see RoleHolding); empty for most people. */
   directoryRoles: RoleHolding[];
   manager?: { id: string; userPrincipalName: string; accountEnabled: boolean };
@@ -182,7 +184,8 @@ export type UserStatus = StepStatus;
 export interface UserResult {
   source: SourceRef;
   request: Record<string, unknown>;
-  ad?: { dn: string; samAccountName: string };
+  /** objectGuid: how an undo knows the account is still the one this run changed. */
+  ad?: { dn: string; samAccountName: string; objectGuid?: string };
   entra?: { id: string; userPrincipalName: string; synced: boolean };
   delegate?: Delegate;
   status: UserStatus;

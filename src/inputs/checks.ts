@@ -61,6 +61,10 @@ export function crossCheck(raw: Record<string, string>, values: Partial<Values>)
     errors.push(message(INPUT.certificatePassword, 'is empty but the private key in certificate is encrypted'));
   }
 
+  if (values[INPUT.undoFrom] && values[INPUT.users]?.trim()) {
+    errors.push(message(INPUT.users, 'is set together with undo-from: an undo acts on the users of the record, and reads the CSV only to see who is still requested. Leave users empty'));
+  }
+
   const stepList = values[INPUT.steps] ?? [];
   if (stepList.includes('ad-move') && !values[INPUT.ldapDisabledOu]) {
     errors.push(message(INPUT.ldapDisabledOu, 'is empty but steps include ad-move, which moves accounts there'));

@@ -40,6 +40,7 @@ export const INPUT = {
   powershellSessions: 'powershell-sessions',
   mailboxAutomapping: 'mailbox-automapping',
   blockGroup: 'block-group',
+  undoFrom: 'undo-from',
 } as const;
 export type InputName = (typeof INPUT)[keyof typeof INPUT];
 

@@ -8,7 +8,8 @@ import type { InputError, RunInfo, UserResult } from '../model.js';
 import { toIso } from '../util/time.js';
 
 export interface ResultsDocument {
-  version: 1;
+  /** 2: the AD account's objectGUID, licences' disabled plans, `undoOf` (an undo reads version 1 as well). */
+  version: 2;
   mode: Mode;
   run: RunInfo;
   startedAt: string;
@@ -21,6 +22,8 @@ export interface ResultsDocument {
   stoppedBy?: BreakerCode;
   selection?: { mode: string; note: string; total: number };
   inputErrors: InputError[];
+  /** An undo (undo-from): the run whose record it reverses. */
+  undoOf?: { run: string; sha?: string };
   users: UserResult[];
 }
 
@@ -42,7 +45,7 @@ export class ResultsRecorder {
     private readonly intervalMs = 250,
   ) {
     this.document = {
-      version: 1,
+      version: 2,
       mode: header.mode,
       run: header.run,
       startedAt: toIso(header.startedAt),

@@ -108,7 +108,7 @@ export function toFoundUser(entry: Entry, exchange: ReadonlySet<string>): FoundU
     manager: read.text('manager'),
     memberOf: read.texts('memberOf'),
     description: read.text('description'),
-    msExchHideFromAddressLists: exchange.has('msexchhidefromaddresslists') ? hide?.toUpperCase() === 'TRUE' : undefined,
+    msExchHideFromAddressLists: exchange.has('msexchhidefromaddresslists') ? (hide === undefined ? null : hide.toUpperCase() === 'TRUE') : undefined,
     msExchRemoteRecipientType: largeInteger('msExchRemoteRecipientType'),
     msExchRecipientTypeDetails: largeInteger('msExchRecipientTypeDetails'),
   };

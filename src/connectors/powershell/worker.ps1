@@ -22,7 +22,7 @@ $Services = @{
     'ExchangeOnlineManagement' = @{
         Connect    = 'Connect-ExchangeOnline'
         Disconnect = 'Disconnect-ExchangeOnline'
-        Cmdlets    = @('Get-EXOMailbox', 'Get-MailboxPermission', 'Add-MailboxPermission', 'Set-Mailbox')
+        Cmdlets    = @('Get-EXOMailbox', 'Get-MailboxPermission', 'Add-MailboxPermission', 'Remove-MailboxPermission', 'Set-Mailbox')
         # Connect-ExchangeOnline puts the REST cmdlets (all but Get-EXO*) in a generated module named tmpEXO_<random>.
         Origins    = @('ExchangeOnlineManagement', 'tmpEXO_*')
     }
@@ -30,7 +30,7 @@ $Services = @{
         Connect    = 'Connect-PnPOnline'
         Disconnect = 'Disconnect-PnPOnline'
         # Get-PnPTenant is the preflight's harmless read of the tenant admin site.
-        Cmdlets    = @('Get-PnPSiteCollectionAdmin', 'Set-PnPTenantSite', 'Get-PnPTenant')
+        Cmdlets    = @('Get-PnPSiteCollectionAdmin', 'Set-PnPTenantSite', 'Remove-PnPSiteCollectionAdmin', 'Get-PnPTenant')
         Origins    = @('PnP.PowerShell')
     }
 }

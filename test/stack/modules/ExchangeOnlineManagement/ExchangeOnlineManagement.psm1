@@ -6,7 +6,7 @@
 $script:Connection = $null
 $script:ExchangeResource = 'https://outlook.office365.com'
 # The cmdlets a connect can load (RestCmdlets.ps1); the Get-EXO* ones are the module's own and always there.
-$script:RestCmdletNames = @('Get-MailboxPermission', 'Add-MailboxPermission', 'Set-Mailbox')
+$script:RestCmdletNames = @('Get-MailboxPermission', 'Add-MailboxPermission', 'Remove-MailboxPermission', 'Set-Mailbox')
 $script:RestModule = $null
 
 function Get-ActiveConnection {
