@@ -1,7 +1,7 @@
 // The ad-disable step: sets the ACCOUNTDISABLE bit of userAccountControl and keeps every other bit.
 import { defineStep } from './define.js';
 import { expectState, readBackAdUser } from './read-back.js';
-import { notRecorded } from './reverse-record.js';
+import { changedSince, notRecorded } from './reverse-record.js';
 
 const ACCOUNTDISABLE = 0x2;
 
@@ -37,7 +37,7 @@ export const adDisable = defineStep({
     if (typeof was !== 'number' || typeof left !== 'number') return notRecorded('userAccountControl');
     const current = user.userAccountControl;
     const before = { userAccountControl: current };
-    if ((current & ACCOUNTDISABLE) === (was & ACCOUNTDISABLE)) return { kind: 'unchanged', before };
+    if ((current & ACCOUNTDISABLE) !== (left & ACCOUNTDISABLE)) return changedSince('userAccountControl', current, left, was);
     const userAccountControl = (current & ~ACCOUNTDISABLE) | (was & ACCOUNTDISABLE);
     return {
       kind: 'change',

@@ -64,8 +64,7 @@ export const adGroups = defineStep({
     const [was, left] = [recordedStrings(record.before, 'groups'), recordedStrings(record.after, 'groups')];
     if (!was || !left) return notRecorded('groups');
     const current = [...user.memberOf];
-    if (sameSet(current, was, sameDn)) return { kind: 'unchanged', before: { groups: current } };
-    if (!sameSet(current, left, sameDn)) return changedSince('the groups', current, left);
+    if (!sameSet(current, left, sameDn)) return changedSince('the groups', current, left, sameSet(current, was, sameDn) ? current : undefined);
     const join = without(was, current, sameDn);
     const leave = without(current, was, sameDn);
     return {

@@ -10,7 +10,7 @@ export const adMove = defineStep({
   byDefault: false,
   needs: ['ad'],
   permissions: {
-    ad: 'delete user objects in the source OU, create user objects in `ldap-disabled-ou`, write `name` and `cn`',
+    ad: 'delete user objects in the source OU, create user objects in `ldap-disabled-ou`, write `name` and `cn`; to undo it, the same the other way round (create user objects in the source OU, delete them in `ldap-disabled-ou`)',
     reads: {},
     notes: 'AD: create child objects in ldap-disabled-ou and delete them from the source OU.',
   },
@@ -47,8 +47,7 @@ export const adMove = defineStep({
     const ad = connectors.ad;
     const [was, left] = [record.before?.dn, record.after?.dn];
     if (typeof was !== 'string' || typeof left !== 'string') return notRecorded('DN');
-    if (sameDn(user.dn, was)) return { kind: 'unchanged', before: { dn: user.dn } };
-    if (!sameDn(user.dn, left)) return changedSince('the account', user.dn, left);
+    if (!sameDn(user.dn, left)) return changedSince('the account', user.dn, left, sameDn(user.dn, was) ? user.dn : undefined);
     const container = formatDn(parseDn(was).slice(1));
     let moved = movedDn(user.dn, container);
     return {

@@ -65,8 +65,7 @@ export const adStamp = defineStep({
     if (!holds(record.before, 'description') || !holds(record.after, 'description')) return notRecorded('description');
     const [was, left] = [record.before?.description ?? null, record.after?.description ?? null];
     const current = user.description ?? null;
-    if (current === was) return { kind: 'unchanged', before: { description: current } };
-    if (current !== left) return changedSince('description', current, left);
+    if (current !== left) return changedSince('description', current, left, was);
     const description = typeof was === 'string' ? was : null;
     return {
       kind: 'change',

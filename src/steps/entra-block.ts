@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { isGraphError, LIST_LIMITS, type GraphApi } from '../connectors/types.js';
 import { defineStep } from './define.js';
 import { expectState } from './read-back.js';
-import { notRecorded } from './reverse-record.js';
+import { changedSince, notRecorded } from './reverse-record.js';
 
 interface BlockGroup {
   id: string;
@@ -114,7 +114,7 @@ export const entraBlock = defineStep({
     const group = was.data.blockGroup;
     const member = await inGroup(graph, user.id, group.id);
     const state = (m: boolean) => ({ blockGroup: group, member: m });
-    if (member === was.data.member) return { kind: 'unchanged', before: state(member) };
+    if (member !== left.data.member) return changedSince(`membership of ${group.displayName ?? group.id}`, member, left.data.member, was.data.member);
     const reference = graph.odataId('/directoryObjects/{id}', { id: user.id });
     return {
       kind: 'change',

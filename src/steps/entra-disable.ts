@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { defineStep } from './define.js';
 import { expectState } from './read-back.js';
-import { notRecorded } from './reverse-record.js';
+import { changedSince, notRecorded } from './reverse-record.js';
 
 const enabledShape = z.object({ accountEnabled: z.boolean().nullish() });
 
@@ -40,10 +40,10 @@ export const entraDisable = defineStep({
   async reverse({ person, connectors, record }) {
     const user = person.entra;
     const graph = connectors.graph;
-    const was = record.before?.accountEnabled;
-    if (typeof was !== 'boolean' || typeof record.after?.accountEnabled !== 'boolean') return notRecorded('accountEnabled');
+    const [was, left] = [record.before?.accountEnabled, record.after?.accountEnabled];
+    if (typeof was !== 'boolean' || typeof left !== 'boolean') return notRecorded('accountEnabled');
     if (user.onPremisesSyncEnabled) return { kind: 'skipped', reason: 'synced from AD since: sign-in follows the AD account' };
-    if (user.accountEnabled === was) return { kind: 'unchanged', before: { accountEnabled: was } };
+    if (user.accountEnabled !== left) return changedSince('accountEnabled', user.accountEnabled, left, was);
     return {
       kind: 'change',
       before: { accountEnabled: user.accountEnabled },

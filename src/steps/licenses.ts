@@ -131,8 +131,7 @@ export const licenses = defineStep({
     const [was, left] = [recordedStrings(record.before, 'directLicenses'), recordedStrings(record.after, 'directLicenses')];
     if (!was || !left) return notRecorded('licences');
     const current = [...user.directLicenses];
-    if (sameSet(current, was, sameText)) return { kind: 'unchanged', before: { directLicenses: current } };
-    if (!sameSet(current, left, sameText)) return changedSince('the directly assigned licences', current, left);
+    if (!sameSet(current, left, sameText)) return changedSince('the directly assigned licences', current, left, sameSet(current, was, sameText) ? current : undefined);
     const add = without(was, current, sameText);
     const remove = without(current, was, sameText);
     const plans = recordedPlans.safeParse(record.before?.disabledPlans ?? (add.length === 0 ? {} : undefined));

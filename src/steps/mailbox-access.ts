@@ -2,7 +2,7 @@
 import { CommandLog, psBoolean, psList, readMailbox } from './ps-commands.js';
 import { defineStep } from './define.js';
 import { expectState } from './read-back.js';
-import { notRecorded, recordedStrings } from './reverse-record.js';
+import { changedSince, notRecorded, recordedStrings } from './reverse-record.js';
 
 const CMDLETS = ['Get-EXOMailbox', 'Get-MailboxPermission', 'Add-MailboxPermission', 'Remove-MailboxPermission'] as const;
 
@@ -69,7 +69,7 @@ export const mailboxAccess = defineStep({
     // The side of the record that holds the grant, with how it was made (inheritance, automapping).
     const grant = wanted ? record.before : record.after;
     const state = (granted: boolean) => (granted ? grant : { mailbox, delegate, accessRights: [] });
-    if (full === wanted) return { kind: 'unchanged', before: state(full) };
+    if (full !== left.includes('FullAccess')) return changedSince(`FullAccess of ${delegate}`, full, left.includes('FullAccess'), wanted);
     const inheritance = typeof grant?.inheritanceType === 'string' ? grant.inheritanceType : 'All';
     return {
       kind: 'change',

@@ -77,8 +77,7 @@ export const mailboxHide = defineStep({
       if (!ad || !account) return { kind: 'skipped', reason: 'hidden in AD, and the AD account cannot be read (AD not configured, or no account)' };
       const [was, left] = [record.before?.[AD_ATTRIBUTE] ?? null, record.after?.[AD_ATTRIBUTE] ?? null];
       const current = account.msExchHideFromAddressLists ?? null;
-      if (current === was) return { kind: 'unchanged', before: { [AD_ATTRIBUTE]: current } };
-      if (current !== left) return changedSince(AD_ATTRIBUTE, current, left);
+      if (current !== left) return changedSince(AD_ATTRIBUTE, current, left, was);
       return {
         kind: 'change',
         before: { [AD_ATTRIBUTE]: current },
@@ -88,8 +87,8 @@ export const mailboxHide = defineStep({
         verify: async () => expectState({ [AD_ATTRIBUTE]: was }, { [AD_ATTRIBUTE]: (await readBackAdUser(shared, ad, account.dn))?.msExchHideFromAddressLists ?? null }),
       };
     }
-    const was = record.before?.hiddenFromAddressListsEnabled;
-    if (typeof was !== 'boolean' || typeof record.after?.hiddenFromAddressListsEnabled !== 'boolean') return notRecorded('address list state');
+    const [was, left] = [record.before?.hiddenFromAddressListsEnabled, record.after?.hiddenFromAddressListsEnabled];
+    if (typeof was !== 'boolean' || typeof left !== 'boolean') return notRecorded('address list state');
     const exchange = connectors.exchange;
     if (!exchange) return { kind: 'skipped', reason: 'Exchange Online not configured' };
     const commands = new CommandLog(exchange, CMDLETS);
@@ -100,7 +99,7 @@ export const mailboxHide = defineStep({
     };
     const state = await hidden();
     if (state === undefined) return { kind: 'skipped', reason: 'changed since: no mailbox' };
-    if (state === was) return { kind: 'unchanged', before: { hiddenFromAddressListsEnabled: state } };
+    if (state !== left) return changedSince('hiddenFromAddressListsEnabled', state, left, was);
     return {
       kind: 'change',
       before: { hiddenFromAddressListsEnabled: state },

@@ -58,8 +58,7 @@ async function reverseOnPremises(ad: AdDirectory | undefined, account: AdUser | 
   const [was, left] = [recordedAttributes(before), recordedAttributes(after)];
   const current = Object.fromEntries(HYBRID_ATTRIBUTES.map((attribute) => [attribute, account[attribute] ?? null]));
   const same = (a: Record<string, unknown>, b: Record<string, unknown>) => HYBRID_ATTRIBUTES.every((attribute) => a[attribute] === b[attribute]);
-  if (same(current, was)) return { kind: 'unchanged', before: current };
-  if (!same(current, left)) return changedSince('the mailbox in AD', current, left);
+  if (!same(current, left)) return changedSince('the mailbox in AD', current, left, was);
   return {
     kind: 'change',
     before: current,
@@ -147,8 +146,7 @@ export const mailboxShared = defineStep({
     };
     const current = await typeOf();
     if (current === undefined) return { kind: 'skipped', reason: 'changed since: no mailbox' };
-    if (current === was) return { kind: 'unchanged', before: { recipientTypeDetails: current } };
-    if (current !== left) return changedSince('the mailbox type', current, left);
+    if (current !== left) return changedSince('the mailbox type', current, left, was);
     return {
       kind: 'change',
       before: { recipientTypeDetails: current },

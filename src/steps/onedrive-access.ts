@@ -4,7 +4,7 @@ import { isGraphError, type GraphApi } from '../connectors/types.js';
 import { CommandLog } from './ps-commands.js';
 import { defineStep } from './define.js';
 import { expectState } from './read-back.js';
-import { notRecorded, recordedStrings, sameText, without } from './reverse-record.js';
+import { changedSince, notRecorded, recordedStrings, sameText, without } from './reverse-record.js';
 
 /** The OneDrive site of a drive's webUrl (`…/personal/jdoe_contoso_com/Documents` → `…/personal/jdoe_contoso_com`). */
 export function oneDriveSiteUrl(webUrl: string): string {
@@ -118,12 +118,12 @@ export const onedriveAccess = defineStep({
     const [was, left] = [recordedStrings(record.before, 'siteCollectionAdmins'), recordedStrings(record.after, 'siteCollectionAdmins')];
     if (typeof site !== 'string' || !was || !left) return notRecorded('site collection admins');
     const [who] = [...without(left, was, sameText), ...without(was, left, sameText)];
-    if (!who) return { kind: 'unchanged', before: { site, siteCollectionAdmins: was } };
+    if (!who) return { kind: 'skipped', reason: 'the record shows no admin added or removed' };
     const wanted = was.some((admin) => sameText(admin, who));
     const commands = new CommandLog(sharepoint, CMDLETS);
     const admins = await siteAdmins(commands, site);
     const isAdmin = (list: string[]) => list.some((admin) => sameText(admin, who));
-    if (isAdmin(admins) === wanted) return { kind: 'unchanged', before: { site, siteCollectionAdmins: admins } };
+    if (isAdmin(admins) === wanted) return changedSince(`site collection admin ${who}`, wanted, !wanted, wanted);
     const after = wanted ? [...admins, who.toLowerCase()] : admins.filter((admin) => !sameText(admin, who));
     return {
       kind: 'change',

@@ -4,14 +4,18 @@ import type { Decision } from './types.js';
 export type RecordSide = Record<string, unknown> | undefined;
 
 /** A value as the reasons show it: JSON, so that a missing value reads `null` and a string keeps its quotes. */
-export const shown = (value: unknown): string => JSON.stringify(value ?? null);
+const shown = (value: unknown): string => JSON.stringify(value ?? null);
 
 /** Whether both sides of the record hold `key` (null counts: it records an attribute that was not set). */
 export const holds = (side: RecordSide, key: string): boolean => side !== undefined && Object.hasOwn(side, key);
 
-/** The state moved on after the earlier run: the reverse would overwrite someone's later change, so it is left alone. */
-export function changedSince(what: string, now: unknown, left: unknown): Decision {
-  return { kind: 'skipped', reason: `changed since: ${what} is ${shown(now)}, the run left ${shown(left)}` };
+/**
+ * The state moved on after the earlier run (back to what it was before included: changed by hand, or undone already):
+ * the reverse would overwrite someone's later change, so it is left alone.
+ */
+export function changedSince(what: string, now: unknown, left: unknown, was?: unknown): Decision {
+  const asBefore = was !== undefined && shown(now) === shown(was) ? ' (as before the run)' : '';
+  return { kind: 'skipped', reason: `changed since: ${what} is ${shown(now)}${asBefore}, the run left ${shown(left)}` };
 }
 
 /** A record that lacks what the reverse needs (written by an earlier version, or edited): nothing is guessed. */

@@ -1,6 +1,6 @@
 // The record an undo starts from: the results file of an earlier apply run, read from the workspace and checked.
 import { z } from 'zod';
-import type { InputError, StepName } from '../model.js';
+import type { InputError } from '../model.js';
 import { printablePath, readWorkspaceFile } from '../sources/files.js';
 import { STEP_ORDER } from '../steps/index.js';
 
@@ -32,7 +32,6 @@ const resultsFile = z.looseObject({
 });
 
 export type UndoneUser = z.infer<typeof userRecord>;
-export type UndoneStep = z.infer<typeof stepRecord> & { step: StepName };
 
 /** An earlier run, as its record names it: its URL (or id) and the commit it ran on. */
 export interface UndoOf {
