@@ -25,13 +25,13 @@ let exchange: PowerShellService;
 type Snapshot = Awaited<ReturnType<typeof snapshotStack>>;
 
 /**
- * The state without what the contract calls irreversible: `entra-revoke` moves signInSessionsValidFromDateTime (the
- * sessions it revoked stay revoked). Nothing else is left out.
+ * The state without what the contract calls irreversible: the sessions `entra-revoke` revoked stay revoked (the
+ * simulator's list of each user's revocations, and signInSessionsValidFromDateTime). Nothing else is left out.
  */
 function reversible(snapshot: Snapshot): Snapshot {
   return {
     directory: snapshot.directory,
-    sim: { ...snapshot.sim, users: snapshot.sim.users.map((user) => ({ ...user, signInSessionsValidFromDateTime: null })) },
+    sim: { ...snapshot.sim, users: snapshot.sim.users.map((user) => ({ ...user, revocations: [], signInSessionsValidFromDateTime: null })) },
   };
 }
 
