@@ -74,7 +74,7 @@ function initialResult(person: Person, steps: Step[]): UserResult {
   return {
     source: person.request.source,
     request: requestRecord(person.request),
-    ad: person.ad ? { dn: person.ad.dn, samAccountName: person.ad.samAccountName } : undefined,
+    ad: person.ad ? { dn: person.ad.dn, samAccountName: person.ad.samAccountName, objectGuid: person.ad.objectGuid } : undefined,
     entra: person.entra
       ? { id: person.entra.id, userPrincipalName: person.entra.userPrincipalName, synced: person.entra.onPremisesSyncEnabled }
       : undefined,

@@ -72,4 +72,6 @@ export interface Inputs {
   displayNameFormat?: string;
   /** The `mailbox-autoreply` message: HTML with {displayName}, {delegateName}, {delegateMail}, {effectiveDate}. */
   autoreplyMessage?: string;
+  /** The results file of an earlier apply run to reverse (see src/undo/); `steps` and `select` then do not apply. */
+  undoFrom?: string;
 }

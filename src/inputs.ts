@@ -90,6 +90,7 @@ export function parseInputs(
     notifyFrom: v[INPUT.notifyFrom],
     displayNameFormat: v[INPUT.displayNameFormat],
     autoreplyMessage: v[INPUT.autoreplyMessage],
+    undoFrom: v[INPUT.undoFrom],
   };
   return { inputs, errors: [] };
 }

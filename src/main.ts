@@ -27,6 +27,7 @@ import { loadRequests, parseUsersInput } from './sources/requests.js';
 import { loadRoster } from './sources/roster.js';
 import { selectRequests, type Selection } from './sources/select.js';
 import { stepsFor } from './steps/index.js';
+import { readUndo } from './undo/index.js';
 import { logText } from './util/log-text.js';
 
 /**
@@ -154,6 +155,8 @@ export async function run(now: () => Date = () => new Date()): Promise<void> {
       throw new Error(`The action's inputs are not valid:\n${inputProblems.join('\n')}`);
     }
     const sources = await readSources(inputs, workspace);
+    const undo = inputs.undoFrom ? await readUndo(workspace, inputs.undoFrom, sources.errors) : undefined;
+    if (undo) inputs.steps = undo.stepNames;
     mask.add(sources.identities);
     notices = sources.notices;
     for (const notice of notices) core.notice(mask.text(notice));
@@ -164,7 +167,7 @@ export async function run(now: () => Date = () => new Date()): Promise<void> {
     }
     selection = await selectRequests({
       requests: sources.requests,
-      select: inputs.select,
+      select: undo ? 'due' : inputs.select,
       eventName: info.event,
       payload: github.context.payload as Record<string, unknown>,
       lookbackDays: inputs.lookbackDays,
@@ -174,6 +177,7 @@ export async function run(now: () => Date = () => new Date()): Promise<void> {
       stages: inputs.stages,
       readBase: makeBaseReader({ workspace, token: inputs.githubToken, repo: github.context.repo }),
     });
+    if (undo) selection = undo.select(selection, document);
     document.selection = { mode: selection.mode, note: selection.note, total: sources.requests.length, later: selection.later };
     const selected = selection.selected;
     core.info(logText(mask.text(`Selected ${selected.length} of ${sources.requests.length} request(s): ${selection.note}`)));
@@ -204,7 +208,7 @@ export async function run(now: () => Date = () => new Date()): Promise<void> {
       const requested = person.stop ? undefined : requestedDelegateWarning(person.delegate);
       if (requested) {
         core.warning(logText(mask.text(requested)), { title: 'Delegate', file: person.request.source.file, startLine: person.request.source.line });
-      } else if (person.delegate.source === 'none' && !person.stop) {
+      } else if (person.delegate.source === 'none' && !person.stop && !undo) {
         core.warning('No delegate found: the mailbox and OneDrive steps are skipped for this user. Set a delegate in the row or default-delegate.', {
           file: person.request.source.file,
           startLine: person.request.source.line,
@@ -212,8 +216,8 @@ export async function run(now: () => Date = () => new Date()): Promise<void> {
       }
     }
     const users = await runEngine({
-      people,
-      steps: stepsFor(inputs.steps),
+      people: undo ? undo.guard(people) : people,
+      steps: undo?.steps ?? stepsFor(inputs.steps),
       mode: inputs.mode,
       inputs,
       connectors: opened.connectors,
@@ -315,6 +319,7 @@ async function report(options: {
     runUrl: options.info.url,
     breakers: inputs ? describeBreakers(options.breakers, inputs.mode) : undefined,
     stoppedBy: options.stopped ? STOPPED_BY[options.stopped.code] : undefined,
+    undoOf: document.undoOf,
   };
   const summary = buildSummary(reported);
   const cuts = [describeCut(summary.cut) && `the job summary leaves out ${describeCut(summary.cut)}`];

@@ -115,8 +115,8 @@ export interface AdUser {
   description?: string;
   /** When the password was last set: a FILETIME (100 ns since 1601) as decimal text, past 2^53; "0" = must change. */
   pwdLastSet?: string;
-  /** undefined when the schema has no Exchange attributes. */
-  msExchHideFromAddressLists?: boolean;
+  /** null when not set (an undo clears it again rather than writing FALSE); undefined when the schema has no Exchange attributes. */
+  msExchHideFromAddressLists?: boolean | null;
   /** Exchange hybrid: what the mailbox in Exchange Online is (flags; 100 = migrated shared mailbox). undefined when not set. */
   msExchRemoteRecipientType?: number;
   /** Exchange: the recipient's type (34359738368 = RemoteSharedMailbox). undefined when not set. */
@@ -138,6 +138,8 @@ export interface EntraUser {
   userType?: string;
   /** Directly assigned licence SKU ids (group-inherited ones excluded). */
   directLicenses: string[];
+  /** The service plans turned off in each directly assigned licence, by SKU id: what an undo assigns again. */
+  disabledPlans?: Record<string, string[]>;
   /** The Entra roles the user holds, in any form (see RoleHolding); empty for most people. */
   directoryRoles: RoleHolding[];
   manager?: { id: string; userPrincipalName: string; accountEnabled: boolean };
@@ -213,7 +215,8 @@ export type UserStatus = StepStatus;
 export interface UserResult {
   source: SourceRef;
   request: Record<string, unknown>;
-  ad?: { dn: string; samAccountName: string };
+  /** objectGuid: how an undo knows the account is still the one this run changed. */
+  ad?: { dn: string; samAccountName: string; objectGuid?: string };
   entra?: { id: string; userPrincipalName: string; synced: boolean };
   delegate?: Delegate;
   status: UserStatus;

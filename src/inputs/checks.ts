@@ -66,6 +66,9 @@ export function crossCheck(raw: Record<string, string>, values: Partial<Values>)
   if (stages && (raw[INPUT.steps] ?? '').trim() !== '') {
     errors.push(message(INPUT.stages, 'is set together with steps: each stage names its steps, so remove steps'));
   }
+  if (values[INPUT.undoFrom] && values[INPUT.users]?.trim()) {
+    errors.push(message(INPUT.users, 'is set together with undo-from: an undo acts on the users of the record, and reads the CSV only to see who is still requested. Leave users empty'));
+  }
   const stepList = stages ? stagedSteps(stages) : (values[INPUT.steps] ?? []);
   if (stepList.includes('ad-move') && !values[INPUT.ldapDisabledOu]) {
     errors.push(message(INPUT.ldapDisabledOu, 'is empty but steps include ad-move, which moves accounts there'));

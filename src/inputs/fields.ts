@@ -206,6 +206,7 @@ export const FIELDS = {
   [INPUT.csv]: withDefault('offboarding/*.csv', workspacePath),
   [INPUT.users]: optional(text),
   [INPUT.roster]: optional(workspacePath),
+  [INPUT.undoFrom]: optional(workspacePath),
   [INPUT.select]: withDefault('auto', choice(['auto', 'changed', 'due', 'all'])),
   [INPUT.lookbackDays]: withDefault('30', integer(1, 36_500)),
   [INPUT.timeZone]: withDefault('UTC', timeZone),

@@ -45,6 +45,7 @@ export const INPUT = {
   notifyFrom: 'notify-from',
   displayNameFormat: 'display-name-format',
   autoreplyMessage: 'autoreply-message',
+  undoFrom: 'undo-from',
 } as const;
 export type InputName = (typeof INPUT)[keyof typeof INPUT];
 

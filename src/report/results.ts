@@ -8,7 +8,8 @@ import type { InputError, LaterStages, NotificationRecord, RunInfo, UserResult }
 import { toIso } from '../util/time.js';
 
 export interface ResultsDocument {
-  version: 1;
+  /** 2: the AD account's objectGUID, licences' disabled plans, `undoOf` (an undo reads version 1 as well). */
+  version: 2;
   mode: Mode;
   run: RunInfo;
   startedAt: string;
@@ -22,6 +23,8 @@ export interface ResultsDocument {
   /** With `stages`: `later` lists the stages not due yet, per row. */
   selection?: { mode: string; note: string; total: number; later?: LaterStages[] };
   inputErrors: InputError[];
+  /** An undo (undo-from): the run whose record it reverses. */
+  undoOf?: { run: string; sha?: string };
   users: UserResult[];
   /** With `notify: delegate`: each mail, planned, sent or failed. */
   notifications?: NotificationRecord[];
@@ -45,7 +48,7 @@ export class ResultsRecorder {
     private readonly intervalMs = 250,
   ) {
     this.document = {
-      version: 1,
+      version: 2,
       mode: header.mode,
       run: header.run,
       startedAt: toIso(header.startedAt),

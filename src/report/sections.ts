@@ -36,7 +36,7 @@ export function describeCut(cut: Cut): string {
 /** Title, counts and the run's facts: a few bounded lines that always fit. */
 export function headLines({ input, show }: View): string[] {
   const counts = countUsers(input.users);
-  const title = input.mode === 'plan' ? 'Offboarding plan' : 'Offboarding';
+  const title = `${input.mode === 'plan' ? 'Offboarding plan' : 'Offboarding'}${input.undoOf ? ` — undo of run ${show(input.undoOf.run)}` : ''}`;
   const outcome = input.stoppedBy
     ? ` — ${input.stoppedBy}`
     : input.outcome === 'cancelled' ? ' — cancelled' : input.outcome === 'failed' ? ' — stopped by an error' : '';

@@ -23,6 +23,8 @@ export interface SummaryInput {
   breakers?: string;
   /** Which breaker stopped the run, for the title (`error` says why). */
   stoppedBy?: string;
+  /** An undo: the run it reverses, for the title. */
+  undoOf?: { run: string; sha?: string };
 }
 
 /** U+2060 WORD JOINER: invisible, and it stops GitHub from reading a mention, a reference or a link. */

@@ -16,7 +16,9 @@ const graphUser = z.object({
   onPremisesSamAccountName: z.string().nullish(),
   employeeId: z.string().nullish(),
   userType: z.string().nullish(),
-  licenseAssignmentStates: z.array(z.object({ skuId: z.string().nullish(), assignedByGroup: z.string().nullish() })).nullish(),
+  licenseAssignmentStates: z
+    .array(z.object({ skuId: z.string().nullish(), assignedByGroup: z.string().nullish(), disabledPlans: z.array(z.string()).nullish() }))
+    .nullish(),
   manager: z.object({ id: z.string().optional(), userPrincipalName: z.string().optional(), accountEnabled: z.boolean().nullish() }).nullish(),
 });
 type GraphUser = z.infer<typeof graphUser>;
@@ -37,9 +39,8 @@ function toEntraUser(user: GraphUser, roles: Map<string, RoleHolding[]>): EntraU
   const manager = user.manager?.id
     ? { id: user.manager.id, userPrincipalName: user.manager.userPrincipalName ?? '', accountEnabled: user.manager.accountEnabled !== false }
     : undefined;
-  const direct = (user.licenseAssignmentStates ?? [])
-    .filter((s) => s.skuId && (s.assignedByGroup === null || s.assignedByGroup === undefined))
-    .map((s) => s.skuId as string);
+  const directStates = (user.licenseAssignmentStates ?? []).filter((s) => s.skuId && (s.assignedByGroup === null || s.assignedByGroup === undefined));
+  const direct = directStates.map((s) => s.skuId as string);
   return {
     id: user.id,
     userPrincipalName: user.userPrincipalName,
@@ -52,6 +53,7 @@ function toEntraUser(user: GraphUser, roles: Map<string, RoleHolding[]>): EntraU
     employeeId: user.employeeId ?? undefined,
     userType: user.userType ?? undefined,
     directLicenses: [...new Set(direct)],
+    disabledPlans: Object.fromEntries(directStates.map((s) => [s.skuId as string, [...(s.disabledPlans ?? [])]])),
     directoryRoles: roles.get(user.id) ?? [],
     manager,
   };

@@ -2,6 +2,7 @@
 import { dayIn } from '../util/time.js';
 import { defineStep } from './define.js';
 import { expectState, readBackAdUser } from './read-back.js';
+import { changedSince, holds, notRecorded } from './reverse-record.js';
 import type { StepContext } from './types.js';
 
 /** rangeUpper of `description` in the AD schema. */
@@ -56,6 +57,24 @@ export const adStamp = defineStep({
       after: { description },
       apply: () => ad.modify(user.dn, [{ operation: 'replace', attribute: 'description', values: [description] }]),
       verify: async () => expectState({ description }, { description: (await readBackAdUser(context.shared, ad, user.dn))?.description }),
+    };
+  },
+  async reverse({ person, connectors, shared, record }) {
+    const user = person.ad;
+    const ad = connectors.ad;
+    if (!holds(record.before, 'description') || !holds(record.after, 'description')) return notRecorded('description');
+    const [was, left] = [record.before?.description ?? null, record.after?.description ?? null];
+    const current = user.description ?? null;
+    if (current !== left) return changedSince('description', current, left, was);
+    const description = typeof was === 'string' ? was : null;
+    return {
+      kind: 'change',
+      before: { description: current },
+      after: { description },
+      // An account that had no description gets none again, not an empty one.
+      apply: () =>
+        ad.modify(user.dn, [description === null ? { operation: 'delete', attribute: 'description', values: [] } : { operation: 'replace', attribute: 'description', values: [description] }]),
+      verify: async () => expectState({ description }, { description: (await readBackAdUser(shared, ad, user.dn))?.description ?? null }),
     };
   },
 });

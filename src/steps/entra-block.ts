@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { isGraphError, LIST_LIMITS, type GraphApi } from '../connectors/types.js';
 import { defineStep } from './define.js';
 import { expectState } from './read-back.js';
+import { changedSince, notRecorded } from './reverse-record.js';
 
 interface BlockGroup {
   id: string;
@@ -67,6 +68,8 @@ async function findBlockGroup(graph: GraphApi, name: string): Promise<BlockGroup
 const alreadyMember = (error: unknown): boolean =>
   isGraphError(error, 400) && /already exist/i.test(error.message);
 
+const recordedGroup = z.object({ blockGroup: z.object({ id: z.string(), displayName: z.string().optional() }), member: z.boolean() });
+
 export const entraBlock = defineStep({
   name: 'entra-block',
   description: 'adds the user to `block-group` (for example a Conditional Access block group), at once, synced users too',
@@ -100,6 +103,36 @@ export const entraBlock = defineStep({
         group.memberIds.add(user.id);
       },
       verify: async () => expectState({ member: true }, { member: await inGroup(graph, user.id, group.id) }),
+    };
+  },
+  // The group of the record, not of today's block-group input: the membership the run added is the one taken away.
+  async reverse({ person, connectors, record }) {
+    const user = person.entra;
+    const graph = connectors.graph;
+    const [was, left] = [recordedGroup.safeParse(record.before), recordedGroup.safeParse(record.after)];
+    if (!was.success || !left.success) return notRecorded('block group membership');
+    const group = was.data.blockGroup;
+    const member = await inGroup(graph, user.id, group.id);
+    const state = (m: boolean) => ({ blockGroup: group, member: m });
+    if (member !== left.data.member) return changedSince(`membership of ${group.displayName ?? group.id}`, member, left.data.member, was.data.member);
+    const reference = graph.odataId('/directoryObjects/{id}', { id: user.id });
+    return {
+      kind: 'change',
+      before: state(member),
+      after: state(was.data.member),
+      async apply() {
+        if (was.data.member) {
+          await graph.call({ method: 'POST', path: '/groups/{id}/members/$ref', params: { id: group.id }, body: { '@odata.id': reference } });
+          return;
+        }
+        try {
+          await graph.call({ method: 'DELETE', path: '/groups/{id}/members/{member}/$ref', params: { id: group.id, member: user.id } });
+        } catch (error) {
+          // Gone already (removed by hand, or by a first request whose answer was lost): what the reverse wants.
+          if (!isGraphError(error, 404)) throw error;
+        }
+      },
+      verify: async () => expectState({ member: was.data.member }, { member: await inGroup(graph, user.id, group.id) }),
     };
   },
 });

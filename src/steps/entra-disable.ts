@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { defineStep } from './define.js';
 import { expectState } from './read-back.js';
+import { changedSince, notRecorded } from './reverse-record.js';
 
 const enabledShape = z.object({ accountEnabled: z.boolean().nullish() });
 
@@ -33,6 +34,26 @@ export const entraDisable = defineStep({
       async verify() {
         const read = await graph.call({ method: 'GET', path: '/users/{id}', params: { id: user.id }, query: { select: ['accountEnabled'] }, schema: enabledShape });
         return expectState({ accountEnabled: false }, { accountEnabled: read.accountEnabled });
+      },
+    };
+  },
+  async reverse({ person, connectors, record }) {
+    const user = person.entra;
+    const graph = connectors.graph;
+    const [was, left] = [record.before?.accountEnabled, record.after?.accountEnabled];
+    if (typeof was !== 'boolean' || typeof left !== 'boolean') return notRecorded('accountEnabled');
+    if (user.onPremisesSyncEnabled) return { kind: 'skipped', reason: 'synced from AD since: sign-in follows the AD account' };
+    if (user.accountEnabled !== left) return changedSince('accountEnabled', user.accountEnabled, left, was);
+    return {
+      kind: 'change',
+      before: { accountEnabled: user.accountEnabled },
+      after: { accountEnabled: was },
+      async apply() {
+        await graph.call({ method: 'PATCH', path: '/users/{id}', params: { id: user.id }, body: { accountEnabled: was } });
+      },
+      async verify() {
+        const read = await graph.call({ method: 'GET', path: '/users/{id}', params: { id: user.id }, query: { select: ['accountEnabled'] }, schema: enabledShape });
+        return expectState({ accountEnabled: was }, { accountEnabled: read.accountEnabled });
       },
     };
   },

@@ -6,20 +6,31 @@ import { sharedOnPremises } from './hybrid-mailbox.js';
 import { CommandLog, readMailbox } from './ps-commands.js';
 import { defineStep } from './define.js';
 import { expectState } from './read-back.js';
+import { changedSince, notRecorded, recordedStrings, sameSet, sameText, without } from './reverse-record.js';
 import type { StepContext } from './types.js';
 
 const CMDLETS = ['Get-EXOMailbox'] as const;
 
 const licenseShape = z.object({
-  licenseAssignmentStates: z.array(z.object({ skuId: z.string().nullish(), assignedByGroup: z.string().nullish() })).nullish(),
+  licenseAssignmentStates: z
+    .array(z.object({ skuId: z.string().nullish(), assignedByGroup: z.string().nullish(), disabledPlans: z.array(z.string()).nullish() }))
+    .nullish(),
 });
 
-/** The removed licences still directly assigned, as Graph shows the user now (group-inherited ones are not the step's). */
-async function stillAssigned(graph: GraphApi, user: EntraUser, removed: readonly string[]): Promise<string[]> {
+/** The directly assigned licences as Graph shows the user now, each with its disabled plans (group-inherited ones are not the step's). */
+async function directLicenses(graph: GraphApi, user: EntraUser): Promise<Map<string, string[]>> {
   const read = await graph.call({ method: 'GET', path: '/users/{id}', params: { id: user.id }, query: { select: ['licenseAssignmentStates'] }, schema: licenseShape });
-  const direct = (read.licenseAssignmentStates ?? []).filter((s) => !s.assignedByGroup).map((s) => s.skuId);
-  return removed.filter((sku) => direct.includes(sku));
+  const direct = (read.licenseAssignmentStates ?? []).filter((s) => !s.assignedByGroup && s.skuId);
+  return new Map(direct.map((s) => [s.skuId as string, [...(s.disabledPlans ?? [])].sort()]));
 }
+
+/** The removed licences still directly assigned. */
+async function stillAssigned(graph: GraphApi, user: EntraUser, removed: readonly string[]): Promise<string[]> {
+  const direct = await directLicenses(graph, user);
+  return removed.filter((sku) => direct.has(sku));
+}
+
+const recordedPlans = z.record(z.string(), z.array(z.string()));
 
 /**
  * `converted-on-premises`: a synced user's mailbox that mailbox-shared converted in AD, which Exchange Online still
@@ -99,7 +110,8 @@ export const licenses = defineStep({
     if (blocked) return { kind: 'blocked', reason: blocked };
     return {
       kind: 'change',
-      before: { directLicenses: [...direct], mailbox: mailbox.kind },
+      // The disabled plans of each licence, so that an undo assigns it as it was.
+      before: { directLicenses: [...direct], disabledPlans: Object.fromEntries(direct.map((sku) => [sku, user.disabledPlans?.[sku] ?? []])), mailbox: mailbox.kind },
       after: { directLicenses: [] },
       async apply() {
         await graph.call({
@@ -110,6 +122,38 @@ export const licenses = defineStep({
         });
       },
       verify: async () => expectState({ directLicenses: [] }, { directLicenses: await stillAssigned(graph, user, direct) }),
+    };
+  },
+  // The recorded licences assigned again with their disabled plans; licences assigned since are left.
+  async reverse({ person, connectors, record }) {
+    const user = person.entra;
+    const graph = connectors.graph;
+    const [was, left] = [recordedStrings(record.before, 'directLicenses'), recordedStrings(record.after, 'directLicenses')];
+    if (!was || !left) return notRecorded('licences');
+    const current = [...user.directLicenses];
+    if (!sameSet(current, left, sameText)) return changedSince('the directly assigned licences', current, left, sameSet(current, was, sameText) ? current : undefined);
+    const add = without(was, current, sameText);
+    const remove = without(current, was, sameText);
+    const plans = recordedPlans.safeParse(record.before?.disabledPlans ?? (add.length === 0 ? {} : undefined));
+    if (!plans.success) return notRecorded(`disabled plans of the licences ${add.join(', ')}`);
+    const disabledPlans = Object.fromEntries(add.map((sku) => [sku, plans.data[sku] ?? []]));
+    return {
+      kind: 'change',
+      before: { directLicenses: current, disabledPlans: user.disabledPlans ?? {} },
+      after: { directLicenses: was, disabledPlans },
+      async apply() {
+        await graph.call({
+          method: 'POST',
+          path: '/users/{id}/assignLicense',
+          params: { id: user.id },
+          body: { addLicenses: add.map((skuId) => ({ skuId, disabledPlans: disabledPlans[skuId] })), removeLicenses: remove },
+        });
+      },
+      verify: async () => {
+        const read = await directLicenses(graph, user);
+        const expected = Object.fromEntries(was.map((sku) => [sku, [...(disabledPlans[sku] ?? read.get(sku) ?? [])].sort()]));
+        return expectState(expected, Object.fromEntries(was.map((sku) => [sku, read.get(sku) ?? null])));
+      },
     };
   },
 });

@@ -5,6 +5,7 @@ import { HYBRID_ATTRIBUTES, REMOTE_SHARED, sharedOnPremises } from './hybrid-mai
 import { CommandLog, readMailbox } from './ps-commands.js';
 import { defineStep } from './define.js';
 import { expectState, readBackAdUser } from './read-back.js';
+import { changedSince, holds, notRecorded, type RecordSide } from './reverse-record.js';
 import type { Decision, Facts, RunShared } from './types.js';
 
 /**
@@ -47,6 +48,39 @@ async function convertOnPremises(ad: AdDirectory | undefined, account: AdUser | 
 }
 
 const CMDLETS = ['Get-EXOMailbox', 'Set-Mailbox'] as const;
+
+/** The AD attributes as one side of the record holds them (null: not set). */
+const recordedAttributes = (side: RecordSide) => Object.fromEntries(HYBRID_ATTRIBUTES.map((attribute) => [attribute, side?.[attribute] ?? null]));
+
+/** A synced user's mailbox back to the recorded AD attributes, where the conversion was made. */
+async function reverseOnPremises(ad: AdDirectory | undefined, account: AdUser | undefined, before: RecordSide, after: RecordSide, shared: RunShared): Promise<Decision> {
+  if (!ad || !account) return { kind: 'skipped', reason: 'the mailbox was converted on-premises, and the AD account cannot be read (AD not configured, or no account)' };
+  const [was, left] = [recordedAttributes(before), recordedAttributes(after)];
+  const current = Object.fromEntries(HYBRID_ATTRIBUTES.map((attribute) => [attribute, account[attribute] ?? null]));
+  const same = (a: Record<string, unknown>, b: Record<string, unknown>) => HYBRID_ATTRIBUTES.every((attribute) => a[attribute] === b[attribute]);
+  if (!same(current, left)) return changedSince('the mailbox in AD', current, left, was);
+  return {
+    kind: 'change',
+    before: current,
+    after: was,
+    // An attribute that was not set is cleared again, as Exchange left it before the conversion.
+    apply: () =>
+      ad.modify(
+        account.dn,
+        HYBRID_ATTRIBUTES.map((attribute) => {
+          const value = was[attribute];
+          return value === null ? { operation: 'delete', attribute, values: [] } : { operation: 'replace', attribute, values: [String(value)] };
+        }),
+      ),
+    verify: async () => {
+      const read = await readBackAdUser(shared, ad, account.dn);
+      return expectState(was, Object.fromEntries(HYBRID_ATTRIBUTES.map((attribute) => [attribute, read?.[attribute] ?? null])));
+    },
+  };
+}
+
+/** The `-Type` of Set-Mailbox that makes each recorded type (https://learn.microsoft.com/powershell/module/exchange/set-mailbox#-type). */
+const CONVERT_TO: Record<string, string> = { UserMailbox: 'Regular', SharedMailbox: 'Shared' };
 
 export const mailboxShared = defineStep({
   name: 'mailbox-shared',
@@ -95,6 +129,33 @@ export const mailboxShared = defineStep({
         return commands.outcome();
       },
       verify: async () => expectState({ recipientTypeDetails: 'SharedMailbox' }, { recipientTypeDetails: await typeOf() }),
+    };
+  },
+  async reverse({ person, connectors, shared, record }) {
+    const user = person.entra;
+    if (holds(record.before, 'msExchRemoteRecipientType')) return reverseOnPremises(connectors.ad, person.ad, record.before, record.after, shared);
+    const [was, left] = [record.before?.recipientTypeDetails, record.after?.recipientTypeDetails];
+    if (typeof was !== 'string' || typeof left !== 'string') return notRecorded('mailbox type');
+    const type = CONVERT_TO[was];
+    if (!type) return { kind: 'skipped', reason: `cannot convert back to a ${was}` };
+    const commands = new CommandLog(connectors.exchange, CMDLETS);
+    const identity = user.userPrincipalName;
+    const typeOf = async (): Promise<string | undefined> => {
+      const mailbox = await readMailbox(commands, identity, ['RecipientTypeDetails']);
+      return mailbox ? String(mailbox.RecipientTypeDetails ?? '') : undefined;
+    };
+    const current = await typeOf();
+    if (current === undefined) return { kind: 'skipped', reason: 'changed since: no mailbox' };
+    if (current !== left) return changedSince('the mailbox type', current, left, was);
+    return {
+      kind: 'change',
+      before: { recipientTypeDetails: current },
+      after: { recipientTypeDetails: was },
+      async apply() {
+        await commands.invoke('Set-Mailbox', { Identity: identity, Type: type }, { retry: async () => (await typeOf()) !== was });
+        return commands.outcome();
+      },
+      verify: async () => expectState({ recipientTypeDetails: was }, { recipientTypeDetails: await typeOf() }),
     };
   },
 });

@@ -4,6 +4,7 @@ import { isGraphError, type GraphApi } from '../connectors/types.js';
 import { CommandLog } from './ps-commands.js';
 import { defineStep } from './define.js';
 import { expectState } from './read-back.js';
+import { changedSince, notRecorded, recordedStrings, sameText, without } from './reverse-record.js';
 
 /** The OneDrive site of a drive's webUrl (`…/personal/jdoe_contoso_com/Documents` → `…/personal/jdoe_contoso_com`). */
 export function oneDriveSiteUrl(webUrl: string): string {
@@ -19,7 +20,7 @@ function adminNames(output: unknown[]): string[] {
   });
 }
 
-const CMDLETS = ['Get-PnPSiteCollectionAdmin', 'Set-PnPTenantSite'] as const;
+const CMDLETS = ['Get-PnPSiteCollectionAdmin', 'Set-PnPTenantSite', 'Remove-PnPSiteCollectionAdmin'] as const;
 
 const driveShape = z.object({ webUrl: z.string().optional() });
 
@@ -108,6 +109,34 @@ export const onedriveAccess = defineStep({
         return commands.outcome();
       },
       verify: async () => expectState({ siteCollectionAdmin: true }, { siteCollectionAdmin: (await siteAdmins(commands, site)).includes(delegate.toLowerCase()) }),
+    };
+  },
+  // Only the admin the run added: the one the record's two lists differ by. Admins who were there before stay.
+  async reverse({ connectors, record }) {
+    const sharepoint = connectors.sharepoint;
+    const site = record.before?.site;
+    const [was, left] = [recordedStrings(record.before, 'siteCollectionAdmins'), recordedStrings(record.after, 'siteCollectionAdmins')];
+    if (typeof site !== 'string' || !was || !left) return notRecorded('site collection admins');
+    const [who] = [...without(left, was, sameText), ...without(was, left, sameText)];
+    if (!who) return { kind: 'skipped', reason: 'the record shows no admin added or removed' };
+    const wanted = was.some((admin) => sameText(admin, who));
+    const commands = new CommandLog(sharepoint, CMDLETS);
+    const admins = await siteAdmins(commands, site);
+    const isAdmin = (list: string[]) => list.some((admin) => sameText(admin, who));
+    if (isAdmin(admins) === wanted) return changedSince(`site collection admin ${who}`, wanted, !wanted, wanted);
+    const after = wanted ? [...admins, who.toLowerCase()] : admins.filter((admin) => !sameText(admin, who));
+    return {
+      kind: 'change',
+      before: { site, siteCollectionAdmins: admins },
+      after: { site, siteCollectionAdmins: after, ...(wanted ? { added: who } : { removed: who }) },
+      async apply() {
+        const retry = async () => isAdmin(await siteAdmins(commands, site)) !== wanted;
+        if (wanted) await commands.invoke('Set-PnPTenantSite', { Identity: site, Owners: [who] }, { retry });
+        // The cmdlet works on the site of its connection (https://pnp.github.io/powershell/cmdlets/Remove-PnPSiteCollectionAdmin.html).
+        else await commands.invoke('Remove-PnPSiteCollectionAdmin', { Owners: [who] }, { site, retry });
+        return commands.outcome();
+      },
+      verify: async () => expectState({ siteCollectionAdmin: wanted }, { siteCollectionAdmin: isAdmin(await siteAdmins(commands, site)) }),
     };
   },
 });

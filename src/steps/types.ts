@@ -155,8 +155,8 @@ export interface Step extends StepInfo {
   /**
    * The reverse of this step's change in an earlier run (undo-from), for a reversible step: reads the current state
    * and decides as `observe` does — `change` back to `record.before` only while the state still equals `record.after`,
-   * `skipped` with "changed since: …" once it moved on, `unchanged` when the before-state holds already. Only what the
-   * earlier run added is taken away (a grant that was there before it stays).
+   * otherwise `skipped` with "changed since: …" (also when the before-state is back already: someone undid it by hand,
+   * and the record says so). Only what the earlier run added is taken away (a grant that was there before it stays).
    */
   reverse?(context: ReverseContext): Promise<Decision>;
 }

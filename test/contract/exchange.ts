@@ -160,6 +160,32 @@ export const EXCHANGE_CASES: CmdletCase[] = [
   },
   {
     service: 'exchange',
+    name: 'Set-Mailbox -Type Regular converts a shared mailbox back',
+    // "-Type … Regular: The mailbox is converted to a regular mailbox."
+    doc: `${REFERENCE}/set-mailbox`,
+    covers: ['exchange Set-Mailbox -Identity -Type'],
+    setup: (t) => [{ cmdlet: 'Set-Mailbox', parameters: { Identity: t.user('cloudy').userPrincipalName, Type: 'Shared' } }],
+    request: (t) => ({ cmdlet: 'Set-Mailbox', parameters: { Identity: t.user('cloudy').userPrincipalName, Type: 'Regular' } }),
+    response: { output: z.unknown(), count: 0, warnings: [] },
+  },
+  {
+    service: 'exchange',
+    name: 'Remove-MailboxPermission of a FullAccess entry: no output',
+    // Example: "Remove-MailboxPermission -Identity "Terry Adams" -User KevinKelly -AccessRights FullAccess
+    // -InheritanceType All"; the cmdlet asks for confirmation (given by -Confirm:$false) and writes no output.
+    doc: `${REFERENCE}/remove-mailboxpermission`,
+    covers: ['exchange Remove-MailboxPermission -AccessRights -Identity -InheritanceType -User'],
+    setup: (t) => [
+      { cmdlet: 'Add-MailboxPermission', parameters: { Identity: t.user('jdoe').userPrincipalName, User: t.user('salesvp').userPrincipalName, AccessRights: ['FullAccess'], InheritanceType: 'All' } },
+    ],
+    request: (t) => ({
+      cmdlet: 'Remove-MailboxPermission',
+      parameters: { Identity: t.user('jdoe').userPrincipalName, User: t.user('salesvp').userPrincipalName, AccessRights: ['FullAccess'], InheritanceType: 'All' },
+    }),
+    response: { output: z.unknown(), count: 0, warnings: [] },
+  },
+  {
+    service: 'exchange',
     name: 'Set-Mailbox that changes nothing: a warning',
     // Exchange's set cmdlets warn "The command completed successfully but no settings of '…' have been modified."
     // when the object already has the values given.

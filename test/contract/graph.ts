@@ -464,6 +464,24 @@ export const GRAPH_CASES: GraphCase[] = [
   },
   {
     service: 'graph',
+    name: 'remove a member from a group: 204',
+    // "DELETE /groups/{id}/members/{id}/$ref"; "If successful, this method returns a 204 No Content response code."
+    doc: `${LEARN}/api/group-delete-members?view=graph-rest-1.0`,
+    covers: ['graph DELETE /groups/{id}/members/{id}/$ref'],
+    request: (t) => ({ method: 'DELETE', path: ['groups', t.group('Licensing - EMS').id, 'members', t.user('cloudy').id, '$ref'] }),
+    response: { status: 204 },
+  },
+  {
+    service: 'graph',
+    name: 'remove a user who is no member of the group: 404',
+    // The reference to remove does not exist: Graph answers 404 Request_ResourceNotFound, which an undo takes as done.
+    doc: `${LEARN}/api/group-delete-members?view=graph-rest-1.0`,
+    covers: ['graph DELETE /groups/{id}/members/{id}/$ref'],
+    request: (t) => ({ method: 'DELETE', path: ['groups', t.group('Offboarding Block').id, 'members', t.user('jdoe').id, '$ref'] }),
+    response: { status: 404, body: graphError('Request_ResourceNotFound') },
+  },
+  {
+    service: 'graph',
     name: 'JSON batching: each response carries its id and status',
     // "POST https://graph.microsoft.com/v1.0/$batch" with "requests" (id, method, url); the answer is 200 with
     // "responses", each with "id", "status", "headers" and "body"; they "might appear in a different order".

@@ -28,6 +28,17 @@ export const SHAREPOINT_CASES: CmdletCase[] = [
   },
   {
     service: 'sharepoint',
+    name: 'Remove-PnPSiteCollectionAdmin -Owners on a connection to a OneDrive removes an added admin',
+    // "Removes one or more users as site collection administrators from the site collection in the current context";
+    // "-Owners: Specifies owners to remove as site collection administrators"; it writes no output.
+    doc: `${PNP}/Remove-PnPSiteCollectionAdmin.html`,
+    covers: ['sharepoint Remove-PnPSiteCollectionAdmin -Owners'],
+    setup: (t) => [{ cmdlet: 'Set-PnPTenantSite', parameters: { Identity: t.oneDrive('jdoe'), Owners: [t.user('salesvp').userPrincipalName] } }],
+    request: (t) => ({ cmdlet: 'Remove-PnPSiteCollectionAdmin', parameters: { Owners: [t.user('salesvp').userPrincipalName] }, site: t.oneDrive('jdoe') }),
+    response: { output: z.unknown(), count: 0 },
+  },
+  {
+    service: 'sharepoint',
     name: 'Set-PnPTenantSite -Identity -Owners adds a site collection admin',
     // "-Owners: Specifies owners to add as site collection administrators. They will be added as additional site
     // collection administrators. Existing administrators will stay. Can be both users and groups."; the cmdlet writes

@@ -69,6 +69,8 @@ function normalise(run: ActionRun): unknown {
   const moment = new RegExp(`${today}T\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z`, 'g');
   const walk = (value: unknown, key?: string): unknown => {
     if ((key === 'startedAt' || key === 'finishedAt') && typeof value === 'string') return '<time>';
+    // Samba makes a new objectGUID for each account every time the stack starts; its form stays checked.
+    if (key === 'objectGuid' && typeof value === 'string') return value.replace(/^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/, '<objectGUID>');
     if (typeof value === 'string') return value.replace(moment, '<now>').split(today).join('<today>');
     if (Array.isArray(value)) return value.map((item) => walk(item));
     if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, k)]));

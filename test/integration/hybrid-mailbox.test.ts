@@ -143,7 +143,7 @@ describe('a synced user’s mailbox, with the Exchange schema in AD', () => {
         after: { msExchRemoteRecipientType: 100, msExchRecipientTypeDetails: 34359738368 },
         verified: true,
       },
-      { step: 'mailbox-hide', status: 'done', before: { msExchHideFromAddressLists: false }, after: { msExchHideFromAddressLists: true }, verified: true },
+      { step: 'mailbox-hide', status: 'done', before: { msExchHideFromAddressLists: null }, after: { msExchHideFromAddressLists: true }, verified: true },
       {
         step: 'licenses',
         status: 'blocked',

@@ -558,10 +558,11 @@ async function sambaTool(args: string[]): Promise<string> {
 /**
  * The service account's least rights, as an administrator would delegate them on each OU: write
  * userAccountControl, description, displayName and the RDN (rename/move) on users, reset users' passwords, write
- * member on groups, delete users from the OU, and create users only in the disabled-users OU; with the Exchange schema, write the Exchange attributes the steps
- * set on users. Reading is what every authenticated user may do already.
+ * member on groups, delete users from the OU, and create users in the disabled-users OU (ad-move) and in the OUs they
+ * came from (an undo moves them back); with the Exchange schema, write the Exchange attributes the steps set on users.
+ * Reading is what every authenticated user may do already.
  */
-function delegationSddl(sid: string, isDisabledOu: boolean, exchangeAttributes: readonly string[]): string {
+function delegationSddl(sid: string, exchangeAttributes: readonly string[]): string {
   const aces = [
     ...exchangeAttributes.map((guid) => `(OA;CI;RPWP;${guid};${GUID.userClass};${sid})`),
     `(OA;CI;RPWP;${GUID.userAccountControl};${GUID.userClass};${sid})`,
@@ -572,8 +573,8 @@ function delegationSddl(sid: string, isDisabledOu: boolean, exchangeAttributes: 
     `(OA;CI;RPWP;${GUID.cn};${GUID.userClass};${sid})`,
     `(OA;CI;RPWP;${GUID.member};${GUID.groupClass};${sid})`,
     `(OA;;DC;${GUID.userClass};;${sid})`,
+    `(OA;;CC;${GUID.userClass};;${sid})`,
   ];
-  if (isDisabledOu) aces.push(`(OA;;CC;${GUID.userClass};;${sid})`);
   return aces.join('');
 }
 
@@ -712,7 +713,7 @@ export async function startSamba(options: StartSambaOptions): Promise<SambaHandl
         sambaTool([
           'dsacl', 'set', '-s', conf, '-H', samLdb,
           `--objectdn=${ou},${baseDn}`,
-          `--sddl=${delegationSddl(serviceAccount.objectSid, sameDn(ou, DISABLED_OU), exchangeAttributes)}`,
+          `--sddl=${delegationSddl(serviceAccount.objectSid, exchangeAttributes)}`,
         ]),
       ),
     );

@@ -26,6 +26,8 @@ const LAYERS: { name: string; files: RegExp; only?: RegExp }[] = [
   { name: 'engine', files: /^(engine|breakers)\.ts$/ },
   { name: 'notify', files: /^notify\// },
   { name: 'report', files: /^report\// },
+  // An undo turns an earlier run's record into this run's selection, steps and guards.
+  { name: 'undo', files: /^undo\// },
   { name: 'preflight', files: /^(preflight\/|permissions\.ts$)/ },
   { name: 'main', files: /^(main|index)\.ts$/ },
 ];

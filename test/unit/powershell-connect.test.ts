@@ -57,6 +57,7 @@ describe('exchangeConnectParameters', () => {
           'Add-DistributionGroupMember',
           'Get-MailboxPermission',
           'Add-MailboxPermission',
+          'Remove-MailboxPermission',
           'Set-Mailbox',
           'Get-MailboxAutoReplyConfiguration',
           'Set-MailboxAutoReplyConfiguration',
@@ -77,10 +78,10 @@ describe('exchangeConnectParameters', () => {
   });
 
   it.each([
-    [['mailbox-access'], ['Get-MailboxPermission', 'Add-MailboxPermission']],
+    [['mailbox-access'], ['Get-MailboxPermission', 'Add-MailboxPermission', 'Remove-MailboxPermission']],
     [['mailbox-hide'], ['Set-Mailbox']],
     [['mailbox-shared', 'mailbox-hide', 'licenses'], ['Set-Mailbox']],
-    [['mailbox-access', 'onedrive-access', 'mailbox-shared', 'entra-disable'], ['Get-MailboxPermission', 'Add-MailboxPermission', 'Set-Mailbox']],
+    [['mailbox-access', 'onedrive-access', 'mailbox-shared', 'entra-disable'], ['Get-MailboxPermission', 'Add-MailboxPermission', 'Remove-MailboxPermission', 'Set-Mailbox']],
   ])('loads for steps %j exactly the cmdlets they declare: -CommandName %j (Get-EXO* are the module’s own)', (steps, commandName) => {
     expect(exchangeConnectParameters({ entra: entra('global') }, certificate, cmdletsFor('exchange', steps)).parameters.CommandName).toEqual(commandName);
   });

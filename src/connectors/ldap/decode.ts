@@ -111,7 +111,7 @@ export function toFoundUser(entry: Entry, exchange: ReadonlySet<string>): FoundU
     memberOf: read.texts('memberOf'),
     description: read.text('description'),
     pwdLastSet: read.text('pwdLastSet'),
-    msExchHideFromAddressLists: exchange.has('msexchhidefromaddresslists') ? hide?.toUpperCase() === 'TRUE' : undefined,
+    msExchHideFromAddressLists: exchange.has('msexchhidefromaddresslists') ? (hide === undefined ? null : hide.toUpperCase() === 'TRUE') : undefined,
     msExchRemoteRecipientType: largeInteger('msExchRemoteRecipientType'),
     msExchRecipientTypeDetails: largeInteger('msExchRecipientTypeDetails'),
   };

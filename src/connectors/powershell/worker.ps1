@@ -23,7 +23,7 @@ $Services = @{
         Connect    = 'Connect-ExchangeOnline'
         Disconnect = 'Disconnect-ExchangeOnline'
         Cmdlets    = @(
-            'Get-EXOMailbox', 'Get-MailboxPermission', 'Add-MailboxPermission', 'Set-Mailbox',
+            'Get-EXOMailbox', 'Get-MailboxPermission', 'Add-MailboxPermission', 'Remove-MailboxPermission', 'Set-Mailbox',
             'Get-MobileDevice', 'Get-MobileDeviceStatistics', 'Clear-MobileDevice', 'Get-InboxRule', 'Remove-InboxRule', 'Remove-CalendarEvents',
             'Remove-DistributionGroupMember', 'Add-DistributionGroupMember', 'Get-MailboxAutoReplyConfiguration', 'Set-MailboxAutoReplyConfiguration'
         )
@@ -34,7 +34,7 @@ $Services = @{
         Connect    = 'Connect-PnPOnline'
         Disconnect = 'Disconnect-PnPOnline'
         # Get-PnPTenant is the preflight's harmless read of the tenant admin site.
-        Cmdlets    = @('Get-PnPSiteCollectionAdmin', 'Set-PnPTenantSite', 'Get-PnPTenant')
+        Cmdlets    = @('Get-PnPSiteCollectionAdmin', 'Set-PnPTenantSite', 'Remove-PnPSiteCollectionAdmin', 'Get-PnPTenant')
         Origins    = @('PnP.PowerShell')
     }
 }

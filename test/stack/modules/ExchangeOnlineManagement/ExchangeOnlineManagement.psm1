@@ -7,7 +7,7 @@ $script:Connection = $null
 $script:ExchangeResource = 'https://outlook.office365.com'
 # The cmdlets a connect can load (RestCmdlets.ps1); the Get-EXO* ones are the module's own and always there.
 $script:RestCmdletNames = @(
-    'Get-MailboxPermission', 'Add-MailboxPermission', 'Set-Mailbox',
+    'Get-MailboxPermission', 'Add-MailboxPermission', 'Remove-MailboxPermission', 'Set-Mailbox',
     'Get-MobileDevice', 'Get-MobileDeviceStatistics', 'Clear-MobileDevice', 'Get-InboxRule', 'Remove-InboxRule', 'Remove-CalendarEvents',
     'Remove-DistributionGroupMember', 'Add-DistributionGroupMember', 'Get-MailboxAutoReplyConfiguration', 'Set-MailboxAutoReplyConfiguration'
 )

@@ -62,6 +62,42 @@ function Add-MailboxPermission {
     }
 }
 
+# https://learn.microsoft.com/powershell/module/exchangepowershell/remove-mailboxpermission: it asks for confirmation
+# (ConfirmImpact High) unless -Confirm:$false, which the worker passes to every Exchange cmdlet.
+function Remove-MailboxPermission {
+    [CmdletBinding(DefaultParameterSetName = 'AccessRights', SupportsShouldProcess = $true, ConfirmImpact = 'High')]
+    param(
+        [Parameter(ParameterSetName = 'AccessRights', Mandatory = $true, Position = 0, ValueFromPipeline = $true)]
+        [Parameter(ParameterSetName = 'Instance', Position = 0, ValueFromPipeline = $true)]
+        [string] $Identity,
+        [Parameter(ParameterSetName = 'AccessRights', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'Instance')]
+        [ValidateSet('ChangeOwner', 'ChangePermission', 'DeleteItem', 'ExternalAccount', 'FullAccess', 'ReadPermission')]
+        [string[]] $AccessRights,
+        [Parameter(ParameterSetName = 'AccessRights', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'Instance')]
+        [string] $User,
+        [Parameter(ParameterSetName = 'Instance', Mandatory = $true, ValueFromPipeline = $true)] [psobject] $Instance,
+        [Parameter(ParameterSetName = 'AccessRights')]
+        [Parameter(ParameterSetName = 'Instance')]
+        [switch] $Deny,
+        [Parameter(ParameterSetName = 'AccessRights')]
+        [Parameter(ParameterSetName = 'Instance')]
+        [ValidateSet('None', 'All', 'Children', 'Descendents', 'SelfAndChildren')]
+        [string] $InheritanceType,
+        [switch] $BypassMasterAccountSid,
+        [string] $DomainController,
+        [switch] $GroupMailbox,
+        [switch] $IgnoreDefaultScope,
+        [switch] $SoftDeletedMailbox
+    )
+    process {
+        if ($PSCmdlet.ShouldProcess($Identity, 'Remove mailbox permission')) {
+            & $Invoke 'Remove-MailboxPermission' $PSBoundParameters
+        }
+    }
+}
+
 function Set-Mailbox {
     [CmdletBinding(DefaultParameterSetName = 'Identity', SupportsShouldProcess = $true, ConfirmImpact = 'Medium')]
     param(

@@ -13,7 +13,8 @@
         'Get-PnPTenant',
         'Get-PnPTenantSite',
         'Set-PnPTenantSite',
-        'Get-PnPSiteCollectionAdmin'
+        'Get-PnPSiteCollectionAdmin',
+        'Remove-PnPSiteCollectionAdmin'
     )
     CmdletsToExport   = @()
     AliasesToExport   = @()

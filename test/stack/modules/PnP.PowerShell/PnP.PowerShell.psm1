@@ -204,4 +204,16 @@ function Get-PnPSiteCollectionAdmin {
     Invoke-SharePointCmdlet -Connection $Connection -CmdletName 'Get-PnPSiteCollectionAdmin' -CmdletClass 'Site.GetSiteCollectionAdmin' -Parameters (Get-CmdletParameters $PSBoundParameters)
 }
 
-Export-ModuleMember -Function 'Connect-PnPOnline', 'Disconnect-PnPOnline', 'Get-PnPConnection', 'Get-PnPTenant', 'Get-PnPTenantSite', 'Set-PnPTenantSite', 'Get-PnPSiteCollectionAdmin'
+# https://pnp.github.io/powershell/cmdlets/Remove-PnPSiteCollectionAdmin.html: removes admins of the connected site.
+function Remove-PnPSiteCollectionAdmin {
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory = $true, ValueFromPipeline = $true)] [System.Collections.Generic.List[string]] $Owners,
+        [psobject] $Connection
+    )
+    process {
+        Invoke-SharePointCmdlet -Connection $Connection -CmdletName 'Remove-PnPSiteCollectionAdmin' -CmdletClass 'Site.RemoveSiteCollectionAdmin' -Parameters (Get-CmdletParameters $PSBoundParameters)
+    }
+}
+
+Export-ModuleMember -Function 'Connect-PnPOnline', 'Disconnect-PnPOnline', 'Get-PnPConnection', 'Get-PnPTenant', 'Get-PnPTenantSite', 'Set-PnPTenantSite', 'Get-PnPSiteCollectionAdmin', 'Remove-PnPSiteCollectionAdmin'
