@@ -3,8 +3,8 @@ import type { TimedSearch, TimedWrite } from '../test/stack/ldap-proxy.js';
 import type { LogEntry } from '../test/stack/simulator/types.js';
 import { operationMs } from './profile.js';
 
-export type Service = 'ad' | 'graph' | 'exchange' | 'sharepoint';
-export const SERVICES: readonly Service[] = ['ad', 'graph', 'exchange', 'sharepoint'];
+type Service = 'ad' | 'graph' | 'exchange' | 'sharepoint';
+const SERVICES: readonly Service[] = ['ad', 'graph', 'exchange', 'sharepoint'];
 
 /** One service's read-back in one run. */
 export interface ReadBackCost {
