@@ -410,8 +410,11 @@ async function main() {
       const csv = path.join(workspace, 'offboarding', 'leavers.csv');
       const rows = readFileSync(csv, 'utf8').split('\n');
       writeFileSync(csv, rows.filter((_, index) => index !== WRONG_PERSON.line - 1).join('\n'));
-      const undoFrom = path.join(demoDir, 'apply-results.json');
-      say(`  undo-from: ${undoFrom}, mode: plan`);
+      // As offboarding-undo.yml does: the record downloaded into the workspace, named relative to it.
+      const undoFrom = 'offboarding-record/offboarding-results.json';
+      mkdirSync(path.join(workspace, 'offboarding-record'), { recursive: true });
+      copyFileSync(path.join(demoDir, 'apply-results.json'), path.join(workspace, undoFrom));
+      say(`  undo-from: ${undoFrom} (the apply run's results file), mode: plan`);
       const run = await runAction({ facts, workspace, mode: 'plan', resultsFile: path.join(demoDir, 'undo-plan-results.json'), undoFrom, runId: '1003' });
       if (interrupted) return;
       show(run, checkUndo(run, applied));
