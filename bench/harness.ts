@@ -1,17 +1,19 @@
 // The benchmark's moving parts, shared by `npm run bench` and its smoke test: latency, tenants, both sides, counts, state.
 import { execFileSync, execFile } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'ldapts';
 import { makeTenant } from '../test/stack/fixture.js';
+import { LdapProxy } from '../test/stack/ldap-proxy.js';
 import { installStandInModules } from '../test/stack/modules.js';
 import { SimulatorControl } from '../test/stack/simulator/control-client.js';
 import { loadStackTenant, type StackFacts } from '../test/stack/stack.js';
 import { runAction, stackActionInputs, type ResultsFile } from '../test/e2e/run-action.js';
 import { runBaseline, type BaselineLeaver, type BaselineResult } from './baseline.js';
 import { moduleImportMs, simulatorLatency } from './profile.js';
+import { ldapReadBack, simulatorReadBack, type ReadBackCosts } from './read-back.js';
 
 const run = promisify(execFile);
 
@@ -31,6 +33,8 @@ export interface BenchSetup {
   pwshStartsFile: string;
   /** The app certificate as a PFX without password, the article's <CertPath>. */
   certificatePfxPath: string;
+  /** The action reaches the DC through it: its log of searches and writes is where AD read-backs are counted from. */
+  ldapProxy: LdapProxy;
   /** Puts the stack back as it was (no latency) and removes the bench's folder. */
   close(): Promise<void>;
 }
@@ -77,6 +81,8 @@ export interface ActionMeasurement {
   outcome?: string;
   error?: string;
   state: StateCheck;
+  /** Read-back per service, attributed from the servers' logs (absent in results from before it was measured). */
+  readBack?: ReadBackCosts;
 }
 
 export interface BaselineMeasurement {
@@ -128,6 +134,16 @@ export async function prepareBench(facts: StackFacts, options: { timeScale: numb
   execFileSync('openssl', ['pkcs12', '-export', '-in', pem, '-out', certificatePfxPath, '-passout', 'pass:'], { stdio: ['ignore', 'ignore', 'pipe'] });
   chmodSync(certificatePfxPath, 0o600);
 
+  // The proxy's certificate comes from the stack's CA, which the action is given to trust.
+  const proxyPki = path.join(dir, 'ldap-proxy');
+  mkdirSync(proxyPki, { recursive: true });
+  for (const file of ['ca.pem', 'ca.key']) copyFileSync(path.join(facts.dir, 'pki', file), path.join(proxyPki, file));
+  const ldapProxy = await LdapProxy.start({
+    upstream: { url: facts.ldap.url, caPem: facts.caPem },
+    host: facts.ldap.address,
+    ca: { dir: proxyPki, caCertPath: path.join(proxyPki, 'ca.pem'), caKeyPath: path.join(proxyPki, 'ca.key'), caPem: facts.caPem },
+  });
+
   return {
     facts,
     control,
@@ -137,8 +153,10 @@ export async function prepareBench(facts: StackFacts, options: { timeScale: numb
     pwsh,
     pwshStartsFile,
     certificatePfxPath,
+    ldapProxy,
     async close() {
       await control.latency({}, 1).catch(() => undefined);
+      await ldapProxy.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -243,6 +261,13 @@ async function serverCounts(setup: BenchSetup): Promise<ServerCounts> {
   return { ops: log.counts, http: log.httpRequests };
 }
 
+/** Read-back per service in the run that started when the proxy had logged `from` searches and writes. */
+async function readBackCosts(setup: BenchSetup, from: { searches: number; writes: number }): Promise<ReadBackCosts> {
+  const { entries } = await setup.control.log();
+  const { searches, writes } = setup.ldapProxy;
+  return { ad: ldapReadBack(searches.slice(from.searches), writes.slice(from.writes)), ...simulatorReadBack(entries) };
+}
+
 /** Reads AD and the simulator: how many of `leavers` are disabled, and have the delegate on mailbox and OneDrive. */
 async function checkState(setup: BenchSetup, leavers: BaselineLeaver[], delegate: string): Promise<StateCheck> {
   const client = new Client({ url: setup.facts.ldap.url, tlsOptions: { ca: [setup.facts.caPem] }, connectTimeout: 10_000, timeout: 120_000 });
@@ -293,6 +318,7 @@ function actionInputs(setup: BenchSetup, tenant: BenchTenant, sessions: number):
     'max-users': String(Math.max(25, tenant.n)),
     'powershell-sessions': String(sessions),
     ...stackActionInputs(facts),
+    'ldap-url': setup.ldapProxy.url,
     pwsh: setup.pwsh,
   };
 }
@@ -302,6 +328,7 @@ export async function measureAction(setup: BenchSetup, tenant: BenchTenant, opti
   await resetTenant(setup, tenant);
   await useLatency(setup);
   rmSync(setup.pwshStartsFile, { force: true });
+  const proxyLogged = { searches: setup.ldapProxy.searches.length, writes: setup.ldapProxy.writes.length };
   const repository = { name: 'identity-offboarding', owner: { login: 'contoso' }, full_name: 'contoso/identity-offboarding' };
   const began = performance.now();
   const result = await runAction({
@@ -328,6 +355,7 @@ export async function measureAction(setup: BenchSetup, tenant: BenchTenant, opti
     outcome: results?.outcome,
     error: results?.error,
     state: await checkState(setup, tenant.leavers, tenant.delegate),
+    readBack: await readBackCosts(setup, proxyLogged),
   };
   rmSync(result.runnerTemp, { recursive: true, force: true });
   return measurement;

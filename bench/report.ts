@@ -1,6 +1,7 @@
 // The benchmark's figures from raw measurements: medians, ratios, bounds, targets, and the markdown table.
 import type { ActionMeasurement, BaselineMeasurement } from './harness.js';
 import { median } from './harness.js';
+import { readBackRow, renderReadBack, type ReadBackRow } from './read-back.js';
 import { baselinePerUserMs, lowerBoundMs, MINIMUM_PER_USER, moduleImportMs, operationMs, PROFILE, simulatorLatency, type Service } from './profile.js';
 
 /** Default steps that talk to Graph (entra-disable, entra-revoke, onedrive-access): the "per step" divisor. */
@@ -90,6 +91,8 @@ export interface Row {
     action: CountsLine;
     baseline: CountsLine;
   };
+  /** Read-back of the last action run, per leaver and service (absent for results from before it was measured). */
+  readBack?: ReadBackRow;
 }
 
 interface CountsLine {
@@ -204,6 +207,7 @@ export function buildRows(sizes: SizeRuns[], timeScale: number, machine: Machine
           action: actionCounts(last),
           baseline: baselineLast ? baselineCounts(baselineLast) : emptyCounts(),
         },
+        ...(last.readBack ? { readBack: readBackRow(last.readBack, last) } : {}),
       };
       if (timeScale > 0 && timeScale < 1 && size.baseline.length > 0) {
         const latencyPerUser = baselinePerUserMs(0, 1);
@@ -323,6 +327,7 @@ export function renderMarkdown(report: BenchReport): string {
     lines.push('');
   }
 
+  lines.push(...renderReadBack(rows.flatMap((r) => (r.readBack ? [r.readBack] : []))));
   lines.push('## Targets');
   lines.push('');
   for (const line of targets(report)) lines.push(`- ${line}`);

@@ -1,4 +1,4 @@
-// `npm run demo`: a throwaway AD domain and Microsoft 365 on loopback, and the bundled action planning, then applying, a sample CSV.
+// `npm run demo`: a throwaway AD domain and Microsoft 365 on loopback, and the bundled action planning, applying, then planning the undo of a sample CSV.
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -16,6 +16,10 @@ const STACK_STOP_TIMEOUT_MS = 30_000;
 const ACTION_TIMEOUT_MS = 5 * 60_000;
 
 const STEPS = 'ad-disable, ad-stamp, entra-disable, entra-revoke, mailbox-access, onedrive-access';
+/** The leaver HR named by mistake: the demo removes this row, then plans the undo of the apply run for everyone. */
+const WRONG_PERSON = { line: 2, userPrincipalName: 'jdoe@contoso.test' };
+/** Steps whose change stays: an undo plans nothing for them (contract: Undo, and the steps' undo column). */
+const IRREVERSIBLE = new Set(['entra-revoke']);
 
 /**
  * What each leaver of examples/offboarding/leavers.csv should come to in the demo tenant (test/stack/fixture.ts):
@@ -160,15 +164,18 @@ async function startStack(factsFile) {
 
 // ---- running the action ------------------------------------------------------------------------------------------
 
-/** The action's inputs for the demo tenant: everything the example workflows pass, pointed at the local servers. */
-function actionInputs(facts, mode, resultsFile) {
+/**
+ * The action's inputs for the demo tenant: everything the example workflows pass, pointed at the local servers. An
+ * undo (`undoFrom`, the path of a results file) names no steps: it reverses those its record holds.
+ */
+function actionInputs(facts, mode, resultsFile, undoFrom) {
   const { ldap, simulator } = facts;
   return {
     mode,
     csv: 'offboarding/*.csv',
     roster: 'hr/roster.csv',
     select: 'all',
-    steps: STEPS,
+    ...(undoFrom ? { 'undo-from': undoFrom } : { steps: STEPS }),
     'results-file': resultsFile,
     // No plan comment: nothing of the demo goes to GitHub.
     'github-token': '',
@@ -189,7 +196,7 @@ function actionInputs(facts, mode, resultsFile) {
 }
 
 /** Runs `node dist/index.js` the way the runner does: INPUT_* variables and the runner's files. */
-async function runAction({ facts, workspace, mode, resultsFile }) {
+async function runAction({ facts, workspace, mode, resultsFile, undoFrom, runId }) {
   const runnerTemp = mkdtempSync(path.join(os.tmpdir(), `m365-offboard-demo-${mode}-`));
   const files = {
     event: path.join(runnerTemp, 'event.json'),
@@ -211,7 +218,7 @@ async function runAction({ facts, workspace, mode, resultsFile }) {
     GITHUB_STEP_SUMMARY: files.summary,
     GITHUB_OUTPUT: files.output,
     GITHUB_REPOSITORY: 'contoso/identity-offboarding',
-    GITHUB_RUN_ID: mode === 'plan' ? '1001' : '1002',
+    GITHUB_RUN_ID: runId,
     GITHUB_SHA: 'f'.repeat(40),
     GITHUB_SERVER_URL: 'https://github.com',
     GITHUB_API_URL: 'https://api.github.com',
@@ -219,7 +226,7 @@ async function runAction({ facts, workspace, mode, resultsFile }) {
     NODE_EXTRA_CA_CERTS: facts.caPath,
     PSModulePath: facts.psModulePath,
   };
-  for (const [name, value] of Object.entries(actionInputs(facts, mode, resultsFile))) {
+  for (const [name, value] of Object.entries(actionInputs(facts, mode, resultsFile, undoFrom))) {
     env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value ?? '';
   }
   const child = spawn(process.execPath, [ACTION], { cwd: workspace, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -326,6 +333,38 @@ function check(run, mode) {
   return problems;
 }
 
+/**
+ * The undo plan of the apply run, after the wrong person's row was removed (contract: Undo): that person's reversible
+ * done steps are planned back and the others listed as what cannot be undone; everyone whose row is still due is
+ * blocked (still-requested); nothing is changed.
+ */
+function checkUndo(run, applied) {
+  const problems = [];
+  if (run.exitCode !== 0) problems.push(`the undo plan exited with ${run.exitCode}`);
+  if (!run.results) return [...problems, 'the undo plan wrote no results file'];
+  if (run.results.mode !== 'plan') problems.push(`the undo plan ran in ${run.results.mode} mode`);
+  // undoOf: {run, sha} of the apply run (its id is in its URL).
+  if (!JSON.stringify(run.results.undoOf ?? null).includes('1002')) problems.push(`the undo plan's undoOf is ${JSON.stringify(run.results.undoOf)}, not the apply run`);
+  for (const before of applied.users.filter((u) => u.status === 'done')) {
+    const upn = before.request.userPrincipalName ?? before.entra?.userPrincipalName;
+    const user = run.results.users.find((u) => u.source?.line === before.source.line || (upn && u.request?.userPrincipalName === upn));
+    if (!user) {
+      problems.push(`line ${before.source.line}: not in the undo plan`);
+      continue;
+    }
+    if (before.source.line !== WRONG_PERSON.line) {
+      if (user.status !== 'blocked' || !/still-requested/.test(JSON.stringify(user))) problems.push(`line ${before.source.line}: ${user.status} in the undo plan, expected blocked (still-requested)`);
+      continue;
+    }
+    for (const step of before.steps.filter((s) => s.status === 'done')) {
+      const reverse = user.steps.find((s) => s.step === step.step);
+      const expected = IRREVERSIBLE.has(step.step) ? 'skipped' : 'planned';
+      if (reverse?.status !== expected) problems.push(`${WRONG_PERSON.userPrincipalName} ${step.step}: ${reverse?.status ?? 'missing'} in the undo plan, expected ${expected}`);
+    }
+  }
+  return problems;
+}
+
 // ---- the demo ----------------------------------------------------------------------------------------------------
 
 async function main() {
@@ -347,19 +386,38 @@ async function main() {
     heading('The leavers: examples/offboarding/leavers.csv');
     say(readFileSync(path.join(EXAMPLES, 'leavers.csv'), 'utf8').replace(/^/gm, '  ').trimEnd());
 
-    for (const mode of ['plan', 'apply']) {
-      const resultsFile = path.join(demoDir, `${mode}-results.json`);
-      heading(`Running the action in ${mode} mode`);
-      const run = await runAction({ facts, workspace, mode, resultsFile });
-      if (interrupted) return;
+    const show = (run, found) => {
       say(summaryForTerminal(run.summary));
-      const found = check(run, mode);
       if (found.length > 0) {
         say('\n  The action log:');
         // The masking commands carry the secrets the runner would hide.
         say(run.log.replace(/^::add-mask::.*\n?/gm, '').trimEnd().replace(/^/gm, '    '));
       }
       problems = problems.concat(found);
+    };
+    let applied;
+    for (const [mode, runId] of [['plan', '1001'], ['apply', '1002']]) {
+      const resultsFile = path.join(demoDir, `${mode}-results.json`);
+      heading(`Running the action in ${mode} mode`);
+      const run = await runAction({ facts, workspace, mode, resultsFile, runId });
+      if (interrupted) return;
+      show(run, check(run, mode));
+      applied = run.results;
+    }
+
+    if (applied) {
+      heading(`HR named the wrong person: removing line ${WRONG_PERSON.line} (${WRONG_PERSON.userPrincipalName}), planning the undo`);
+      const csv = path.join(workspace, 'offboarding', 'leavers.csv');
+      const rows = readFileSync(csv, 'utf8').split('\n');
+      writeFileSync(csv, rows.filter((_, index) => index !== WRONG_PERSON.line - 1).join('\n'));
+      // As offboarding-undo.yml does: the record downloaded into the workspace, named relative to it.
+      const undoFrom = 'offboarding-record/offboarding-results.json';
+      mkdirSync(path.join(workspace, 'offboarding-record'), { recursive: true });
+      copyFileSync(path.join(demoDir, 'apply-results.json'), path.join(workspace, undoFrom));
+      say(`  undo-from: ${undoFrom} (the apply run's results file), mode: plan`);
+      const run = await runAction({ facts, workspace, mode: 'plan', resultsFile: path.join(demoDir, 'undo-plan-results.json'), undoFrom, runId: '1003' });
+      if (interrupted) return;
+      show(run, checkUndo(run, applied));
     }
   } catch (error) {
     problems.push(error instanceof Error ? error.message : String(error));
@@ -372,8 +430,9 @@ async function main() {
   heading(problems.length === 0 ? 'Demo finished as expected' : 'Demo did not go as expected');
   if (problems.length === 0) {
     say('  The plan changed nothing; apply disabled the accounts, revoked the sessions and handed mailboxes and');
-    say('  OneDrives to the managers; the protected admin was left alone. Records:');
-    for (const mode of ['plan', 'apply']) say(`    ${path.join(demoDir, `${mode}-results.json`)}`);
+    say('  OneDrives to the managers; the protected admin was left alone. The undo plan of that apply would give the');
+    say(`  wrong person (${WRONG_PERSON.userPrincipalName}) back what can be given back; the others are still requested. Records:`);
+    for (const name of ['plan', 'apply', 'undo-plan']) say(`    ${path.join(demoDir, `${name}-results.json`)}`);
   } else {
     for (const problem of problems) say(`  ✗ ${problem}`);
   }

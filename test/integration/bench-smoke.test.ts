@@ -54,6 +54,26 @@ describe('the benchmark harness on the shared stack', () => {
     expect(action.server.http.graph).toBeLessThan(N * 3);
   });
 
+  it('attributes read-back from the servers\' logs: every AD, Exchange and SharePoint write of the run is read back', () => {
+    const readBack = action?.readBack;
+    expect(readBack, 'the action ran').toBeDefined();
+    if (!readBack) return;
+    // ad-disable writes each leaver once; read-backs asked for at the same moment share one search, so at most one each.
+    expect(readBack.ad).toMatchObject({ writes: N, writesReadBack: N });
+    expect(readBack.ad.requests).toBeGreaterThan(0);
+    expect(readBack.ad.requests).toBeLessThanOrEqual(N);
+    expect(readBack.ad.serverMs).toBeGreaterThan(0);
+    // Add-MailboxPermission, then Get-MailboxPermission for the same mailbox.
+    expect(readBack.exchange).toMatchObject({ writes: N, writesReadBack: N, calls: N, requests: N });
+    // Set-PnPTenantSite, then Get-PnPSiteCollectionAdmin (with the site connection it needs).
+    expect(readBack.sharepoint).toMatchObject({ writes: N, writesReadBack: N });
+    expect(readBack.sharepoint.calls).toBeGreaterThanOrEqual(N);
+    for (const service of ['exchange', 'sharepoint'] as const) expect(readBack[service].serverMs).toBeGreaterThan(0);
+    // The leavers are synced (entra-disable makes no change) and entra-revoke has no state to read back.
+    expect(readBack.graph).toMatchObject({ calls: 0, writesReadBack: 0 });
+    expect(readBack.graph.writes).toBe(N);
+  });
+
   it("runs the article's algorithm with a new pwsh, import and connect per leaver and service", { timeout: 300_000 }, async () => {
     baseline = await measureBaseline(setup, tenant);
     expect(baseline.result.failures).toEqual([]);

@@ -1,5 +1,5 @@
 // LDAP messages for the test LDAP proxy: framing a BER stream, reading the requests it acts on, re-encoding ranged entries.
-import { Ber, BerReader, BerWriter, ModifyDNRequest, ModifyRequest, ProtocolOperation } from 'ldapts';
+import { Ber, BerReader, BerWriter, FilterParser, ModifyDNRequest, ModifyRequest, ProtocolOperation } from 'ldapts';
 
 /** One LDAPMessage (RFC 4511 section 4.1.1): its bytes, its messageID and the tag of its protocolOp. */
 export interface LdapMessage {
@@ -61,7 +61,22 @@ function operationReader(message: LdapMessage): BerReader {
 /** The part of a SearchRequest (RFC 4511 section 4.5.1) a test looks at: where it searched and what it asked for. */
 export interface SearchSeen {
   base: string;
+  /** The filter in its string form (RFC 4515). */
+  filter: string;
   attributes: string[];
+}
+
+/** The filter at the reader, as a string; a filter ldapts cannot read is skipped whole and shown as ''. */
+function readFilter(reader: BerReader): string {
+  const start = reader.offset;
+  try {
+    return FilterParser.parse(reader).toString();
+  } catch {
+    reader.offset = start;
+    reader.readSequence();
+    reader.offset += reader.length;
+    return '';
+  }
 }
 
 export function readSearchRequest(message: LdapMessage): SearchSeen {
@@ -72,14 +87,12 @@ export function readSearchRequest(message: LdapMessage): SearchSeen {
   reader.readInt(); // sizeLimit
   reader.readInt(); // timeLimit
   reader.readBoolean(); // typesOnly
-  // The filter is skipped whole: its tag, its length, its content.
-  reader.readSequence();
-  reader.offset += reader.length;
+  const filter = readFilter(reader);
   reader.readSequence(Ber.Sequence | Ber.Constructor);
   const end = reader.offset + reader.length;
   const attributes: string[] = [];
   while (reader.offset < end) attributes.push(reader.readString() ?? '');
-  return { base, attributes };
+  return { base, filter, attributes };
 }
 
 /** One change of a ModifyRequest, values as UTF-8 text. */

@@ -19,6 +19,8 @@
 //   "The server can return fewer values than requested", bounded by MaxValRange) and
 //   https://learn.microsoft.com/en-us/windows/win32/adsi/attribute-range-retrieval ("range=0-*: Retrieve all property
 //   values. This is subject to limits imposed by the server.").
+// - `searches` and `writes` list every SearchRequest and Modify/ModifyDN request relayed, with the time it arrived
+//   and, for a search, how long the DC took to its SearchResultDone: what a benchmark attributes its reads from.
 // - `dropWrites(match)`: a ModifyRequest or ModifyDNRequest that `match` accepts is answered with resultCode success
 //   (0) and never reaches the DC: the lie of a misbehaving server, or of a write lost before it replicated.
 import { randomBytes } from 'node:crypto';
@@ -73,14 +75,23 @@ function attempt<T>(read: () => T): T | undefined {
 interface Pair {
   client: tls.TLSSocket;
   upstream: tls.TLSSocket;
+  /** Searches of this connection still waiting for their SearchResultDone, by messageID. */
+  open: Map<number, TimedSearch>;
 }
+
+/** A search as relayed: `at` is when it arrived (performance.now() of the proxy), `ms` the DC's time to answer it. */
+export type TimedSearch = SearchSeen & { at: number; ms?: number };
+/** A write as relayed or dropped, with the time it arrived. */
+export type TimedWrite = LdapWrite & { at: number };
 
 export class LdapProxy {
   private readonly pairs = new Set<Pair>();
   private readonly drops: { match: WriteMatch; writes: LdapWrite[] }[] = [];
   private readonly isRanged: (attribute: string) => boolean;
   /** Every SearchRequest relayed, in order: where and what the client asked for. */
-  readonly searches: SearchSeen[] = [];
+  readonly searches: TimedSearch[] = [];
+  /** Every ModifyRequest and ModifyDNRequest, in order, relayed or dropped. */
+  readonly writes: TimedWrite[] = [];
 
   private constructor(
     private readonly server: tls.Server,
@@ -132,7 +143,7 @@ export class LdapProxy {
       ca: [this.options.upstream.caPem],
       servername: net.isIP(target.hostname) ? undefined : target.hostname,
     });
-    const pair: Pair = { client, upstream };
+    const pair: Pair = { client, upstream, open: new Map() };
     this.pairs.add(pair);
     const end = (): void => {
       this.pairs.delete(pair);
@@ -152,22 +163,25 @@ export class LdapProxy {
     });
     upstream.on('data', (chunk: Buffer) => {
       try {
-        for (const message of responses.push(chunk)) client.write(this.response(message));
+        for (const message of responses.push(chunk)) client.write(this.response(message, pair));
       } catch {
         end();
       }
     });
   }
 
-  private request(message: LdapMessage, { client, upstream }: Pair): void {
+  private request(message: LdapMessage, { client, upstream, open }: Pair): void {
+    const at = performance.now();
     if (message.operation === ProtocolOperation.LDAP_REQ_SEARCH) {
       const seen = attempt(() => readSearchRequest(message));
-      if (seen) this.searches.push(seen);
-    } else if (
-      this.drops.length > 0 &&
-      (message.operation === ProtocolOperation.LDAP_REQ_MODIFY || message.operation === ProtocolOperation.LDAP_REQ_MODRDN)
-    ) {
+      if (seen) {
+        const search = { ...seen, at };
+        this.searches.push(search);
+        open.set(message.messageId, search);
+      }
+    } else if (message.operation === ProtocolOperation.LDAP_REQ_MODIFY || message.operation === ProtocolOperation.LDAP_REQ_MODRDN) {
       const write = attempt(() => readWrite(message));
+      if (write) this.writes.push({ ...write, at });
       const drop = write && this.drops.find(({ match }) => match(write.dn, write.changes, write));
       if (write && drop) {
         drop.writes.push(write);
@@ -178,7 +192,13 @@ export class LdapProxy {
     upstream.write(message.bytes);
   }
 
-  private response(message: LdapMessage): Buffer {
+  private response(message: LdapMessage, { open }: Pair): Buffer {
+    // LDAP_RES_SEARCH is SearchResultDone (APPLICATION 5), the last answer to a search.
+    const search = message.operation === ProtocolOperation.LDAP_RES_SEARCH ? open.get(message.messageId) : undefined;
+    if (search) {
+      search.ms = performance.now() - search.at;
+      open.delete(message.messageId);
+    }
     const { maxValRange } = this.options;
     if (maxValRange === undefined || message.operation !== ProtocolOperation.LDAP_RES_SEARCH_ENTRY) return message.bytes;
     return rangeEntry(message, maxValRange, this.isRanged);

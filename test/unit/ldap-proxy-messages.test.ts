@@ -157,10 +157,14 @@ describe('values past MaxValRange, as AD answers them', () => {
 });
 
 describe('requests the proxy reads', () => {
-  it('reads the base and the attributes of a search, past a filter with an extensible match', () => {
+  it('reads the base, the filter and the attributes of a search with an extensible match', () => {
     const filter = new ExtensibleFilter({ matchType: 'memberOf', rule: '1.2.840.113556.1.4.1941', value: `CN=Group 1,${OU}` });
     const request = new SearchRequest({ messageId: 9, baseDN: OU, scope: 'sub', filter, attributes: ['cn', 'memberOf;range=0-24'] });
-    expect(readSearchRequest(one(request.write()))).toEqual({ base: OU, attributes: ['cn', 'memberOf;range=0-24'] });
+    expect(readSearchRequest(one(request.write()))).toEqual({
+      base: OU,
+      filter: `(memberOf:1.2.840.113556.1.4.1941:=CN=Group 1,${OU})`,
+      attributes: ['cn', 'memberOf;range=0-24'],
+    });
   });
 
   it('reads the changes of a modify, and answers it with success under its messageID', () => {
@@ -198,6 +202,6 @@ describe('requests the proxy reads', () => {
 
   it('reads a base search of the rootDSE that asks for no attribute', () => {
     const request = new SearchRequest({ messageId: 2, baseDN: '', scope: 'base', filter: new EqualityFilter({ attribute: 'objectClass', value: 'top' }), attributes: [] });
-    expect(readSearchRequest(one(request.write()))).toEqual({ base: '', attributes: [] });
+    expect(readSearchRequest(one(request.write()))).toEqual({ base: '', filter: '(objectclass=top)', attributes: [] });
   });
 });

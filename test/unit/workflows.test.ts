@@ -1,4 +1,5 @@
 // The example workflows are checked with GitHub's own workflow parser and against the inputs of action.yml.
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { convertWorkflowTemplate, NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser';
@@ -16,7 +17,9 @@ interface WorkflowStep {
   name?: string;
   id?: string;
   uses?: string;
+  run?: string;
   if?: string;
+  env?: Record<string, string>;
   with?: Record<string, string | number | boolean>;
 }
 interface WorkflowJob {
@@ -114,10 +117,27 @@ const PERMISSIONS: Record<string, Record<string, Record<string, string>>> = {
   'offboarding-apply.yml': { apply: { contents: 'read' } },
   'offboarding-nightly.yml': { apply: { contents: 'read' } },
   'offboarding-manual.yml': { plan: { contents: 'read' }, apply: { contents: 'read' } },
+  'offboarding-undo.yml': { plan: { contents: 'read', actions: 'read' }, apply: { contents: 'read', actions: 'read' } },
 };
 
+/** The undo reverses the steps its record holds: it names none. */
+const UNDO = 'offboarding-undo.yml';
+
+/** `run:` scripts that contain an expression: a value would become script text before the shell sees it. */
+function expressionsInScripts(flow: Workflow): string[] {
+  return Object.values(flow.jobs).flatMap((job) => job.steps.filter((step) => step.run?.includes('${{')).map((step) => step.name ?? step.run ?? ''));
+}
+
+/** Runs a step's script with bash and the given environment; its exit code. */
+function runScript(script: string, env: Record<string, string>): number {
+  const result = spawnSync('bash', ['-e', '-c', script], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, encoding: 'utf8' });
+  return result.status ?? -1;
+}
+
+const UPLOAD_IF = "always() && steps.offboard.outcome != 'skipped'";
+
 describe('the example workflows', () => {
-  it('are the four documented ones', () => {
+  it('are the five documented ones', () => {
     expect(examples).toEqual(Object.keys(PERMISSIONS).sort());
   });
 
@@ -180,10 +200,14 @@ describe('the example workflows', () => {
       expect(given['ldap-url']).toBe('${{ vars.LDAP_URL }}');
     });
 
-    it('runs the same steps and stages as the other examples, so that a plan shows what apply does', () => {
+    it('runs the same steps and stages as the other examples, so that a plan shows what apply does (the undo names none)', () => {
       const { steps, stages } = withOf(name);
       const apply = withOf('offboarding-apply.yml');
-      expect({ steps, stages }).toEqual({ steps: apply.steps, stages: apply.stages });
+      expect({ steps, stages }).toEqual(name === UNDO ? { steps: undefined, stages: undefined } : { steps: apply.steps, stages: apply.stages });
+    });
+
+    it('never writes an expression into a run: script (values reach the shell through env)', () => {
+      expect(expressionsInScripts(workflow(text(name)))).toEqual([]);
     });
   });
 
@@ -250,16 +274,86 @@ describe('the example workflows', () => {
     expect(apply.environment).toBe('offboarding');
   });
 
-  it.each(['offboarding-apply.yml', 'offboarding-nightly.yml', 'offboarding-manual.yml'])(
-    '%s uploads the results file of the apply even when the action failed',
+  it.each(['offboarding-apply.yml', 'offboarding-nightly.yml', 'offboarding-manual.yml', UNDO])(
+    '%s uploads the results file of the apply, named by run id, even when the action failed, for 400 days',
     (name) => {
       const { apply } = workflow(text(name)).jobs;
       const upload = apply.steps.find((step) => step.uses?.startsWith('actions/upload-artifact@'));
-      expect(upload?.if).toBe('always()');
-      expect(upload?.with?.path).toContain('steps.offboard.outputs.results-file');
-      expect(apply.steps.find((step) => step.id === 'offboard')).toBeDefined();
+      const offboard = apply.steps.findIndex((step) => step.id === 'offboard');
+      expect(offboard).toBeGreaterThanOrEqual(0);
+      expect(apply.steps.indexOf(upload as WorkflowStep)).toBeGreaterThan(offboard);
+      expect(upload?.if).toBe(UPLOAD_IF);
+      expect(upload?.with).toMatchObject({
+        name: 'offboarding-results-${{ github.run_id }}-${{ github.run_attempt }}',
+        path: expect.stringContaining('steps.offboard.outputs.results-file'),
+        'retention-days': 400,
+      });
     },
   );
+
+  describe('the undo', () => {
+    const flow = workflow(text(UNDO));
+    const { plan, apply } = flow.jobs;
+    const stepIndex = (job: WorkflowJob, match: (step: WorkflowStep) => boolean): number => job.steps.findIndex(match);
+    const isDownload = (step: WorkflowStep): boolean => step.uses?.startsWith('actions/download-artifact@') ?? false;
+
+    it('takes the run id, its attempt and a reason by workflow_dispatch', () => {
+      expect(Object.keys(flow.on)).toEqual(['workflow_dispatch']);
+      const inputs = (flow.on.workflow_dispatch as { inputs: Record<string, Record<string, unknown>> }).inputs;
+      expect(Object.keys(inputs)).toEqual(['run-id', 'attempt', 'reason']);
+      expect(inputs['run-id']).toMatchObject({ type: 'string', required: true });
+      expect(inputs.attempt).toMatchObject({ type: 'string', default: '1' });
+      expect(inputs.reason).toMatchObject({ type: 'string', required: true });
+    });
+
+    it.each(['plan', 'apply'])('downloads in the %s job the record of the given run, and undoes from it', (id) => {
+      const job = flow.jobs[id] as WorkflowJob;
+      const download = job.steps.find(isDownload);
+      expect(download?.with).toEqual({
+        name: 'offboarding-results-${{ inputs.run-id }}-${{ inputs.attempt }}',
+        'run-id': '${{ inputs.run-id }}',
+        'github-token': '${{ github.token }}',
+        path: 'offboarding-record',
+      });
+      const offboard = job.steps.find((step) => step.id === 'offboard');
+      expect(offboard?.with?.['undo-from']).toBe('offboarding-record/offboarding-results.json');
+      // The current CSV: a row still due is not undone (still-requested).
+      expect(offboard?.with?.csv).toBe('offboarding/*.csv');
+      expect(stepIndex(job, isDownload)).toBeLessThan(stepIndex(job, (step) => step.id === 'offboard'));
+    });
+
+    it.each(['plan', 'apply'])('checks in the %s job that the run id and attempt are numbers before anything else, from env', (id) => {
+      const job = flow.jobs[id] as WorkflowJob;
+      const check = job.steps[0] as WorkflowStep;
+      expect(check.env).toEqual({ RUN_ID: '${{ inputs.run-id }}', ATTEMPT: '${{ inputs.attempt }}' });
+      const script = check.run ?? '';
+      expect(runScript(script, { RUN_ID: '17345678901', ATTEMPT: '1' })).toBe(0);
+      for (const [runId, attempt] of [
+        ['1; touch /tmp/x', '1'],
+        ['$(id)', '1'],
+        ['', '1'],
+        ['0', '1'],
+        ['123', '1 2'],
+        ['123', ''],
+        ['12345678901234567890123', '1'],
+      ]) {
+        expect(runScript(script, { RUN_ID: runId as string, ATTEMPT: attempt as string }), `${runId} / ${attempt}`).not.toBe(0);
+      }
+    }, 60_000);
+
+    it('plans with the planner identity, then applies after the plan in the protected environment', () => {
+      expect(plan.steps.find((step) => step.id === 'offboard')?.with?.mode).toBe('plan');
+      expect(apply.steps.find((step) => step.id === 'offboard')?.with?.mode).toBe('apply');
+      expect(plan.environment).toBe('offboarding-plan');
+      expect(apply.environment).toBe('offboarding');
+      expect(apply.needs).toBe('plan');
+      expect(apply.if).toBeUndefined();
+    });
+
+    it('queues with every workflow that changes accounts', () => {
+      expect(flow.concurrency).toEqual(workflow(text('offboarding-apply.yml')).concurrency);
+    });
+  });
 });
 
 describe('the checks of the example workflows', () => {
@@ -323,6 +417,13 @@ describe('the checks of the example workflows', () => {
     const checkout = flow.jobs.apply.steps.find((step) => step.uses?.startsWith('actions/checkout@'));
     delete checkout?.with?.['persist-credentials'];
     expect(persistedCredentials(flow)).toEqual(['apply']);
+  });
+
+  it('reject an expression in a run: script', () => {
+    const flow = workflow(text(UNDO));
+    const check = flow.jobs.plan.steps[0] as WorkflowStep;
+    check.run = 'echo "${{ inputs.run-id }}"';
+    expect(expressionsInScripts(flow)).toEqual([check.name]);
   });
 
   it('reject a with: key that is not an input of the action', () => {

@@ -118,6 +118,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const began = performance.now();
     const requestId = randomUUID();
     const sentId = req.headers['client-request-id'];
     const ctxIds = { requestId, clientRequestId: (Array.isArray(sentId) ? sentId[0] : sentId) ?? requestId };
@@ -147,6 +148,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
         op: routed.op,
         ...(routed.signature ? { signature: routed.signature } : {}),
         status,
+        ms: performance.now() - began,
         resource: routed.resource,
         requestId,
         ...(outcome?.user !== undefined ? { user: outcome.user } : {}),

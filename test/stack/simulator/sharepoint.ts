@@ -83,10 +83,22 @@ function authorize(env: SimEnv, ctx: Ctx, need: { role: boolean; admin: boolean 
 function connect(env: SimEnv, ctx: Ctx): Outcome {
   const auth = authorize(env, ctx, { role: false, admin: false });
   if ('status' in auth) return { reply: auth };
+  // The log names the owner of the site connected to, as for the cmdlets that read a site.
+  const site = siteConnectedTo(env, ctx.body);
   return {
     appId: auth.appId,
+    ...(site ? { user: ownerOf(env.tenant(), site)?.userPrincipalName } : {}),
     reply: { status: 200, json: { url: env.tenant().info.sharepointAdminUrl, tenantId: env.tenantId, appId: auth.appId, connectedAt: new Date().toISOString() } },
   };
+}
+
+function siteConnectedTo(env: SimEnv, body: Buffer): SiteRecord | undefined {
+  try {
+    const input: unknown = JSON.parse(body.toString('utf8'));
+    return isObject(input) && typeof input.url === 'string' ? env.tenant().siteByUrl(input.url) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function invoke(env: SimEnv, ctx: Ctx, name: string | undefined, rawParameters: unknown, connectedUrl: string | undefined): Outcome {

@@ -132,6 +132,8 @@ export interface LogEntry {
    */
   signature?: string;
   status: number;
+  /** Server time: from the request's arrival to its answer (latency included); absent on `$batch` items. */
+  ms?: number;
   /** The user the operation was about, when there is one (UPN when known, else the identifier as sent). */
   user?: string;
   resource: Resource;
