@@ -22,7 +22,11 @@ $Services = @{
     'ExchangeOnlineManagement' = @{
         Connect    = 'Connect-ExchangeOnline'
         Disconnect = 'Disconnect-ExchangeOnline'
-        Cmdlets    = @('Get-EXOMailbox', 'Get-MailboxPermission', 'Add-MailboxPermission', 'Set-Mailbox')
+        Cmdlets    = @(
+            'Get-EXOMailbox', 'Get-MailboxPermission', 'Add-MailboxPermission', 'Remove-MailboxPermission', 'Set-Mailbox',
+            'Get-MobileDevice', 'Get-MobileDeviceStatistics', 'Clear-MobileDevice', 'Get-InboxRule', 'Remove-InboxRule', 'Remove-CalendarEvents',
+            'Remove-DistributionGroupMember', 'Add-DistributionGroupMember', 'Get-MailboxAutoReplyConfiguration', 'Set-MailboxAutoReplyConfiguration'
+        )
         # Connect-ExchangeOnline puts the REST cmdlets (all but Get-EXO*) in a generated module named tmpEXO_<random>.
         Origins    = @('ExchangeOnlineManagement', 'tmpEXO_*')
     }
@@ -30,7 +34,7 @@ $Services = @{
         Connect    = 'Connect-PnPOnline'
         Disconnect = 'Disconnect-PnPOnline'
         # Get-PnPTenant is the preflight's harmless read of the tenant admin site.
-        Cmdlets    = @('Get-PnPSiteCollectionAdmin', 'Set-PnPTenantSite', 'Get-PnPTenant')
+        Cmdlets    = @('Get-PnPSiteCollectionAdmin', 'Set-PnPTenantSite', 'Remove-PnPSiteCollectionAdmin', 'Get-PnPTenant')
         Origins    = @('PnP.PowerShell')
     }
 }
@@ -122,7 +126,8 @@ function ConvertTo-ErrorInfo {
 
 # The one place a command runs: an allowlisted command of the connected module, parameters splatted as data.
 function Invoke-Splatted {
-    param([string]$Module, [string]$Name, [hashtable]$Parameters)
+    # -Verbose: the command's verbose stream is collected too (Remove-CalendarEvents -PreviewOnly reports there).
+    param([string]$Module, [string]$Name, [hashtable]$Parameters, [switch]$Verbose)
     $origins = $Services[$Module].Origins
     # The service module's own commands come from the copy imported at connect, never from another one on PSModulePath.
     $command = Get-Command -Name $Name -CommandType Cmdlet, Function -All -ErrorAction SilentlyContinue |
@@ -137,10 +142,14 @@ function Invoke-Splatted {
         throw [System.Management.Automation.ErrorRecord]::new($notFound, 'CommandNotFoundException', [System.Management.Automation.ErrorCategory]::ObjectNotFound, $Name)
     }
     $warnings = $null
-    $output = @(& $command @Parameters -ErrorAction Stop -WarningAction SilentlyContinue -WarningVariable warnings)
+    if ($Verbose) { $Parameters['Verbose'] = $true }
+    $all = @(& $command @Parameters -ErrorAction Stop -WarningAction SilentlyContinue -WarningVariable warnings 4>&1)
+    $output = @($all | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] })
+    $verboseLines = @(if ($Verbose) { $all | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object { [string]$_.Message } })
     [pscustomobject]@{
         Output   = $output
         Warnings = @(foreach ($warning in @($warnings)) { if ($null -ne $warning) { [string]$warning.Message } })
+        Verbose  = $verboseLines
     }
 }
 
@@ -208,11 +217,12 @@ function Invoke-Allowed {
         if ([string]$site -notmatch '^https://[^\s/]+/\S*$') { throw "'$site' is not a site URL." }
         $parameters['Connection'] = Get-SiteConnection -Site ([string]$site)
     }
-    $result = Invoke-Splatted -Module $Session.Module -Name $name -Parameters $parameters
+    $result = Invoke-Splatted -Module $Session.Module -Name $name -Parameters $parameters -Verbose:($Request['verbose'] -eq $true)
     [ordered]@{
         ok       = $true
         output   = @(foreach ($item in $result.Output) { ConvertTo-PlainValue -Value $item -Depth 0 })
         warnings = $result.Warnings
+        verbose  = $result.Verbose
     }
 }
 
