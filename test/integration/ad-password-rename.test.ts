@@ -313,6 +313,7 @@ describe('rename', () => {
       status: 'planned',
       before: { displayName: 'Smith, John' },
       after: { displayName: 'zz Smith, John (left 2026-11-20)' },
+      reason: '"Smith, John" → "zz Smith, John (left 2026-11-20)"',
     });
     expect(await adminRead(dn, 'displayName')).toBe('Smith, John');
   });

@@ -289,12 +289,14 @@ describe('mailbox-forward and mailbox-autoreply through the engine', () => {
         status: 'planned',
         before: { forwardingAddress: null, forwardingSmtpAddress: null, deliverToMailboxAndForward: false },
         after: { forwardingAddress: SALESVP, forwardingSmtpAddress: null, deliverToMailboxAndForward: true },
+        reason: `forward to ${SALESVP}, keeping a copy`,
       },
       {
         step: 'mailbox-autoreply',
         status: 'planned',
         before: { autoReplyState: 'Disabled', internalMessage: null, externalMessage: null, externalAudience: 'All', startTime: null, endTime: null },
         after: { autoReplyState: 'Enabled', internalMessage: rendered, externalMessage: rendered, externalAudience: 'All' },
+        reason: `reply to internal and all external senders: ${rendered}`,
       },
     ]);
     expect(await control.state()).toEqual(before);

@@ -161,7 +161,7 @@ describe('Exchange Online sessions', () => {
     const { output } = await exchange.invoke('Get-MailboxPermission', { Identity: JDOE });
     expect(output).toEqual([expect.objectContaining({ User: 'NT AUTHORITY\\SELF' })]);
     const log = await control.log();
-    expect(log.entries.filter((e) => e.op === 'exo.connect').map((e) => e.commands)).toEqual([['Get-MailboxPermission', 'Add-MailboxPermission', 'Set-Mailbox']]);
+    expect(log.entries.filter((e) => e.op === 'exo.connect').map((e) => e.commands)).toEqual([['Get-MailboxPermission', 'Add-MailboxPermission', 'Remove-MailboxPermission', 'Set-Mailbox']]);
   });
 
   it('refuses a cmdlet that is not on the worker’s list, even one the module has', async () => {

@@ -293,7 +293,7 @@ describe('sessions that load only the cmdlets of the run’s steps', () => {
         type: 'System.Management.Automation.CommandNotFoundException',
       });
       const connects = (await control.log()).entries.filter((e) => e.op === 'exo.connect').map((e) => e.commands);
-      expect(connects).toEqual(expect.arrayContaining([['Get-MailboxPermission', 'Add-MailboxPermission'], ['Set-Mailbox']]));
+      expect(connects).toEqual(expect.arrayContaining([['Get-MailboxPermission', 'Add-MailboxPermission', 'Remove-MailboxPermission'], ['Set-Mailbox']]));
       expect(connects).toHaveLength(2);
     } finally {
       await Promise.all([forAccess.close(), forShared.close()]);
