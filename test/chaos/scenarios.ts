@@ -482,7 +482,7 @@ const upnOf = (user: ResultUser): string => String(user.request.userPrincipalNam
 function recordProblems(results: ResultsDocument | undefined, tenant: Tenant): string[] {
   if (!results) return ['the results file is missing or not valid JSON'];
   const problems: string[] = [];
-  if (results.version !== 1) problems.push(`version is ${results.version}`);
+  if (results.version !== 2) problems.push(`version is ${results.version}`);
   if (results.mode !== 'apply') problems.push(`mode is ${results.mode}`);
   if (!['completed', 'failed', 'cancelled'].includes(results.outcome)) problems.push(`outcome is ${results.outcome}`);
   if (!results.finishedAt) problems.push('finishedAt is missing');
