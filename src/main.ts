@@ -1,30 +1,24 @@
-// The action: sources → requests → resolve → plan → apply → report. The only place that decides the exit status.
+// The action: sources → requests → resolve → plan → apply → report. The only place that sets the exit status.
 import os from 'node:os';
 import path from 'node:path';
-import pLimit from 'p-limit';
 import * as core from '@actions/core';
 import * as github from '@actions/github';
-import { DEFAULT_BREAKERS, describeBreakers, STOPPED_BY, type BreakerSettings, type BreakerTrip } from './breakers.js';
+import { DEFAULT_BREAKERS, type BreakerSettings, type BreakerTrip } from './breakers.js';
 import { runEngine, unresolvedResult } from './engine.js';
 import { readInputs } from './inputs.js';
 import { OUTPUT } from './inputs/names.js';
 import { notifyDelegates } from './notify/send.js';
 import { adIdentity } from './preflight/identity.js';
 import { openConnectors, type OpenedConnectors } from './preflight/index.js';
-import type { Inputs } from './inputs-types.js';
-import type { InputError, PreflightLine, Request, RosterEntry, RunInfo, UserResult } from './model.js';
-import { buildPlanComment, postPlanComment } from './report/comment.js';
-import { startRunLifecycle, type Outcome } from './report/lifecycle.js';
+import type { InputError, PreflightLine, RunInfo } from './model.js';
 import { requestedDelegateWarning } from './report/delegate.js';
-import { IdentityMask, personIdentities, resultIdentities } from './report/redact.js';
+import { startRunLifecycle } from './report/lifecycle.js';
+import { publishReport } from './report/publish.js';
+import { IdentityMask, personIdentities } from './report/redact.js';
 import { ResultsRecorder } from './report/results.js';
-import { describeCut } from './report/sections.js';
-import { buildSummary, countUsers, userLabel, type SummaryInput } from './report/summary.js';
 import { resolvePeople } from './resolve/index.js';
 import { makeBaseReader } from './sources/base.js';
-import { findCsvFiles, printablePath, readWorkspaceFile } from './sources/files.js';
-import { loadRequests, parseUsersInput } from './sources/requests.js';
-import { loadRoster } from './sources/roster.js';
+import { readSources } from './sources/read.js';
 import { selectRequests, type Selection } from './sources/select.js';
 import { stepsFor } from './steps/index.js';
 import { readUndo } from './undo/index.js';
@@ -36,7 +30,6 @@ import { logText } from './util/log-text.js';
  * one at a time at the pace of the sessions.
  */
 const CONCURRENCY = 1000;
-const OUTPUT_RESULTS_LIMIT = 512 * 1024;
 
 function runInfo(): RunInfo {
   const { serverUrl, repo, runId, eventName, sha } = github.context;
@@ -54,69 +47,6 @@ function annotateInputErrors(errors: InputError[], mask: IdentityMask): void {
   for (const error of errors) {
     core.error(mask.text(error.message), { title: 'Offboarding input error', file: error.file, startLine: error.line });
   }
-}
-
-interface Sources {
-  requests: Request[];
-  roster: RosterEntry[];
-  errors: InputError[];
-  notices: string[];
-  fromUsersInput: boolean;
-  /** The rows' identity and delegate values, for `summary: redacted`. */
-  identities: string[];
-}
-
-/** CSV files read at once: a glob may match hundreds. */
-const READ_CONCURRENCY = 8;
-
-async function readSources(inputs: Inputs, workspace: string): Promise<Sources> {
-  const errors: InputError[] = [];
-  const notices: string[] = [];
-  let requests: Request[];
-  const identities: string[] = [];
-  const fromUsersInput = Boolean(inputs.users?.trim());
-  if (fromUsersInput) {
-    const result = parseUsersInput(inputs.users as string, inputs.timeZone, inputs.csvDelegate);
-    requests = result.requests;
-    errors.push(...result.errors);
-    notices.push(...result.notices);
-    identities.push(...(result.identities ?? []));
-  } else {
-    const files = await findCsvFiles(workspace, inputs.csv);
-    if (files.length === 0) notices.push(`No CSV file matches ${inputs.csv}.`);
-    const limit = pLimit(READ_CONCURRENCY);
-    const read = await Promise.all(
-      files.map((file) =>
-        limit(async () => {
-          try {
-            return { path: file, text: await readWorkspaceFile(workspace, file) };
-          } catch (error) {
-            errors.push({ file: printablePath(file), message: `Cannot read the CSV file: ${(error as Error).message}` });
-            return undefined;
-          }
-        }),
-      ),
-    );
-    const texts = read.filter((file): file is { path: string; text: string } => file !== undefined);
-    const result = loadRequests({ files: texts, timeZone: inputs.timeZone, csvDelegate: inputs.csvDelegate });
-    requests = result.requests;
-    errors.push(...result.errors);
-    notices.push(...result.notices);
-    identities.push(...(result.identities ?? []));
-  }
-  let roster: RosterEntry[] = [];
-  if (inputs.roster) {
-    try {
-      const text = await readWorkspaceFile(workspace, inputs.roster);
-      const result = loadRoster(inputs.roster, text);
-      roster = result.roster;
-      errors.push(...result.errors);
-      notices.push(...result.notices);
-    } catch (error) {
-      errors.push({ file: printablePath(inputs.roster), message: `Cannot read the roster: ${(error as Error).message}` });
-    }
-  }
-  return { requests, roster, errors, notices, fromUsersInput, identities };
 }
 
 /** `now` is the run's clock (what `due` and the stages are measured against); tests set it. */
@@ -145,8 +75,10 @@ export async function run(now: () => Date = () => new Date()): Promise<void> {
   const lifecycle = startRunLifecycle({
     recorder,
     warn: (message) => core.warning(message),
-    report: (outcome, error) =>
-      report({ inputs, document, preflight, selection, notices, failure: error, outcome, resultsFile, info, breakers, stopped, mask }),
+    report: async (outcome, error) => {
+      const failed = await publishReport({ inputs, document, preflight, selection, notices, failure: error, outcome, resultsFile, info, breakers, stopped, mask });
+      if (failed) core.setFailed(failed);
+    },
   });
 
   try {
@@ -263,86 +195,4 @@ function logPreflight(lines: readonly PreflightLine[], selected: number, mask: I
   if (failed.length > 0 && selected > 0) {
     throw new Error(`Preflight failed: ${failed.map((l) => l.label).join('; ')}. Nothing was changed.`);
   }
-}
-
-async function report(options: {
-  inputs?: Inputs;
-  document: ResultsRecorder['document'];
-  preflight: PreflightLine[];
-  selection?: Selection;
-  notices: string[];
-  failure?: string;
-  outcome: Outcome;
-  resultsFile: string;
-  info: RunInfo;
-  breakers: BreakerSettings;
-  stopped?: BreakerTrip;
-  mask: IdentityMask;
-}): Promise<void> {
-  const { inputs, document, failure, mask } = options;
-  const users: UserResult[] = document.users;
-  const counts = countUsers(users);
-  core.setOutput(OUTPUT.selected, counts.selected);
-  core.setOutput(OUTPUT.changed, counts.changed);
-  core.setOutput(OUTPUT.unchanged, counts.unchanged);
-  core.setOutput(OUTPUT.failed, counts.failed);
-  const compact = JSON.stringify(document);
-  if (Buffer.byteLength(compact) < OUTPUT_RESULTS_LIMIT) core.setOutput(OUTPUT.results, compact);
-  else {
-    core.setOutput(OUTPUT.results, '');
-    core.notice(`The results are over 512 KiB; read them from ${options.resultsFile}.`);
-  }
-
-  for (const user of users.filter((u) => u.status === 'failed')) {
-    const failedSteps = user.steps.filter((s) => s.status === 'failed').map((s) => `${s.step}: ${s.error?.message ?? s.reason}`);
-    mask.add(resultIdentities(user));
-    core.error(mask.text(`${userLabel(user)}: ${[user.reason, ...failedSteps].filter(Boolean).join('; ')}`), {
-      title: 'Offboarding failed for a user',
-      file: user.source.file,
-      startLine: user.source.line,
-    });
-  }
-
-  const reported: SummaryInput = {
-    mode: inputs?.mode ?? 'plan',
-    outcome: options.outcome,
-    error: failure,
-    selection: document.selection,
-    steps: inputs?.steps ?? [],
-    users,
-    inputErrors: document.inputErrors,
-    preflight: options.preflight,
-    notices: options.notices,
-    redacted: mask.enabled,
-    mask,
-    resultsFile: options.resultsFile,
-    runUrl: options.info.url,
-    breakers: inputs ? describeBreakers(options.breakers, inputs.mode) : undefined,
-    stoppedBy: options.stopped ? STOPPED_BY[options.stopped.code] : undefined,
-    undoOf: document.undoOf,
-  };
-  const summary = buildSummary(reported);
-  const cuts = [describeCut(summary.cut) && `the job summary leaves out ${describeCut(summary.cut)}`];
-  try {
-    await core.summary.addRaw(summary.markdown).write();
-  } catch (error) {
-    core.warning(`Could not write the job summary: ${(error as Error).message}`);
-  }
-  if (inputs?.mode === 'plan' && options.info.event.startsWith('pull_request') && inputs.githubToken) {
-    const comment = buildPlanComment(reported);
-    cuts.push(describeCut(comment.cut) && `the plan comment leaves out ${describeCut(comment.cut)}`);
-    try {
-      await postPlanComment({ token: inputs.githubToken, markdown: comment.markdown, context: github.context });
-    } catch (error) {
-      core.warning(`Could not post the plan comment on the pull request: ${(error as Error).message}`);
-    }
-  }
-
-  const cut = cuts.filter(Boolean).join('; ');
-  const cutFailure = cut && inputs?.mode === 'plan' ? `The plan was cut to fit: ${cut}. The results file ${options.resultsFile} has everything.` : undefined;
-  if (failure) core.setFailed(mask.text(failure));
-  else if (cutFailure) core.setFailed(cutFailure);
-  else if (counts.failed > 0 && inputs?.failOn !== 'never') {
-    core.setFailed(`${counts.failed} user(s) failed; see the job summary and ${options.resultsFile}.`);
-  } else if (options.outcome === 'cancelled') core.setFailed('The run was cancelled.');
 }
