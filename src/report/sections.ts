@@ -141,6 +141,17 @@ export const legendLine = (): string =>
 export const needsAttention = (user: UserResult): boolean => user.status === 'failed' || user.status === 'blocked';
 export const hasFailure = (user: UserResult): boolean => user.status === 'failed' || user.steps.some((s) => s.status === 'failed');
 
+/**
+ * One user's specific changes in one line: each planned or done step that names its change (for example "2 devices:
+ * …", "owner of 2 groups: …"), so the reviewer of a plan reads them in the open rather than in a cell's title.
+ */
+export function changeLine({ show }: View, user: UserResult): string[] | undefined {
+  const named = user.steps.filter((step) => (step.status === 'planned' || step.status === 'done') && step.reason);
+  if (named.length === 0) return undefined;
+  const changes = named.map((step) => `<b>${escapeCell(step.step)}</b> ${show(`${step.stage ? `stage ${step.stage}: ` : ''}${step.reason}`)}`);
+  return [`- ${show(userLabel(user))}: ${changes.join(' · ')}`];
+}
+
 /** A failed user folded into a details block: the reason, and each failed step's error with code and request id. */
 export function failureBlock({ show }: View, user: UserResult): string[] {
   const source = `${user.source.file}:${user.source.line}`;

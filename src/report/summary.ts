@@ -2,6 +2,7 @@
 import { Budget, utf8Bytes } from './budget.js';
 import {
   addTable,
+  changeLine,
   compactHeading,
   failureBlock,
   hasFailure,
@@ -75,6 +76,11 @@ export function buildSummary(input: SummaryInput): BuiltReport {
       cut.details += addTable(budget, view, users, [''], [], TAIL_RESERVE);
     }
     budget.add(['', legendLine()], TAIL_RESERVE);
+
+    const changes = users.map((user) => changeLine(view, user)).filter((lines): lines is string[] => lines !== undefined);
+    if (changes.length > 0 && budget.add(['', `### What ${input.mode === 'plan' ? 'would change' : 'changed'}`, ''], TAIL_RESERVE)) {
+      cut.details += budget.addEach(changes, TAIL_RESERVE);
+    } else cut.details += changes.length;
 
     const failed = users.filter(hasFailure);
     if (failed.length > 0 && budget.add(['', `### Failures (${failed.length})`], TAIL_RESERVE)) {

@@ -166,6 +166,29 @@ describe('job summary', () => {
     expect(markdown).toContain(escapeCell('csv: m.x.@contoso.com (manager: none found)'));
   });
 
+  it('lists each step\'s specific change in the open under "What would change", not only in the title of its cell', () => {
+    const planned = user('jdoe@contoso.com', 'planned', {
+      steps: [
+        { step: 'mobile-wipe', status: 'planned', reason: '2 devices: <b>Jane</b>\'s iPhone, Pixel 8' },
+        { step: 'group-owners', status: 'planned', reason: 'owner of 2 groups: Sales EMEA, Project X' },
+        { step: 'ad-disable', status: 'planned' },
+        { step: 'entra-disable', status: 'skipped', reason: 'synced from AD' },
+      ],
+    });
+    const markdown = renderSummary(base([planned, user('x@contoso.com', 'planned')], { mode: 'plan', steps: ['mobile-wipe', 'group-owners', 'ad-disable', 'entra-disable'] }));
+    const section = markdown.slice(markdown.indexOf('### What would change'));
+    expect(section).toContain('- jdoe@contoso.com: <b>mobile-wipe</b> 2 devices&#58; &#60;b&#62;Jane&#60;/b&#62;&#39;s iPhone, Pixel 8 · <b>group-owners</b> owner of 2 groups&#58; Sales EMEA, Project X');
+    // A step without a specific change (ad-disable) and a skipped step's reason are in the table, not here.
+    expect(section).not.toContain('synced from AD');
+    expect(section).not.toContain('x@contoso.com');
+    expect(renderSummary(base([planned]))).not.toContain('### What would change');
+  });
+
+  it('says "What changed" for the changes an apply run made', () => {
+    const done = user('jdoe@contoso.com', 'done', { steps: [{ step: 'inbox-rules', status: 'done', verified: true, reason: '1 rule: Fwd out' }] });
+    expect(renderSummary(base([done], { steps: ['inbox-rules'] }))).toContain('### What changed\n\n- jdoe@contoso.com: <b>inbox-rules</b> 1 rule&#58; Fwd out');
+  });
+
   it('turns line breaks in a cell into spaces', () => {
     expect(escapeCell('a\nb\r\nc')).toBe('a b c');
   });
