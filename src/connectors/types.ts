@@ -151,8 +151,17 @@ export interface PsCallOptions {
   retry?: 'read' | (() => Promise<boolean>);
   /** Overrides the per-command timeout in ms. */
   timeoutMs?: number;
-  /** SharePoint: run the cmdlet on a connection to this site (e.g. a OneDrive) instead of the admin site. */
+  /**
+   * SharePoint: run the cmdlet on a connection to this site (e.g. a OneDrive) instead of the admin site. The pool runs
+   * it on the session that last used the site, which keeps the connection open.
+   */
   site?: string;
+  /**
+   * The command continues work under way on its target (the write after its read, the read-back after the write): it
+   * goes before commands that start new work, so that a target's commands go out together while its site connection
+   * is still open.
+   */
+  continues?: true;
   /** Runs the cmdlet with -Verbose and returns its verbose stream (set by the worker, never a request parameter). */
   verbose?: true;
 }

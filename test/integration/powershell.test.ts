@@ -413,6 +413,30 @@ describe('SharePoint sessions', () => {
     expect(log.counts['spo.site-connect']).toBe(1);
   });
 
+  it('runs the commands on a site on the session connected to it: one connection per OneDrive, in any order', async () => {
+    const [x, y] = (await control.state()).sites.filter((s) => s.url.includes('-my.')).map((s) => s.url);
+    const sharepoint = service(facts, 'sharepoint', { sessions: 2 });
+    const read = (site: string) => sharepoint.invoke('Get-PnPSiteCollectionAdmin', {}, { site, retry: 'read' });
+    for (const order of [[x, y], [y, x], [x, y, y, x], [y, y, x, x], [y, x, x, y]]) await Promise.all(order.map(read));
+    const log = await control.log();
+    expect(log.counts['spo.cmdlet.Get-PnPSiteCollectionAdmin']).toBe(16);
+    expect(log.counts['spo.connect']).toBe(2);
+    expect(log.entries.filter((e) => e.op === 'spo.site-connect').map((e) => e.path)).toHaveLength(2);
+  });
+
+  it('runs a command that continues work (continues: true) before the commands queued to start new work', async () => {
+    const [x, y] = (await control.state()).sites.filter((s) => s.url.includes('-my.')).map((s) => s.url);
+    const sharepoint = service(facts, 'sharepoint', { sessions: 1 });
+    await control.faults({ hang: { ops: ['spo.cmdlet.Get-PnPTenant'], ms: 1500 } });
+    const held = sharepoint.invoke('Get-PnPTenant', {});
+    await control.waitForHeld('spo.cmdlet.Get-PnPTenant');
+    const fresh = sharepoint.invoke('Get-PnPSiteCollectionAdmin', {}, { site: x });
+    const continuing = sharepoint.invoke('Set-PnPTenantSite', { Identity: y, Owners: [SALESVP] }, { continues: true });
+    await Promise.all([held, fresh, continuing]);
+    const cmdlets = (await control.log()).entries.filter((e) => e.op.startsWith('spo.cmdlet.')).map((e) => e.op);
+    expect(cmdlets).toEqual(['spo.cmdlet.Get-PnPTenant', 'spo.cmdlet.Set-PnPTenantSite', 'spo.cmdlet.Get-PnPSiteCollectionAdmin']);
+  });
+
   it('connects a GCC (usgov) tenant at the worldwide sign-in host, where it lives, and reads its OneDrive', async () => {
     const site = await oneDriveOf(JDOE);
     const sharepoint = service(facts, 'sharepoint', { sessions: 1 }, { cloud: 'usgov' });

@@ -42,6 +42,8 @@ class PowerShellPool implements PowerShellService {
   private readonly sessions = new Set<Session>();
   private readonly idle: Session[] = [];
   private readonly queue: Job[] = [];
+  /** The session each site's last command ran on. */
+  private readonly siteSessions = new Map<string, Session>();
   private starting = 0;
   private closed = false;
   private connectFailure?: Error;
@@ -66,7 +68,11 @@ class PowerShellPool implements PowerShellService {
     if (this.connectFailure && this.connectedCount() === 0) return Promise.reject(this.connectFailure);
     this.stats.commands++;
     return new Promise<PsResult>((resolve, reject) => {
-      this.queue.push({ cmdlet, parameters, options, retried: false, resolve, reject });
+      const job: Job = { cmdlet, parameters, options, retried: false, resolve, reject };
+      // Behind the other continuing commands and reruns, before every command that starts new work.
+      const before = options.continues ? this.queue.findIndex((queued) => !queued.options.continues && !queued.retried) : -1;
+      if (before < 0) this.queue.push(job);
+      else this.queue.splice(before, 0, job);
       this.pump();
     });
   }
@@ -77,14 +83,30 @@ class PowerShellPool implements PowerShellService {
 
   private pump(): void {
     if (this.closed) return;
-    while (this.queue.length > 0 && this.idle.length > 0) {
-      const session = this.idle.shift() as Session;
-      if (session.state !== 'idle') continue;
-      this.run(session, this.queue.shift() as Job);
+    for (let i = 0; i < this.idle.length && this.queue.length > 0; ) {
+      const session = this.idle[i];
+      if (session.state !== 'idle') {
+        this.idle.splice(i, 1);
+        continue;
+      }
+      const next = this.queue.findIndex((job) => this.mayRun(job, session));
+      if (next < 0) {
+        i++;
+        continue;
+      }
+      this.idle.splice(i, 1);
+      this.run(session, this.queue.splice(next, 1)[0]);
     }
     // Sessions start only as demand grows: a run that invokes nothing starts nothing.
     let wanted = Math.min(this.queue.length - this.starting, this.maxSessions - this.sessions.size);
     while (wanted-- > 0) void this.startSession();
+  }
+
+  // A command on a site waits for the session that used the site last, whose worker still holds its connection;
+  // any session takes it once that one is gone. Opening a second connection would cost a token and a round trip.
+  private mayRun(job: Job, session: Session): boolean {
+    const home = job.options.site === undefined ? undefined : this.siteSessions.get(job.options.site);
+    return home === undefined || home === session || !this.sessions.has(home);
   }
 
   private async startSession(): Promise<void> {
@@ -131,12 +153,14 @@ class PowerShellPool implements PowerShellService {
 
   private onSessionExit(session: Session): void {
     this.sessions.delete(session);
+    for (const [site, home] of this.siteSessions) if (home === session) this.siteSessions.delete(site);
     const index = this.idle.indexOf(session);
     if (index >= 0) this.idle.splice(index, 1);
   }
 
   private run(session: Session, job: Job): void {
     session.state = 'busy';
+    if (job.options.site !== undefined) this.siteSessions.set(job.options.site, session);
     const message = {
       type: 'invoke',
       cmdlet: job.cmdlet,
