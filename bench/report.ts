@@ -23,6 +23,11 @@ export interface MachineFacts {
 export interface CsvParse {
   rows: number;
   ms: number;
+  /**
+   * CPU time of the process during the parse (user + system), median: on a machine loaded by other work the wall
+   * time stretches with the queue for a CPU, the CPU time far less (absent in older results).
+   */
+  cpuMs?: number;
   /** Timed parses the figure is the median of (absent: one). */
   samples?: number;
   requests: number;
@@ -359,7 +364,10 @@ export function renderMarkdown(report: BenchReport): string {
     for (const note of report.notes) lines.push(`- ${note}`);
     lines.push('');
   }
-  lines.push(`Parsing a ${report.csvParse.rows.toLocaleString('en')}-row CSV (\`loadRequests\`, ${report.csvParse.samples ? `median of ${report.csvParse.samples}` : 'one run'}): ${report.csvParse.ms.toFixed(0)} ms (${report.csvParse.requests} requests, ${report.csvParse.errors} errors).`);
+  lines.push(
+    `Parsing a ${report.csvParse.rows.toLocaleString('en')}-row CSV (\`loadRequests\`, ${report.csvParse.samples ? `median of ${report.csvParse.samples}` : 'one run'}): ${report.csvParse.ms.toFixed(0)} ms` +
+      `${report.csvParse.cpuMs !== undefined ? `, ${report.csvParse.cpuMs.toFixed(0)} ms of CPU` : ''} (${report.csvParse.requests} requests, ${report.csvParse.errors} errors).`,
+  );
   lines.push('');
   return `${lines.join('\n')}\n`;
 }
@@ -449,9 +457,12 @@ function targets(report: BenchReport): string[] {
       (biggest ? `. At N=${biggest.n}, ${biggest.counts.action.graphCalls} Graph calls went out in ${biggest.counts.action.graphHttp} HTTP requests, ${fill.toFixed(1)} per request (a $batch holds 20)` : '') +
       '.',
   );
+  const cpuMs = report.csvParse.cpuMs;
   out.push(
     `Parsing a ${report.csvParse.rows.toLocaleString('en')}-row CSV: ${(report.csvParse.ms / 1000).toFixed(2)} s (target < 2 s): ` +
-      `${report.csvParse.ms < 2000 ? 'met' : `missed by ${x(report.csvParse.ms / 2000)}`}.`,
+      `${report.csvParse.ms < 2000 ? 'met' : `missed by ${x(report.csvParse.ms / 2000)}`}` +
+      (cpuMs !== undefined ? `; its CPU time ${(cpuMs / 1000).toFixed(2)} s (${cpuMs < 2000 ? 'within' : 'over'} 2 s: the rest of the wall time was waiting for a CPU)` : '') +
+      '.',
   );
   return out;
 }
