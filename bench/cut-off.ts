@@ -6,7 +6,7 @@ import type { LogEntry } from '../test/stack/simulator/types.js';
 export type EpochWrite = LdapWrite & { atMs: number };
 
 /** One kind of cut: when its last write was answered (ms from the run's start), and for how many leavers. */
-export interface CutKind {
+interface CutKind {
   lastMs: number;
   leavers: number;
 }
@@ -110,7 +110,7 @@ export function cutOffTimeline(input: { startMs: number; entries: readonly LogEn
  * module import when sessions opened before it) stretches by 1 / scale, the rest (Node, LDAP, pwsh start) stays as
  * measured, which on a loaded machine overstates it. The ceiling stretches everything.
  */
-export function projectToScale1(ms: number, latencyMs: number, timeScale: number): { estimateMs: number; ceilingMs: number } {
+function projectToScale1(ms: number, latencyMs: number, timeScale: number): { estimateMs: number; ceilingMs: number } {
   if (timeScale <= 0 || timeScale >= 1) return { estimateMs: ms, ceilingMs: ms };
   return { estimateMs: ms - latencyMs + latencyMs / timeScale, ceilingMs: ms / timeScale };
 }

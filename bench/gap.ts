@@ -3,11 +3,11 @@ import type { TimedSearch, TimedWrite } from '../test/stack/ldap-proxy.js';
 import type { LogEntry } from '../test/stack/simulator/types.js';
 import { MINIMUM_PER_USER, operationMs, PROFILE } from './profile.js';
 
-export type GapService = 'exchange' | 'sharepoint' | 'graph' | 'ad';
-export const GAP_SERVICES: readonly GapService[] = ['exchange', 'sharepoint', 'graph', 'ad'];
+type GapService = 'exchange' | 'sharepoint' | 'graph' | 'ad';
+const GAP_SERVICES: readonly GapService[] = ['exchange', 'sharepoint', 'graph', 'ad'];
 
 /** One service's load in one run. */
-export interface ServiceLoad {
+interface ServiceLoad {
   /** Calls: cmdlets and site connections, Graph calls (each `$batch` item), LDAP searches and writes. */
   calls: number;
   /** Requests on the wire: a `$batch` once, everything else each. */
@@ -78,7 +78,7 @@ const TERMS_PER_FILTER = 200;
  * nothing for a user synced from AD. AD: one modify (ad-disable), and two searches per 200 leavers' assertions: the
  * lookup (2 per leaver: userPrincipalName and employeeID, as the bench's CSV gives them) and the read-back (1).
  */
-export const FLOOR_PER_LEAVER: Record<GapService, { calls: number; requests: number; profileMs: number; what: string }> = {
+const FLOOR_PER_LEAVER: Record<GapService, { calls: number; requests: number; profileMs: number; what: string }> = {
   exchange: { calls: 2, requests: 2, profileMs: MINIMUM_PER_USER.exchange.ms, what: MINIMUM_PER_USER.exchange.commands.join(' + ') },
   sharepoint: { calls: 2, requests: 2, profileMs: MINIMUM_PER_USER.sharepoint.ms, what: MINIMUM_PER_USER.sharepoint.commands.join(' + ') },
   graph: { calls: 3, requests: 3 / BATCH, profileMs: (3 / BATCH) * PROFILE.graphBatch.ms, what: `lookup + revokeSignInSessions + drive, in $batches of ${BATCH}` },
