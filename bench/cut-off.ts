@@ -1,12 +1,14 @@
 // Time to cut access, read from the servers' logs of one run: when every leaver's access was cut, and when the last handover ended.
 import type { LdapWrite } from '../test/stack/ldap-messages.js';
 import type { LogEntry } from '../test/stack/simulator/types.js';
+import { operationMs } from './profile.js';
 
 /** A write the LDAP proxy relayed, with its arrival as epoch ms (the proxy's performance.now() + timeOrigin). */
 export type EpochWrite = LdapWrite & { atMs: number };
 
-/** One kind of cut: when its last write was answered (ms from the run's start), and for how many leavers. */
+/** One kind of cut: when its first and last writes were answered (ms from the run's start), and for how many leavers. */
 interface CutKind {
+  firstMs: number;
   lastMs: number;
   leavers: number;
 }
@@ -21,13 +23,16 @@ export interface CutOffTimeline {
   blockGroupJoined?: CutKind;
   /** The latest of the three: by then every leaver's access was cut. */
   accessCutMs?: number;
+  /** The earliest of the three kinds' first writes: when the engine's cut-off pass was first seen on a server. */
+  firstCutMs?: number;
   /** The first handover command about a leaver that reached Exchange or SharePoint (its arrival). */
   firstHandoverMs?: number;
   /** The last handover command's answer (Exchange, SharePoint), its read-back included. */
   handoverDoneMs?: number;
   /**
-   * The simulator's busy time before the cut: the union of its requests' intervals (arrival to answer) from the
-   * run's start to accessCutMs. That is the part of the way to the cut that stretches with latency.
+   * The simulator's latency before the cut: the union of its requests' latency at the run's scale (from arrival, the
+   * profile's time × scale, at most the server time; the rest of a server time is the simulator's own work) from the
+   * run's start to accessCutMs. That is the part of the way to the cut that stretches with the scale.
    */
   latencyBeforeCutMs: number;
   /** Whether a PowerShell session connected before the cut (preflight opens them): its module import lies on the way. */
@@ -49,7 +54,11 @@ function answeredAt(entry: LogEntry, batches: ReadonlyMap<string, LogEntry>): nu
 
 function kind(times: { at: number; who: string }[], startMs: number): CutKind | undefined {
   if (times.length === 0) return undefined;
-  return { lastMs: Math.max(...times.map((t) => t.at)) - startMs, leavers: new Set(times.map((t) => t.who.toLowerCase())).size };
+  return {
+    firstMs: Math.min(...times.map((t) => t.at)) - startMs,
+    lastMs: Math.max(...times.map((t) => t.at)) - startMs,
+    leavers: new Set(times.map((t) => t.who.toLowerCase())).size,
+  };
 }
 
 /** Total length of the union of intervals, each clipped to [from, to]. */
@@ -69,7 +78,7 @@ function unionMs(intervals: [number, number][], from: number, to: number): numbe
 }
 
 /** The run's timeline from the simulator's request log and the LDAP proxy's writes; `startMs` is the run's start (epoch). */
-export function cutOffTimeline(input: { startMs: number; entries: readonly LogEntry[]; ldapWrites: readonly EpochWrite[] }): CutOffTimeline {
+export function cutOffTimeline(input: { startMs: number; timeScale: number; entries: readonly LogEntry[]; ldapWrites: readonly EpochWrite[] }): CutOffTimeline {
   const { startMs, entries } = input;
   const batches = new Map(entries.filter((e) => e.op === 'graph.batch').map((e) => [e.requestId, e]));
   const ok = entries.filter((e) => e.status < 300);
@@ -85,8 +94,11 @@ export function cutOffTimeline(input: { startMs: number; entries: readonly LogEn
     sessionsBeforeCut: false,
     latencyBeforeHandoverDoneMs: 0,
   };
-  const cuts = [timeline.adDisabled, timeline.sessionsRevoked, timeline.blockGroupJoined].flatMap((k) => (k ? [k.lastMs] : []));
-  if (cuts.length > 0) timeline.accessCutMs = Math.max(...cuts);
+  const kinds = [timeline.adDisabled, timeline.sessionsRevoked, timeline.blockGroupJoined].flatMap((k) => (k ? [k] : []));
+  if (kinds.length > 0) {
+    timeline.accessCutMs = Math.max(...kinds.map((k) => k.lastMs));
+    timeline.firstCutMs = Math.min(...kinds.map((k) => k.firstMs));
+  }
 
   const handover = entries.filter(
     (e) => (e.resource === 'exchange' || e.resource === 'sharepoint') && e.user && /^(?:exo\.cmdlet|spo\.cmdlet|spo\.site-connect)/.test(e.op) && !CUT_OFF_CMDLETS.has(e.op),
@@ -95,7 +107,9 @@ export function cutOffTimeline(input: { startMs: number; entries: readonly LogEn
     timeline.firstHandoverMs = Math.min(...handover.map(arrival)) - startMs;
     timeline.handoverDoneMs = Math.max(...handover.map((e) => arrival(e) + (e.ms ?? 0))) - startMs;
   }
-  const requests = entries.filter((e) => !e.batchId).map((e): [number, number] => [arrival(e), arrival(e) + (e.ms ?? 0)]);
+  const requests = entries
+    .filter((e) => !e.batchId)
+    .map((e): [number, number] => [arrival(e), arrival(e) + Math.min(e.ms ?? 0, operationMs(e.op) * input.timeScale)]);
   if (timeline.accessCutMs !== undefined) {
     const cutAt = startMs + timeline.accessCutMs;
     timeline.latencyBeforeCutMs = unionMs(requests, startMs, cutAt);
@@ -156,17 +170,18 @@ export function renderCutOff(rows: CutOffRow[], timeScale: number): string[] {
       '`revokeSignInSessions`, to the last `POST /groups/{id}/members/$ref`), each with the number of leavers it reached; access is cut for every ' +
       'leaver at the latest of them. Then the first handover command to Exchange or SharePoint (its arrival) and the end of the last one (its answer, ' +
       'read-back included). The engine runs every leaver\'s cut-off steps before any leaver\'s handover, so the first handover comes after the cut. ' +
-      `At time scale 1 the simulator's busy time on the way (the union of its requests' intervals, and the module import when the sessions opened ` +
-      `first) stretches by 1 / ${timeScale}, the rest stays as measured (estimate); the ceiling stretches everything.`,
+      '*First cut* is the first cut-off write: before it lie the start, preflight (the PowerShell sessions open there) and resolve. ' +
+      `At time scale 1 the simulator's latency on the way (the union of its requests' profile latency × ${timeScale} from their arrival, and the ` +
+      `module import when the sessions opened first) stretches by 1 / ${timeScale}, the rest stays as measured (estimate); the ceiling stretches everything.`,
   );
   lines.push('');
-  lines.push('| N | sessions | AD disabled s (leavers) | sessions revoked s (leavers) | block group joined s (leavers) | access cut s | first handover s | last handover ended s | run s | access cut at time scale 1: estimate / ceiling | last handover at time scale 1: estimate / ceiling |');
-  lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push('| N | sessions | AD disabled s (leavers) | sessions revoked s (leavers) | block group joined s (leavers) | first cut s | access cut s | first handover s | last handover ended s | run s | access cut at time scale 1: estimate / ceiling | last handover at time scale 1: estimate / ceiling |');
+  lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const row of rows) {
     const t = row.timeline;
     const at1 = (p: { estimateMs: number; ceilingMs: number } | undefined): string => (p ? `${sec(p.estimateMs)} / ${sec(p.ceilingMs)}` : '–');
     lines.push(
-      `| ${row.n} | ${row.sessions} | ${cut(t.adDisabled)} | ${cut(t.sessionsRevoked)} | ${cut(t.blockGroupJoined)} | ${sec(t.accessCutMs)} | ` +
+      `| ${row.n} | ${row.sessions} | ${cut(t.adDisabled)} | ${cut(t.sessionsRevoked)} | ${cut(t.blockGroupJoined)} | ${sec(t.firstCutMs)} | ${sec(t.accessCutMs)} | ` +
         `${sec(t.firstHandoverMs)} | ${sec(t.handoverDoneMs)} | ${sec(row.wallMs)} | ${at1(row.atScale1?.accessCut)} | ${at1(row.atScale1?.handoverDone)} |`,
     );
   }

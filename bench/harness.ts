@@ -274,7 +274,7 @@ async function serverCounts(setup: BenchSetup): Promise<ServerCounts> {
 async function fromServerLogs(
   setup: BenchSetup,
   from: { searches: number; writes: number },
-  run: { startMs: number; sessions: number },
+  run: { startMs: number; sessions: number; timeScale: number },
 ): Promise<{ readBack: ReadBackCosts; cutOff: CutOffTimeline; loads: ServiceLoads }> {
   const { entries } = await setup.control.log();
   const searches = setup.ldapProxy.searches.slice(from.searches);
@@ -283,7 +283,7 @@ async function fromServerLogs(
   const ldapWrites = writes.map((write) => ({ ...write, atMs: performance.timeOrigin + write.at }));
   return {
     readBack: { ad: ldapReadBack(searches, writes), ...simulatorReadBack(entries) },
-    cutOff: cutOffTimeline({ startMs: run.startMs, entries, ldapWrites }),
+    cutOff: cutOffTimeline({ startMs: run.startMs, timeScale: run.timeScale, entries, ldapWrites }),
     loads: serviceLoads(entries, { searches, writes }, run.sessions),
   };
 }
@@ -375,7 +375,7 @@ export async function measureAction(setup: BenchSetup, tenant: BenchTenant, opti
     outcome: results?.outcome,
     error: results?.error,
     state: await checkState(setup, tenant.leavers, tenant.delegate),
-    ...(await fromServerLogs(setup, proxyLogged, { startMs: performance.timeOrigin + began, sessions: options.sessions })),
+    ...(await fromServerLogs(setup, proxyLogged, { startMs: performance.timeOrigin + began, sessions: options.sessions, timeScale: setup.timeScale })),
   };
   rmSync(result.runnerTemp, { recursive: true, force: true });
   return measurement;

@@ -37,25 +37,31 @@ describe('time to cut access from the servers’ logs', () => {
       entry(100, { op: 'exo.cmdlet.Get-OrganizationConfig', resource: 'exchange', ms: 5 }),
       entry(1_000, { op: 'exo.cmdlet.Clear-MobileDevice', resource: 'exchange', user: 'a@x', ms: 750 }),
     ];
-    const timeline = cutOffTimeline({ startMs: START, entries, ldapWrites: [uac('CN=a', 1_200), uac('CN=b', 1_900), { ...uac('CN=b', 1_950), changes: [] }] });
+    const ldapWrites = [uac('CN=a', 1_200), uac('CN=b', 1_900), { ...uac('CN=b', 1_950), changes: [] }];
+    const timeline = cutOffTimeline({ startMs: START, timeScale: 1, entries, ldapWrites });
     expect(timeline).toMatchObject({
       adDisabled: { lastMs: 1_900, leavers: 2 },
       sessionsRevoked: { lastMs: 2_300, leavers: 2 },
       blockGroupJoined: { lastMs: 2_650, leavers: 1 },
       accessCutMs: 2_650,
+      firstCutMs: 1_200,
       firstHandoverMs: 3_000,
       handoverDoneMs: 5_000,
       sessionsBeforeCut: true,
     });
     // Busy before the cut: 100–105, 500–900, 1,000–1,750, 2,000–2,300, 2,500–2,650 (the batch items are in their batch).
     expect(timeline.latencyBeforeCutMs).toBe(5 + 400 + 750 + 300 + 150);
+    // At time scale 0.5 a request's latency is the profile's × 0.5 from its arrival, never more than its server time:
+    // the connect 400 (of 4,000), the cmdlets 5 and 375, the $batch 150, the write 75, and the refused revocation's 5,
+    // no longer inside the write's interval.
+    expect(cutOffTimeline({ startMs: START, timeScale: 0.5, entries, ldapWrites }).latencyBeforeCutMs).toBe(5 + 400 + 375 + 150 + 75 + 5);
   });
 
   it('has no cut when nothing was cut, and says so in the report', () => {
-    const timeline = cutOffTimeline({ startMs: START, entries: [], ldapWrites: [] });
+    const timeline = cutOffTimeline({ startMs: START, timeScale: 0.05, entries: [], ldapWrites: [] });
     expect(timeline).toEqual({ latencyBeforeCutMs: 0, sessionsBeforeCut: false, latencyBeforeHandoverDoneMs: 0 });
     const lines = renderCutOff([cutOffRow(timeline, { n: 1000, sessions: 2, wallMs: 9_000, timeScale: 0.05, moduleImportMs: 1_500 })], 0.05);
-    expect(lines.join('\n')).toContain('| 1000 | 2 | – (none sent) | – (none sent) | – (none sent) | – |');
+    expect(lines.join('\n')).toContain('| 1000 | 2 | – (none sent) | – (none sent) | – (none sent) | – | – |');
     expect(lines.join('\n')).toContain('access cut for every leaver within 2 minutes at time scale 1 (target): measured – s');
   });
 
