@@ -13,6 +13,8 @@ import { loadStackTenant, type StackFacts } from '../test/stack/stack.js';
 import { runAction, stackActionInputs, type ResultsFile } from '../test/e2e/run-action.js';
 import { runBaseline, type BaselineLeaver, type BaselineResult } from './baseline.js';
 import { moduleImportMs, simulatorLatency } from './profile.js';
+import { cutOffTimeline, type CutOffTimeline } from './cut-off.js';
+import { serviceLoads, type ServiceLoads } from './gap.js';
 import { ldapReadBack, simulatorReadBack, type ReadBackCosts } from './read-back.js';
 
 const run = promisify(execFile);
@@ -83,6 +85,10 @@ export interface ActionMeasurement {
   state: StateCheck;
   /** Read-back per service, attributed from the servers' logs (absent in results from before it was measured). */
   readBack?: ReadBackCosts;
+  /** When access was cut and the handover ended, from the servers' logs (absent in older results). */
+  cutOff?: CutOffTimeline;
+  /** What each service was sent, from the servers' logs (absent in older results). */
+  loads?: ServiceLoads;
 }
 
 export interface BaselineMeasurement {
@@ -261,11 +267,25 @@ async function serverCounts(setup: BenchSetup): Promise<ServerCounts> {
   return { ops: log.counts, http: log.httpRequests };
 }
 
-/** Read-back per service in the run that started when the proxy had logged `from` searches and writes. */
-async function readBackCosts(setup: BenchSetup, from: { searches: number; writes: number }): Promise<ReadBackCosts> {
+/**
+ * What the servers' logs say about the run that started at `startMs` (epoch), when the proxy had logged `from`
+ * searches and writes: read-back per service, the time to cut access, and each service's load.
+ */
+async function fromServerLogs(
+  setup: BenchSetup,
+  from: { searches: number; writes: number },
+  run: { startMs: number; sessions: number; timeScale: number },
+): Promise<{ readBack: ReadBackCosts; cutOff: CutOffTimeline; loads: ServiceLoads }> {
   const { entries } = await setup.control.log();
-  const { searches, writes } = setup.ldapProxy;
-  return { ad: ldapReadBack(searches.slice(from.searches), writes.slice(from.writes)), ...simulatorReadBack(entries) };
+  const searches = setup.ldapProxy.searches.slice(from.searches);
+  const writes = setup.ldapProxy.writes.slice(from.writes);
+  // The proxy runs in this process: its times are this process's performance.now().
+  const ldapWrites = writes.map((write) => ({ ...write, atMs: performance.timeOrigin + write.at }));
+  return {
+    readBack: { ad: ldapReadBack(searches, writes), ...simulatorReadBack(entries) },
+    cutOff: cutOffTimeline({ startMs: run.startMs, timeScale: run.timeScale, entries, ldapWrites }),
+    loads: serviceLoads(entries, { searches, writes }, run.sessions),
+  };
 }
 
 /** Reads AD and the simulator: how many of `leavers` are disabled, and have the delegate on mailbox and OneDrive. */
@@ -355,7 +375,7 @@ export async function measureAction(setup: BenchSetup, tenant: BenchTenant, opti
     outcome: results?.outcome,
     error: results?.error,
     state: await checkState(setup, tenant.leavers, tenant.delegate),
-    readBack: await readBackCosts(setup, proxyLogged),
+    ...(await fromServerLogs(setup, proxyLogged, { startMs: performance.timeOrigin + began, sessions: options.sessions, timeScale: setup.timeScale })),
   };
   rmSync(result.runnerTemp, { recursive: true, force: true });
   return measurement;

@@ -1,6 +1,8 @@
 // The benchmark's figures from raw measurements: medians, ratios, bounds, targets, and the markdown table.
 import type { ActionMeasurement, BaselineMeasurement } from './harness.js';
 import { median } from './harness.js';
+import { cutOffRow, renderCutOff, type CutOffRow } from './cut-off.js';
+import { renderGaps, serviceGaps, type ServiceGap } from './gap.js';
 import { readBackRow, renderReadBack, type ReadBackRow } from './read-back.js';
 import { baselinePerUserMs, lowerBoundMs, MINIMUM_PER_USER, moduleImportMs, operationMs, PROFILE, simulatorLatency, type Service } from './profile.js';
 
@@ -21,6 +23,11 @@ export interface MachineFacts {
 export interface CsvParse {
   rows: number;
   ms: number;
+  /**
+   * CPU time of the process during the parse (user + system), median: on a machine loaded by other work the wall
+   * time stretches with the queue for a CPU, the CPU time far less (absent in older results).
+   */
+  cpuMs?: number;
   /** Timed parses the figure is the median of (absent: one). */
   samples?: number;
   requests: number;
@@ -93,6 +100,10 @@ export interface Row {
   };
   /** Read-back of the last action run, per leaver and service (absent for results from before it was measured). */
   readBack?: ReadBackRow;
+  /** Time to cut access in the last action run (absent in older results). */
+  cutOff?: CutOffRow;
+  /** What the last action run sent each service per leaver against the floor (absent in older results). */
+  gaps?: ServiceGap[];
 }
 
 interface CountsLine {
@@ -208,6 +219,8 @@ export function buildRows(sizes: SizeRuns[], timeScale: number, machine: Machine
           baseline: baselineLast ? baselineCounts(baselineLast) : emptyCounts(),
         },
         ...(last.readBack ? { readBack: readBackRow(last.readBack, last) } : {}),
+        ...(last.cutOff ? { cutOff: cutOffRow(last.cutOff, { ...last, timeScale, moduleImportMs: moduleImportMs() }) } : {}),
+        ...(last.loads ? { gaps: serviceGaps(last.loads, last) } : {}),
       };
       if (timeScale > 0 && timeScale < 1 && size.baseline.length > 0) {
         const latencyPerUser = baselinePerUserMs(0, 1);
@@ -327,6 +340,8 @@ export function renderMarkdown(report: BenchReport): string {
     lines.push('');
   }
 
+  lines.push(...renderCutOff(rows.flatMap((r) => (r.cutOff ? [r.cutOff] : [])), timeScale));
+  lines.push(...renderGaps(rows.flatMap((r) => (r.gaps ? [{ n: r.n, sessions: r.sessions, gaps: r.gaps, derivation: boundDerivation(r, machine) }] : []))));
   lines.push(...renderReadBack(rows.flatMap((r) => (r.readBack ? [r.readBack] : []))));
   lines.push('## Targets');
   lines.push('');
@@ -349,9 +364,35 @@ export function renderMarkdown(report: BenchReport): string {
     for (const note of report.notes) lines.push(`- ${note}`);
     lines.push('');
   }
-  lines.push(`Parsing a ${report.csvParse.rows.toLocaleString('en')}-row CSV (\`loadRequests\`, ${report.csvParse.samples ? `median of ${report.csvParse.samples}` : 'one run'}): ${report.csvParse.ms.toFixed(0)} ms (${report.csvParse.requests} requests, ${report.csvParse.errors} errors).`);
+  lines.push(
+    `Parsing a ${report.csvParse.rows.toLocaleString('en')}-row CSV (\`loadRequests\`, ${report.csvParse.samples ? `median of ${report.csvParse.samples}` : 'one run'}): ${report.csvParse.ms.toFixed(0)} ms` +
+      `${report.csvParse.cpuMs !== undefined ? `, ${report.csvParse.cpuMs.toFixed(0)} ms of CPU` : ''} (${report.csvParse.requests} requests, ${report.csvParse.errors} errors).`,
+  );
   lines.push('');
   return `${lines.join('\n')}\n`;
+}
+
+/** The lower bound of a row at time scale 1, term by term, for both services; the slower one is the bound. */
+function boundDerivation(row: Row, machine: MachineFacts): string {
+  const rounds = Math.ceil(row.n / row.sessions);
+  const terms = (service: Service): { text: string; ms: number } => {
+    const [importMs, connectMs] =
+      service === 'exchange' ? [PROFILE.exchangeImport.ms, PROFILE.exchangeConnect.ms] : [PROFILE.pnpImport.ms, PROFILE.sharepointConnect.ms];
+    const perUser = MINIMUM_PER_USER[service];
+    const ms = machine.pwshStartMs + importMs + PROFILE.token.ms + connectMs + rounds * perUser.ms;
+    return {
+      ms,
+      text:
+        `${service}: pwsh start ${s(machine.pwshStartMs)} s (measured) + import ${s(importMs)} s + token ${s(PROFILE.token.ms)} s + connect ${s(connectMs)} s + ` +
+        `⌈${row.n} / ${row.sessions}⌉ = ${rounds} × ${s(perUser.ms)} s (${perUser.commands.join(' + ')}) = ${duration(ms)}`,
+    };
+  };
+  const [exchange, sharepoint] = [terms('exchange'), terms('sharepoint')];
+  const slower = sharepoint.ms >= exchange.ms ? 'SharePoint' : 'Exchange';
+  return (
+    `bound(1) is the slower service's: ${sharepoint.text}; ${exchange.text}. ${slower} sets it. ` +
+    'On this loaded machine the measured pwsh start is far above the 0.46 s of an idle Linux host (PowerShell #3249).'
+  );
 }
 
 function duration(ms: number): string {
@@ -416,9 +457,12 @@ function targets(report: BenchReport): string[] {
       (biggest ? `. At N=${biggest.n}, ${biggest.counts.action.graphCalls} Graph calls went out in ${biggest.counts.action.graphHttp} HTTP requests, ${fill.toFixed(1)} per request (a $batch holds 20)` : '') +
       '.',
   );
+  const cpuMs = report.csvParse.cpuMs;
   out.push(
     `Parsing a ${report.csvParse.rows.toLocaleString('en')}-row CSV: ${(report.csvParse.ms / 1000).toFixed(2)} s (target < 2 s): ` +
-      `${report.csvParse.ms < 2000 ? 'met' : `missed by ${x(report.csvParse.ms / 2000)}`}.`,
+      `${report.csvParse.ms < 2000 ? 'met' : `missed by ${x(report.csvParse.ms / 2000)}`}` +
+      (cpuMs !== undefined ? `; its CPU time ${(cpuMs / 1000).toFixed(2)} s (${cpuMs < 2000 ? 'within' : 'over'} 2 s: the rest of the wall time was waiting for a CPU)` : '') +
+      '.',
   );
   return out;
 }

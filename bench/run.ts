@@ -104,13 +104,17 @@ function timeCsvParse(rows: number): CsvParse {
   const text = `${lines.join('\r\n')}\r\n`;
   // The median of three, as other work on a shared machine can stall any single one.
   const times: number[] = [];
+  const cpu: number[] = [];
   let result: ReturnType<typeof loadRequests> | undefined;
   for (let i = 0; i < 3; i++) {
     const began = performance.now();
+    const cpuBefore = process.cpuUsage();
     result = loadRequests({ files: [{ path: 'offboarding/hr-export.csv', text }], timeZone: 'Europe/Berlin' });
+    const used = process.cpuUsage(cpuBefore);
     times.push(performance.now() - began);
+    cpu.push((used.user + used.system) / 1000);
   }
-  return { rows, ms: median(times), samples: times.length, requests: result?.requests.length ?? 0, errors: result?.errors.length ?? 0 };
+  return { rows, ms: median(times), cpuMs: median(cpu), samples: times.length, requests: result?.requests.length ?? 0, errors: result?.errors.length ?? 0 };
 }
 
 /** Rebuilds the table of an earlier run from its raw measurements (after a change to how figures are derived). */
@@ -137,7 +141,7 @@ async function main(): Promise<void> {
   log(`time scale ${options.timeScale}, sizes ${options.sizes.join(', ')}, repeat ${options.repeat}, sessions ${options.sessions.join(', ')}`);
 
   const csvParse = timeCsvParse(options.csvRows);
-  log(`parsed a ${options.csvRows}-row CSV in ${csvParse.ms.toFixed(0)} ms (median of 3)`);
+  log(`parsed a ${options.csvRows}-row CSV in ${csvParse.ms.toFixed(0)} ms, ${csvParse.cpuMs?.toFixed(0) ?? '?'} ms of CPU (medians of 3)`);
 
   log('starting the stack (Samba AD DC, Microsoft 365 simulator, pwsh)');
   let stack: Stack | undefined;

@@ -2,8 +2,9 @@
 import pLimit from 'p-limit';
 import { runWithBreakers, type BreakerSettings, type BreakerTrip } from './breakers.js';
 import type { Connectors } from './connectors/types.js';
+import { cutOffEnd, type Pass } from './cut-off.js';
 import type { Inputs, Mode } from './inputs-types.js';
-import type { Person, Request, RunInfo, StepName, StepResult, UserResult, UserStatus } from './model.js';
+import type { Person, Request, RunInfo, StepName, StepResult, Stop, UserResult, UserStatus } from './model.js';
 import { stepsOfRequest } from './sources/stages.js';
 import { STEP_ORDER } from './steps/index.js';
 import type { Decision, Facts, RunShared, Step, StepContext, Verification } from './steps/types.js';
@@ -35,38 +36,64 @@ export interface EngineOptions {
 export const NOT_STARTED = 'not started';
 const INTERRUPTED = 'interrupted while running: the change may or may not have been made; a re-run checks and completes it';
 
-/** Runs every user through the enabled steps; one user's failure never stops another, unless it trips a breaker. */
+/**
+ * Runs every user through the enabled steps; one user's failure never stops another, unless it trips a breaker. Each
+ * user's steps run in the contract's order, in two passes (cut-off.ts): every user's cut-off pass finishes before any
+ * user's handover pass starts, so that in a large run nobody's access waits behind another's handover in PowerShell.
+ */
 export async function runEngine(options: EngineOptions): Promise<UserResult[]> {
   const results = options.people.map((person) => initialResult(person, options.steps));
   const shared = createRunShared();
   results.forEach((result, index) => options.onProgress?.(index, result));
-  const active = options.people.filter((person) => !person.stop);
-  for (const step of options.steps) {
-    const people = active.filter((person) => stepsOfRequest(person.request, [step]).length > 0);
-    step.prepare?.({ people, inputs: options.inputs, connectors: options.connectors, shared });
-  }
+  const users = options.people.map((person, index) => userRun(person, options.steps, results[index], (r) => options.onProgress?.(index, r)));
   const limit = pLimit(Math.max(1, options.concurrency));
-  const record = (index: number, person: Person): Promise<void> =>
-    runUser(options, shared, person, results[index], (r) => options.onProgress?.(index, r));
-  const start = (index: number): Promise<void> => limit(() => record(index, options.people[index]));
   const indexes = options.people.map((_, index) => index);
-  const [, trip] = await Promise.all([
-    // A guarded user is on record at once; it never counts for a breaker, nor waits for one.
-    Promise.all(indexes.filter((index) => options.people[index].stop).map((index) => start(index))),
-    runWithBreakers({
-      users: indexes.filter((index) => !options.people[index].stop),
-      settings: options.mode === 'apply' ? options.breakers : undefined,
-      run: async (index) => {
-        await start(index);
-        return results[index].status;
-      },
-      block: (index, stop) => record(index, { ...options.people[index], stop }),
-      where: (index) => `${results[index].source.file}:${results[index].source.line}`,
-      signal: options.signal,
-    }),
-  ]);
+  // A guarded user is on record at once; it never counts for a breaker, nor waits for one.
+  for (const index of indexes.filter((index) => options.people[index].stop)) recordStop(options, users[index], options.people[index].stop as Stop);
+  const trip = await runWithBreakers({
+    users: indexes.filter((index) => !options.people[index].stop),
+    settings: options.mode === 'apply' ? options.breakers : undefined,
+    enter: (entering, pass) => {
+      for (const step of options.steps) {
+        const people = entering.filter((index) => passSteps(users[index], pass).some((s) => s.step === step)).map((index) => users[index].person);
+        if (people.length > 0) step.prepare?.({ people, inputs: options.inputs, connectors: options.connectors, shared });
+      }
+    },
+    run: async (index, pass) => {
+      await limit(() => runPass(options, shared, users[index], pass));
+      return results[index].status;
+    },
+    block: async (index, stop, pass) => {
+      if (pass === 'cut-off') recordStop(options, users[index], stop);
+      else holdHandover(users[index], `${stop.code}: ${stop.reason}`);
+    },
+    where: (index) => `${results[index].source.file}:${results[index].source.line}`,
+    signal: options.signal,
+  });
   if (trip) options.onBreaker?.(trip);
   return results;
+}
+
+/** One user's way through the run: its steps, where its cut-off pass ends, and what its earlier steps left. */
+interface UserRun {
+  person: Person;
+  result: UserResult;
+  progress: (result: UserResult) => void;
+  steps: { step: Step; stage?: string }[];
+  cutOffEnd: number;
+  earlier: Map<StepName, StepResult>;
+  facts: Facts;
+}
+
+function userRun(person: Person, steps: Step[], result: UserResult, progress: (result: UserResult) => void): UserRun {
+  const own = stepsOfRequest(person.request, steps);
+  return { person, result, progress, steps: own, cutOffEnd: cutOffEnd(own.map(({ step }) => step)), earlier: new Map(), facts: {} };
+}
+
+/** The user's steps of a pass, with their places in the user's record. */
+function passSteps(user: UserRun, pass: Pass): { step: Step; stage?: string; index: number }[] {
+  const all = user.steps.map((entry, index) => ({ ...entry, index }));
+  return pass === 'cut-off' ? all.slice(0, user.cutOffEnd) : all.slice(user.cutOffEnd);
 }
 
 /** A user's record before anything ran: every step not started, so that a record cut short is still complete. */
@@ -107,36 +134,39 @@ function requestRecord(request: Request): Record<string, unknown> {
   return { ...identity, effective, delegate, reason };
 }
 
-async function runUser(
-  options: EngineOptions,
-  shared: RunShared,
-  person: Person,
-  result: UserResult,
-  progress: (result: UserResult) => void,
-): Promise<void> {
-  if (person.stop) {
-    const reason = `${person.stop.code}: ${person.stop.reason}`;
-    result.steps = stepsOfRequest(person.request, options.steps).map(({ step, stage }) => inStage({ step: step.name, status: 'blocked', reason }, stage));
-    result.status = person.stop.status;
-    result.reason = reason;
-    progress(result);
-    return;
-  }
+/** Records a user that starts no step: every step blocked with the reason. */
+function recordStop(options: EngineOptions, user: UserRun, stop: Stop): void {
+  const reason = `${stop.code}: ${stop.reason}`;
+  user.result.steps = stepsOfRequest(user.person.request, options.steps).map(({ step, stage }) => inStage({ step: step.name, status: 'blocked', reason }, stage));
+  user.result.status = stop.status;
+  user.result.reason = reason;
+  user.progress(user.result);
+}
+
+/** Holds back a user's handover after its cut-off ran: its handover steps blocked with the reason, and so the user. */
+function holdHandover(user: UserRun, reason: string): void {
+  const { result } = user;
+  for (const { index, stage } of passSteps(user, 'handover')) result.steps[index] = inStage({ step: result.steps[index].step, status: 'blocked', reason }, stage);
+  result.status = 'blocked';
+  result.reason = reason;
+  user.progress(result);
+}
+
+async function runPass(options: EngineOptions, shared: RunShared, user: UserRun, pass: Pass): Promise<void> {
   if (options.signal?.aborted) return;
-  result.reason = undefined;
-  const earlier = new Map<StepName, StepResult>();
-  const facts: Facts = {};
-  for (const [index, { step, stage }] of stepsOfRequest(person.request, options.steps).entries()) {
+  const { result, person } = user;
+  if (pass === 'cut-off') result.reason = undefined;
+  for (const { step, stage, index } of passSteps(user, pass)) {
     if (options.signal?.aborted) break;
     // Recorded before it runs, so that a run cut short shows the step as interrupted, never as silently absent.
     result.steps[index] = inStage({ step: step.name, status: 'failed', reason: INTERRUPTED }, stage);
     result.status = aggregateStatus(result.steps);
-    progress(result);
-    const stepResult = await runStep(options, shared, person, step, earlier, facts);
-    earlier.set(step.name, stepResult);
+    user.progress(result);
+    const stepResult = await runStep(options, shared, person, step, user.earlier, user.facts);
+    user.earlier.set(step.name, stepResult);
     result.steps[index] = inStage(stepResult, stage);
     result.status = aggregateStatus(result.steps);
-    progress(result);
+    user.progress(result);
   }
 }
 

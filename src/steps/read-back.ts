@@ -1,7 +1,7 @@
 // Reading a change back after it was made: the verdict on a value, and AD reads that many leavers share.
 import type { AdDirectory } from '../connectors/types.js';
 import type { AdUser } from '../model.js';
-import { createBatcher } from '../util/batcher.js';
+import { createQueuedBatcher } from '../util/batcher.js';
 import type { RunShared, Verification } from './types.js';
 
 /** The read-back's verdict on one value: equal (as JSON) to the expected one or not, both shown in the message. */
@@ -11,9 +11,10 @@ export function expectState(expected: unknown, read: unknown): Verification {
 }
 
 /**
- * The account at `dn` as AD holds it now, undefined when no entry is there. The read-backs of the leavers that reach
- * this point together share one search (an OR of their DNs); each leaver costs at most one read per step.
+ * The account at `dn` as AD holds it now, undefined when no entry is there. The read-backs of the leavers share
+ * searches (an OR of their DNs, in chunks): those asked for while a search runs go out together once it ended, so
+ * that many leavers whose writes end one after another cost a few searches, not one each.
  */
 export function readBackAdUser(shared: RunShared, ad: AdDirectory, dn: string): Promise<AdUser | undefined> {
-  return shared.once('read-back:ad', async () => createBatcher((dns: string[]) => ad.readUsers(dns))).then((read) => read(dn));
+  return shared.once('read-back:ad', async () => createQueuedBatcher((dns: string[]) => ad.readUsers(dns))).then((read) => read(dn));
 }

@@ -147,8 +147,9 @@ export interface Step extends StepInfo {
   dependsOn?: readonly StepName[];
   observe(context: StepContext): Promise<Decision>;
   /**
-   * Starts, once and before any user, the reads that `observe` needs for every user, so that they go out together
-   * (e.g. in full Graph batches) instead of one at a time at the pace of slower steps. Results go into `shared`, as
+   * Starts, once for each group of users about to enter the step's pass (the canary, then the rest) and before any
+   * of them, the reads that `observe` needs for every user, so that they go out together (e.g. in full Graph batches)
+   * instead of one at a time at the pace of slower steps. Results go into `shared`, as
    * promises that never reject: `observe` turns a failed read into that user's failure.
    */
   prepare?(context: PrepareContext): void;

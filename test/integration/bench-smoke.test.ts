@@ -74,6 +74,23 @@ describe('the benchmark harness on the shared stack', () => {
     expect(readBack.graph.writes).toBe(N);
   });
 
+  it("reads from the servers' logs that every leaver's access was cut before the first handover command, and what each service was sent", () => {
+    const cutOff = action?.cutOff;
+    expect(cutOff, 'the action ran').toBeDefined();
+    if (!cutOff || !action?.loads) return;
+    expect(cutOff.adDisabled?.leavers).toBe(N);
+    expect(cutOff.sessionsRevoked?.leavers).toBe(N);
+    expect(cutOff.blockGroupJoined).toBeUndefined();
+    expect(cutOff.accessCutMs).toBeGreaterThan(0);
+    expect(cutOff.accessCutMs).toBeLessThan(cutOff.firstHandoverMs ?? 0);
+    expect(cutOff.handoverDoneMs).toBeGreaterThan(cutOff.firstHandoverMs ?? Infinity);
+    expect(cutOff.handoverDoneMs).toBeLessThanOrEqual(action.wallMs);
+    expect(action.loads.exchange.ops['exo.cmdlet.Add-MailboxPermission']).toBe(N);
+    expect(action.loads.sharepoint.ops['spo.cmdlet.Set-PnPTenantSite']).toBe(N);
+    expect(action.loads.ad.ops['ldap.modify']).toBeGreaterThanOrEqual(N);
+    expect(action.loads.graph.ops['graph.post.revoke']).toBe(N);
+  });
+
   it("runs the article's algorithm with a new pwsh, import and connect per leaver and service", { timeout: 300_000 }, async () => {
     baseline = await measureBaseline(setup, tenant);
     expect(baseline.result.failures).toEqual([]);

@@ -102,7 +102,7 @@ async function runAll(): Promise<UserResult[]> {
 }
 
 describe('the step order as the servers log it', () => {
-  it('with every step on and 12 leavers at once: each leaver’s Clear-MobileDevice comes before their session revocation, and Remove-CalendarEvents before the conversion to shared and the licence removal', async () => {
+  it('with every step on and 12 leavers at once: each leaver’s Clear-MobileDevice comes before their session revocation, every revocation before any handover, and Remove-CalendarEvents before the conversion to shared and the licence removal', async () => {
     await control.reset();
     await control.clearLog();
     const results = await runAll();
@@ -132,5 +132,10 @@ describe('the step order as the servers log it', () => {
     const firstRevocation = entries.findIndex((e) => e.path.includes('/revokeSignInSessions'));
     const lastWipe = entries.findLastIndex((e) => e.op === 'exo.cmdlet.Clear-MobileDevice');
     expect(lastWipe).toBeGreaterThan(firstRevocation);
+    // Every leaver's access was cut before any leaver's handover went to PowerShell.
+    const lastRevocation = entries.findLastIndex((e) => e.path.includes('/revokeSignInSessions'));
+    const firstHandover = entries.findIndex((e) => e.op === 'exo.cmdlet.Add-MailboxPermission' || e.op === 'exo.cmdlet.Get-MailboxPermission' || e.op.startsWith('spo.cmdlet'));
+    expect(firstHandover).toBeGreaterThan(-1);
+    expect(lastRevocation).toBeLessThan(firstHandover);
   });
 });

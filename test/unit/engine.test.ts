@@ -109,6 +109,45 @@ describe('engine', () => {
     expect(result.steps[0]).toEqual({ step: 'ad-disable', status: 'done', before: { value: 0 }, after: { value: 1 }, verified: true });
   });
 
+  it('sends every leaver’s cut-off steps before any leaver’s handover step starts, each leaver keeping the step order', async () => {
+    const log: string[] = [];
+    const steps = [
+      fakeStep('mobile-wipe', () => 'change', log),
+      fakeStep('ad-disable', () => 'change', log),
+      fakeStep('ad-stamp', () => 'change', log),
+      fakeStep('entra-revoke', () => 'change', log),
+      fakeStep('auth-methods', () => 'change', log),
+      fakeStep('mailbox-access', () => 'change', log),
+      fakeStep('ad-move', () => 'change', log),
+    ];
+    const results = await runEngine(options([person('a'), person('b'), person('c')], steps));
+    const run = (sam: string, names: string[]): string[] => names.flatMap((name) => [`observe ${sam} ${name}`, `apply ${sam} ${name}`]);
+    const cutOff = ['mobile-wipe', 'ad-disable', 'ad-stamp', 'entra-revoke'];
+    const handover = ['auth-methods', 'mailbox-access', 'ad-move'];
+    // One user at a time (concurrency 1): the order is exact.
+    expect(log).toEqual([...run('a', cutOff), ...run('b', cutOff), ...run('c', cutOff), ...run('a', handover), ...run('b', handover), ...run('c', handover)]);
+    expect(results.map((r) => r.status)).toEqual(['done', 'done', 'done']);
+    expect(results[2].steps.map((s) => s.step)).toEqual([...cutOff, ...handover]);
+
+    const side: string[] = [];
+    const sideBySide = steps.map((step) => fakeStep(step.name, () => 'change', side));
+    await runEngine(options([person('a'), person('b'), person('c')], sideBySide, { concurrency: 1000 }));
+    const lastCutOff = Math.max(...side.flatMap((entry, i) => (cutOff.some((name) => entry.endsWith(` ${name}`)) ? [i] : [])));
+    const firstHandover = side.findIndex((entry) => handover.some((name) => entry.endsWith(` ${name}`)));
+    expect(lastCutOff).toBeLessThan(firstHandover);
+    for (const sam of ['a', 'b', 'c']) expect(side.filter((entry) => entry.includes(` ${sam} `))).toEqual(run(sam, [...cutOff, ...handover]));
+  });
+
+  it('keeps a failed cut-off step’s dependants blocked in the handover pass, and the facts of the cut-off pass for it', async () => {
+    const log: string[] = [];
+    const steps = [fakeStep('ad-disable', () => 'fail-apply', log), fakeStep('mailbox-access', () => 'change', log, ['ad-disable'])];
+    const [result] = await runEngine(options([person('jdoe')], steps));
+    expect(result.steps.map((s) => [s.step, s.status, s.reason])).toEqual([
+      ['ad-disable', 'failed', undefined],
+      ['mailbox-access', 'blocked', 'ad-disable failed'],
+    ]);
+  });
+
   it('fails a change the server accepted but does not show on read-back, with not-verified, and goes on', async () => {
     const log: string[] = [];
     const steps = [fakeStep('ad-disable', () => 'drop', log), fakeStep('ad-stamp', () => 'change', log)];

@@ -23,7 +23,7 @@ const LAYERS: { name: string; files: RegExp; only?: RegExp }[] = [
   // Reading the inputs needs the step list: the known names, the defaults, which steps need Exchange.
   { name: 'inputs', files: /^(inputs\.ts|inputs\/)/ },
   { name: 'resolve', files: /^resolve\// },
-  { name: 'engine', files: /^(engine|breakers)\.ts$/ },
+  { name: 'engine', files: /^(engine|breakers|cut-off)\.ts$/ },
   { name: 'notify', files: /^notify\// },
   { name: 'report', files: /^report\// },
   // An undo turns an earlier run's record into this run's selection, steps and guards.

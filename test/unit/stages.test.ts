@@ -318,12 +318,13 @@ describe('the engine with stages', () => {
       ['0d ad-disable unchanged', '7d mailbox-access unchanged', '7d onedrive-access unchanged'],
       ['30d ad-move unchanged'],
     ]);
+    // The cut-off pass (ad-disable) first, then the handover pass; each step prepared as its pass begins.
     expect(log).toEqual([
       'prepare ad-disable: jdoe',
+      'observe jdoe ad-disable',
       'prepare mailbox-access: jdoe',
       'prepare onedrive-access: jdoe',
       'prepare ad-move: jsmith',
-      'observe jdoe ad-disable',
       'observe jdoe mailbox-access',
       'observe jdoe onedrive-access',
       'observe jsmith ad-move',
