@@ -4,7 +4,7 @@ import { isGraphError, LIST_LIMITS, type GraphApi } from '../connectors/types.js
 import { defineStep } from './define.js';
 import { expectState } from './read-back.js';
 
-const ownedShape = z.object({
+const groupShape = z.object({
   id: z.string(),
   displayName: z.string().nullish(),
   groupTypes: z.array(z.string()).nullish(),
@@ -12,7 +12,9 @@ const ownedShape = z.object({
   securityEnabled: z.boolean().nullish(),
   isAssignableToRole: z.boolean().nullish(),
   resourceProvisioningOptions: z.array(z.string()).nullish(),
+  owners: z.array(z.object({ id: z.string() })).nullish(),
 });
+type GroupRead = z.infer<typeof groupShape>;
 const idShape = z.object({ id: z.string() });
 const checkedShape = z.object({ value: z.array(z.string()) });
 
@@ -38,18 +40,27 @@ async function ownerIds(graph: GraphApi, groupId: string): Promise<string[]> {
 }
 
 /**
- * The groups the user owns alone. ownedObjects lists them for an application holding User.Read.All
- * (https://learn.microsoft.com/en-us/graph/api/user-list-ownedobjects); each one's owners are read to see who else owns it.
+ * Every group with a single owner, by that owner's id (lower case). An application cannot list a user's ownedObjects
+ * ("Application: Not supported.", https://learn.microsoft.com/en-us/graph/api/user-list-ownedobjects), so the groups
+ * are read once a run with their owners expanded (https://learn.microsoft.com/en-us/graph/api/resources/group, owners:
+ * "Supports $expand including nested $select"). `$expand` returns at most 20 of a group's owners and no nextLink
+ * (https://learn.microsoft.com/en-us/graph/query-parameters#expand): fewer than 20 is all of them, and a group
+ * showing 20 has at least 20, so one showing exactly one owner is owned by that one alone.
  */
-async function readOwned(graph: GraphApi, userId: string): Promise<Owned> {
-  const owned = await graph.list('/users/{id}/ownedObjects/microsoft.graph.group', {
-    params: { id: userId },
-    query: { select: GROUP_SELECT },
-    schema: ownedShape,
-    maxItems: LIST_LIMITS.directory,
-  });
-  const withOwners = await Promise.all(owned.map(async (group) => ({ group, owners: await ownerIds(graph, group.id) })));
-  const alone = withOwners.filter(({ owners }) => owners.length === 1 && owners[0] === userId.toLowerCase()).map(({ group }) => group);
+async function readSoleOwners(graph: GraphApi): Promise<Map<string, GroupRead[]>> {
+  const groups = await graph.list('/groups', { query: { select: GROUP_SELECT, expand: 'owners($select=id)' }, schema: groupShape, maxItems: LIST_LIMITS.directory });
+  const byOwner = new Map<string, GroupRead[]>();
+  for (const group of groups) {
+    const [only, ...others] = group.owners ?? [];
+    if (!only || others.length > 0) continue;
+    const key = only.id.toLowerCase();
+    byOwner.set(key, [...(byOwner.get(key) ?? []), group]);
+  }
+  return byOwner;
+}
+
+/** Of the groups the user owns alone, those the step hands over and those it leaves, with why. */
+function classify(alone: GroupRead[]): Owned {
   const result: Owned = { sole: [], left: [] };
   for (const group of alone) {
     const name = group.displayName ?? group.id;
@@ -99,7 +110,7 @@ async function removeRef(graph: GraphApi, relation: 'owners' | 'members', groupI
   }
 }
 
-const ownedKey = (userId: string): string => `group-owners:${userId}`;
+const SOLE_OWNERS = 'group-owners:sole-owners';
 const safely = <T>(read: Promise<T>): Promise<{ value: T } | { error: unknown }> => read.then((value) => ({ value }), (error: unknown) => ({ error }));
 
 const recordShape = z.object({
@@ -115,25 +126,21 @@ export const groupOwners = defineStep({
   permissions: {
     graph: [['Group.ReadWrite.All', 'User.Read.All'], ['Directory.ReadWrite.All']],
     reads: { graph: [['GroupMember.Read.All', 'User.Read.All'], ['Group.Read.All', 'User.Read.All'], ['Directory.Read.All']] },
-    notes: 'GET /users/{id}/ownedObjects/microsoft.graph.group and /groups/{id}/owners, POST /groups/{id}/owners/$ref (and members/$ref for a Team); the reverse: DELETE /groups/{id}/owners/{id}/$ref.',
+    notes: 'GET /groups?$expand=owners (once a run: app-only Graph cannot list ownedObjects) and /groups/{id}/owners, POST /groups/{id}/owners/$ref (and members/$ref for a Team); the reverse: DELETE /groups/{id}/owners/{id}/$ref.',
   },
   reversible: true,
   prepare({ people, connectors, shared }) {
     const { graph } = connectors;
-    if (!graph) return;
-    for (const person of people) {
-      const id = person.entra?.id;
-      if (id && person.delegate.userPrincipalName) void shared.once(ownedKey(id), () => safely(readOwned(graph, id)));
-    }
+    if (graph && people.some((person) => person.entra?.id && person.delegate.userPrincipalName)) void shared.once(SOLE_OWNERS, () => safely(readSoleOwners(graph)));
   },
   async observe({ person, connectors, shared }) {
     const user = person.entra;
     const graph = connectors.graph;
     const delegate = person.delegate.userPrincipalName;
     if (person.delegate.source === 'none' || !delegate) return { kind: 'skipped', reason: 'no delegate found' };
-    const read = await shared.once(ownedKey(user.id), () => safely(readOwned(graph, user.id)));
+    const read = await shared.once(SOLE_OWNERS, () => safely(readSoleOwners(graph)));
     if ('error' in read) throw read.error;
-    const { sole, left } = read.value;
+    const { sole, left } = classify(read.value.get(user.id.toLowerCase()) ?? []);
     const leftNote = left.length > 0 ? { notHandled: left } : {};
     if (sole.length === 0) return { kind: 'unchanged', before: { groups: [], ...leftNote }, reason: 'not the only owner of any group the step hands over' };
     const id = await shared.once(`group-owners:delegate:${delegate.toLowerCase()}`, () => delegateId(graph, delegate));

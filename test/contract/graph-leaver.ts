@@ -1,4 +1,4 @@
-// Microsoft Graph v1.0 for a leaver's sign-in methods and groups: authentication methods, memberOf, ownedObjects, owners.
+// Microsoft Graph v1.0 for a leaver's sign-in methods and groups: authentication methods, memberOf, ownedObjects (refused), owners.
 import { z } from 'zod';
 import { collection, graphError, graphErrorWith } from './shapes.js';
 import type { ContractTenant, GraphCase } from './types.js';
@@ -22,7 +22,12 @@ const DELETES: { type: string; collection: string; page: string }[] = [
   { type: 'temporaryAccessPass', collection: 'temporaryAccessPassMethods', page: 'temporaryaccesspassauthenticationmethod-delete' },
 ];
 
-const ownedGroup = z.object({ '@odata.type': z.literal('#microsoft.graph.group'), id: z.string(), displayName: z.string(), groupTypes: z.array(z.string()) });
+const groupWithOwners = z.object({
+  id: z.string(),
+  displayName: z.string(),
+  groupTypes: z.array(z.string()),
+  owners: z.array(z.object({ '@odata.type': z.string().startsWith('#microsoft.graph.'), id: z.string() })).max(20),
+});
 
 export const GRAPH_LEAVER_CASES: GraphCase[] = [
   {
@@ -144,18 +149,41 @@ export const GRAPH_LEAVER_CASES: GraphCase[] = [
   },
   {
     service: 'graph',
-    name: 'list the groups a user owns, cast to groups, with $select',
-    // "GET /users/{id | userPrincipalName}/ownedObjects"; application permissions "User.Read.All, User.ReadWrite.All,
-    // Directory.Read.All, Directory.ReadWrite.All"; a collection of directoryObject.
+    name: 'list the groups a user owns as an application: 403, app-only is not supported',
+    // Permissions: "Application | Not supported. | Not supported."; the page shows no refusal body: Graph's own for a
+    // token without the permission, as microsoftgraph/microsoft-graph-docs#5678 quotes it for this call.
     doc: `${LEARN}/api/user-list-ownedobjects?view=graph-rest-1.0`,
     covers: ['graph GET /users/{id}/ownedObjects/microsoft.graph.group?$select'],
-    roles: ['User.Read.All'],
+    roles: ['User.Read.All', 'Directory.Read.All', 'Group.ReadWrite.All'],
     request: (t) => ({
       method: 'GET',
       path: ['users', t.user('lea').id, 'ownedObjects', 'microsoft.graph.group'],
-      query: { $select: 'id,displayName,groupTypes,mailEnabled,securityEnabled,isAssignableToRole,resourceProvisioningOptions' },
+      query: { $select: 'id,displayName' },
     }),
-    response: { status: 200, body: collection(ownedGroup).and(z.object({ value: z.array(z.unknown()).min(1) })) },
+    response: { status: 403, body: graphError('Authorization_RequestDenied') },
+  },
+  {
+    service: 'graph',
+    name: 'list groups with their owners expanded, $select nested: at most 20 owners each, as directory objects',
+    // "GET /groups" returns "a collection of group objects"; the group resource's owners relationship "Supports $expand
+    // including nested $select", e.g. "$expand=owners($select=id,userPrincipalName,displayName)"
+    // (resources/group#relationships); "$expand typically returns a maximum of 20 items for the expanded relationship
+    // and has no @odata.nextLink" (query-parameters#expand).
+    doc: `${LEARN}/api/group-list?view=graph-rest-1.0`,
+    covers: ['graph GET /groups?$expand&$select'],
+    roles: ['User.Read.All', 'GroupMember.Read.All'],
+    request: () => ({
+      method: 'GET',
+      path: ['groups'],
+      query: { $select: 'id,displayName,groupTypes,mailEnabled,securityEnabled,isAssignableToRole,resourceProvisioningOptions', $expand: 'owners($select=id)' },
+    }),
+    response: {
+      status: 200,
+      body: collection(groupWithOwners).refine(
+        (b) => (b as { value: { displayName: string; owners: unknown[] }[] }).value.some((g) => g.displayName === 'Shared Board' && g.owners.length === 2),
+        'the owners of each group are listed',
+      ),
+    },
   },
   {
     service: 'graph',

@@ -7,6 +7,7 @@ import { GRAPH_STEPS_CASES } from './corpus-cases-graphsteps.js';
 import { addMailboxItemPeople, MAILBOX_ITEM_CASES, type MailboxItemsEffect } from './corpus-cases-exoa.js';
 import { addMailSettingsPeople, EXOB_CASES } from './corpus-cases-exob.js';
 import { addLinkPeople, LINK_CASES } from './corpus-cases-link.js';
+import { addOwnersPeople, OWNERS_CASES, type OwnersEffect } from './corpus-cases-owners.js';
 import { ROLE_CASES } from './corpus-cases-roles.js';
 import { graphStepsFixture } from './graph-steps-fixture.js';
 
@@ -14,7 +15,7 @@ type StepStatus = 'planned' | 'done' | 'unchanged' | 'skipped' | 'failed' | 'blo
 type DelegateSource = 'csv' | 'roster' | 'ad-manager' | 'entra-manager' | 'default' | 'none';
 
 /** The tenant a case runs against: the base fixture or a variant that adds the people the case needs. */
-export type FixtureVariant = 'base' | 'shell-names' | 'manager-cycle' | 'foreign-sid' | 'role-holders' | 'delegates' | 'link' | 'graph-steps' | 'mailbox-items' | 'adsteps' | 'mail-settings';
+export type FixtureVariant = 'base' | 'shell-names' | 'manager-cycle' | 'foreign-sid' | 'role-holders' | 'delegates' | 'link' | 'graph-steps' | 'mailbox-items' | 'adsteps' | 'mail-settings' | 'owners';
 
 interface ExpectedUser {
   /** Line of the row in its file (or in the users input). */
@@ -53,7 +54,10 @@ export type Effect =
   /** `mailbox-forward`: the leaver's mail forwarded to the delegate (UPN), a copy kept. */
   | { forwarded: string; to: string }
   /** `mailbox-autoreply`: the reply on for internal and all external senders with this message, as the step wrote it. */
-  | { autoreplied: string; message: string };
+  | { autoreplied: string; message: string }
+
+  /** group-owners, auth-methods, rename of a cloud-only user. */
+  | OwnersEffect;
 
 export interface CorpusCase {
   name: string;
@@ -64,6 +68,8 @@ export interface CorpusCase {
   /** Inputs on top of the stack's connection inputs (apply mode, select all). */
   inputs?: Record<string, string>;
   fixture?: FixtureVariant;
+  /** Application permissions the offboarding app holds for this case instead of the README's base set. */
+  roles?: string[];
   exitCode: 0 | 1;
   /** Input errors at file:line (message substrings): nothing is looked up, nothing changes. */
   inputErrors?: { line: number; message: string }[];
@@ -170,6 +176,9 @@ export function fixtureFor(variant: FixtureVariant = 'base'): Fixture {
       break;
     case 'mail-settings':
       addMailSettingsPeople(fixture);
+      break;
+    case 'owners':
+      addOwnersPeople(fixture);
       break;
   }
   return fixture;
@@ -820,6 +829,7 @@ export const CASES: CorpusCase[] = [
   ...MAILBOX_ITEM_CASES,
   ...ADSTEPS_CASES,
   ...EXOB_CASES,
+  ...OWNERS_CASES,
 ];
 
 /** The delegate notes of a leaver in a two-person manager cycle: the other leaver, back to self, then the loop. */

@@ -10,6 +10,8 @@ import { runAction, stackActionEnv, stackActionInputs, type ActionRun } from '..
 import { loadStackTenant, SimulatorControl, snapshotDirectory, stackFacts } from '../helpers/stack.js';
 import { CASES, DEFAULT_STEPS, fixtureFor, type CorpusCase, type Effect, type FixtureVariant } from './corpus-cases.js';
 import { applyMailboxItemsEffect } from './corpus-cases-exoa.js';
+import { applyOwnersEffect, isOwnersEffect } from './corpus-cases-owners.js';
+import { stackApps } from '../helpers/app-roles.js';
 
 const facts = stackFacts();
 const control = new SimulatorControl(facts.simulator.url);
@@ -80,6 +82,7 @@ function expectedState(
   };
   const apply = (effect: Effect): void => {
     if ('items' in effect) return applyMailboxItemsEffect(effect, sim as unknown as SimState, RUN_TIME, facts.simulator.clientId);
+    if (isOwnersEffect(effect)) return applyOwnersEffect(effect, sim as unknown as SimState);
     if ('renamed' in effect) {
       adEntry(person(effect.renamed).sam as string).displayName = [effect.displayName.replace('{runDate}', startedAt.slice(0, 10))];
       return;
@@ -193,6 +196,7 @@ interface CaseRun {
 async function runCase(testCase: CorpusCase, extra: { eventName?: string; payload?: Record<string, unknown>; env?: Record<string, string>; inputs?: Record<string, string> } = {}): Promise<CaseRun> {
   await prepare(testCase.fixture ?? 'base');
   const workspace = mkdtempSync(path.join(os.tmpdir(), 'corpus-workspace-'));
+  if (testCase.roles) await control.apps(stackApps(facts, testCase.roles));
   try {
     const inputs = { ...stackInputs, ...testCase.inputs, ...extra.inputs };
     if (testCase.csv !== undefined) {
@@ -221,6 +225,7 @@ async function runCase(testCase: CorpusCase, extra: { eventName?: string; payloa
     return { run, before, after, paths };
   } finally {
     rmSync(workspace, { recursive: true, force: true });
+    if (testCase.roles) await control.apps(stackApps(facts));
   }
 }
 

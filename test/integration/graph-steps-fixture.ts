@@ -13,6 +13,7 @@ export const GROUP_IDS = {
   approvers: '5a1e5e3a-0001-4c3b-8d2a-000000000006',
   dynamic: '5a1e5e3a-0001-4c3b-8d2a-000000000007',
   synced: '5a1e5e3a-0001-4c3b-8d2a-000000000008',
+  crowded: '5a1e5e3a-0001-4c3b-8d2a-000000000009',
 } as const;
 
 /** The Authenticator first: it is the default MFA method, which Graph deletes only once it is the last. */
@@ -66,5 +67,20 @@ export function contractGraphStepsFixture(base: Fixture): Fixture {
     if (person.key === 'lea') person.cloud?.authMethods?.push({ type: 'softwareOath' }, { type: 'windowsHelloForBusiness', displayName: 'LAPTOP-7' });
     if (person.key === 'ben' && person.cloud) person.cloud.authMethods = [{ type: 'microsoftAuthenticator', displayName: 'Pixel 8' }];
   }
+  return fixture;
+}
+
+/**
+ * The graph-steps tenant with more groups than a page of `GET /groups?$expand=…` holds (100), the leaver's ahead of
+ * them on the second page, and a group of 21 owners, the leaver among them: more than the 20 an `$expand` returns.
+ */
+export function crowdedTenant(fixture: Fixture): Fixture {
+  const owners = Array.from({ length: 20 }, (_, i) => `owner${String(i + 1).padStart(2, '0')}`);
+  for (const key of owners) {
+    fixture.people.push({ key, givenName: 'Co', surname: key, displayName: `Co-owner ${key}`, userPrincipalName: `${key}@contoso.test`, mail: `${key}@contoso.test`, cloud: { synced: false } });
+  }
+  const filler = Array.from({ length: 110 }, (_, i) => ({ id: `5a1e5e3a-0002-4c3b-8d2a-${String(i).padStart(12, '0')}`, displayName: `Project ${String(i).padStart(3, '0')}` }));
+  fixture.entraGroups.unshift(...filler);
+  fixture.entraGroups.push({ id: GROUP_IDS.crowded, displayName: 'Crowded Board', kind: 'unified', owners: [...owners, 'lea'] });
   return fixture;
 }

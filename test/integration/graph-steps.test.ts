@@ -13,13 +13,13 @@ import { groupOwners } from '../../src/steps/group-owners.js';
 import type { Decision, RunShared, Step } from '../../src/steps/types.js';
 import { SimulatorControl, stackFacts } from '../helpers/stack.js';
 import { OFFBOARD_ROLES } from '../stack/stack.js';
-import { GROUP_IDS, graphStepsFixture, HOSTILE_GROUP } from './graph-steps-fixture.js';
+import { crowdedTenant, GROUP_IDS, graphStepsFixture, HOSTILE_GROUP } from './graph-steps-fixture.js';
 import { entraInputs, psService } from './powershell-helpers.js';
 
 const facts = stackFacts();
 const sim = facts.simulator;
 const control = new SimulatorControl(sim.url);
-const fixture = graphStepsFixture();
+const fixture = crowdedTenant(graphStepsFixture());
 const certificatePem = parseCertificate(sim.certificatePem).certPem;
 /** The offboarding app with what the three steps need besides the README's base set. */
 const ROLES = [...OFFBOARD_ROLES, 'UserAuthenticationMethod.ReadWrite.All', 'Group.ReadWrite.All'];
@@ -260,6 +260,27 @@ describe('group-owners', () => {
     expect(step?.reason).toBe('owner of 2 groups: Sales EMEA, Project X');
     expect(step?.before?.notHandled).toEqual(['All Staff (mail-enabled: its owners are managed in Exchange)']);
     expect(await writes()).toEqual([]);
+  });
+
+  it("finds each leaver's groups from the groups' owners, read once a run, never from ownedObjects (refused to an app)", async () => {
+    const [lea, ben] = await run(['lea', 'ben'], [groupOwners], { mode: 'plan' });
+    expect(stepOf(lea, 'group-owners')?.reason).toBe('owner of 2 groups: Sales EMEA, Project X');
+    expect(stepOf(ben, 'group-owners')?.reason).toBe(`owner of 1 group: ${HOSTILE_GROUP}`);
+    const reads = (await control.log()).entries.filter((e) => e.op === 'graph.list.groups' || e.op === 'graph.list.ownedObjects');
+    // More groups than a page holds: the first page once, then its nextLink.
+    expect(reads.map((e) => [e.op, decodeURIComponent(e.path).includes('$skiptoken')])).toEqual([
+      ['graph.list.groups', false],
+      ['graph.list.groups', true],
+    ]);
+  });
+
+  it('does not hand over a group with more owners than $expand returns, the leaver among them', async () => {
+    const [lea] = await run(['lea'], [groupOwners], { mode: 'plan' });
+    expect(stepOf(lea, 'group-owners')?.before?.groups).toEqual([
+      { id: GROUP_IDS.salesEmea, displayName: 'Sales EMEA' },
+      { id: GROUP_IDS.projectX, displayName: 'Project X' },
+    ]);
+    expect((await groupState(GROUP_IDS.crowded))?.owners).toHaveLength(21);
   });
 
   it('makes the delegate an owner of each, and a member of the Team, leaving co-owned groups alone', async () => {

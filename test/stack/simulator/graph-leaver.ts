@@ -1,4 +1,4 @@
-// Graph v1.0 for the leaver's sign-in methods and group ownership: authentication methods, ownedObjects, group owners.
+// Graph v1.0 for the leaver's sign-in methods and group ownership: authentication methods, ownedObjects (refused), group owners.
 import type { FixtureAuthMethod } from '../fixture.js';
 import type { SimEnv } from './env.js';
 import type { GraphKit } from './graph-roles.js';
@@ -10,9 +10,6 @@ import type { AuthMethodRecord, GroupRecord, Tenant, UserRecord } from './tenant
 const READ_METHODS = ['UserAuthenticationMethod.Read.All', 'UserAuthenticationMethod.ReadWrite.All'];
 // The delete pages of each method type, e.g. https://learn.microsoft.com/en-us/graph/api/phoneauthenticationmethod-delete.
 const WRITE_METHODS = ['UserAuthenticationMethod.ReadWrite.All'];
-// https://learn.microsoft.com/en-us/graph/api/user-list-ownedobjects: "User.Read.All, User.ReadWrite.All,
-// Directory.Read.All, Directory.ReadWrite.All" for an application.
-const READ_OWNED = ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
 // https://learn.microsoft.com/en-us/graph/api/group-post-owners and group-delete-owners: Group.ReadWrite.All, Directory.ReadWrite.All.
 const WRITE_OWNERS = ['Group.ReadWrite.All', 'Directory.ReadWrite.All'];
 
@@ -57,13 +54,11 @@ export function leaverRoute(k: GraphKit, env: SimEnv, tenant: Tenant, call: Grap
     case 'graph.delete.authMethod':
       return withUser(k, tenant, call, id, WRITE_METHODS, caller, (user) => deleteMethod(k, call, user, s[3], s[4]));
     case 'graph.list.ownedObjects':
-      return withUser(k, tenant, call, id, READ_OWNED, caller, (user) => {
-        const cast = s[3];
-        if (cast !== undefined && cast !== 'microsoft.graph.group') return k.badSegment(call, cast);
-        const owned = [...tenant.groups.values()].filter((g) => g.owners.includes(user.id)).map((g) => k.groupObject(g));
-        const select = k.parseSelectLoose(call);
-        return k.page(env, call, `users/${user.id}/ownedObjects${cast ? `/${cast}` : ''}`, owned, cast ? 'groups' : 'directoryObjects', (o) => (select ? k.pickTyped(o, select) : o));
-      });
+      // https://learn.microsoft.com/en-us/graph/api/user-list-ownedobjects lists the permissions as "Application: Not
+      // supported.": every caller here holds an app-only token, so no role lets it through. The page shows no body for
+      // the refusal: Graph's own for a token without the permission (403 Authorization_RequestDenied, "Insufficient
+      // privileges to complete the operation.", as microsoftgraph/microsoft-graph-docs#5678 quotes it for this call).
+      return { ...k.denied(call), user: tenant.findUser(id)?.userPrincipalName ?? id };
     case 'graph.list.groupOwners':
       return withGroup(k, tenant, call, id, k.readGroups, caller, (group) => {
         const owners = group.owners.map((o) => tenant.userById(o)).filter((u): u is UserRecord => u !== undefined).map((u) => k.userObject(env, tenant, u));

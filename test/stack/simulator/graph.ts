@@ -373,8 +373,8 @@ function dispatch(env: SimEnv, call: GraphCall, caller: Caller): GraphResult {
         groups = groups.filter((g) => evaluate(tree, (p) => g[p]));
       }
       const select = parseSelect(call, Object.keys(groupObject(firstGroup(tenant))), 'microsoft.graph.group');
-      const expand = expandsMembers(call, 'microsoft.graph.group');
-      return page(env, call, 'groups', groups.map((g) => ({ ...stripType(select ? pick(g, select) : g), ...membersOf(env, tenant, expand, tenant.groups.get(String(g.id))?.members) })), 'groups');
+      const expand = parseExpansion(call, 'microsoft.graph.group', ['members', 'owners']);
+      return page(env, call, 'groups', groups.map((g) => ({ ...stripType(select ? pick(g, select) : g), ...expanded(env, tenant, expand, tenant.groups.get(String(g.id))) })), 'groups');
     }
     // Groups are addressed by object id only; anything else is not an identifier at all.
     if (!GUID.test(id)) return graphError(call, 400, 'Request_BadRequest', `Invalid object identifier '${id}'.`);
@@ -383,8 +383,8 @@ function dispatch(env: SimEnv, call: GraphCall, caller: Caller): GraphResult {
       if (!has(caller, READ_GROUPS)) return denied(call);
       if (!group) return notFound(call, id);
       const select = parseSelect(call, Object.keys(groupObject(group)), 'microsoft.graph.group');
-      const expand = expandsMembers(call, 'microsoft.graph.group');
-      return ok({ '@odata.context': context(env, 'groups/$entity'), ...stripType(select ? pick(groupObject(group), select) : groupObject(group)), ...membersOf(env, tenant, expand, group.members) });
+      const expand = parseExpansion(call, 'microsoft.graph.group', ['members', 'owners']);
+      return ok({ '@odata.context': context(env, 'groups/$entity'), ...stripType(select ? pick(groupObject(group), select) : groupObject(group)), ...expanded(env, tenant, expand, group) });
     }
     if (op === 'graph.list.groupMembers') {
       if (!has(caller, READ_GROUPS)) return denied(call);
@@ -420,8 +420,8 @@ function dispatch(env: SimEnv, call: GraphCall, caller: Caller): GraphResult {
   if (root === 'roleManagement') return listRoleManagement(KIT, env, tenant, call, caller, s[2]);
   if (op === 'graph.list.directoryRoles') {
     if (!has(caller, DIRECTORY_ROLES)) return denied(call);
-    const expand = expandsMembers(call, 'microsoft.graph.directoryRole');
-    const roles = [...tenant.roles.values()].map((r) => ({ ...stripType(roleObject(r)), ...membersOf(env, tenant, expand, r.members) }));
+    const expand = parseExpansion(call, 'microsoft.graph.directoryRole', ['members']);
+    const roles = [...tenant.roles.values()].map((r) => ({ ...stripType(roleObject(r)), ...expanded(env, tenant, expand, r) }));
     return page(env, call, 'directoryRoles', roles, 'directoryRoles');
   }
   if (op === 'graph.list.subscribedSkus') {
@@ -482,21 +482,37 @@ function firstGroup(tenant: Tenant): GroupRecord {
   );
 }
 
-/** `$expand=members` (the only expansion modelled on groups and directory roles): true when asked for. */
-function expandsMembers(call: GraphCall, typeName: string): boolean {
-  const raw = option(call, '$expand');
-  if (raw === undefined) return false;
-  if (raw.replace(/\s/g, '') !== 'members') throw new QueryError(graphError(call, 400, 'BadRequest', `Could not find a property named '${raw.split('(')[0].trim()}' on type '${typeName}'.`));
-  return true;
+/** An expansion asked for: the relationship and its nested `$select`, if any. */
+interface Expansion {
+  relation: 'members' | 'owners';
+  select?: string[];
 }
 
 /**
- * The `members` of an expansion: on directory objects `$expand` returns at most 20 items and no nextLink
- * (https://learn.microsoft.com/graph/query-parameters#expand, "typically returns a maximum of 20 items").
+ * `$expand=members` or `$expand=owners($select=id)` on groups (the group resource's owners "Supports $expand including
+ * nested $select", https://learn.microsoft.com/graph/api/resources/group#relationships), only `members` on directory
+ * roles: undefined when not asked for. One relationship at a time is modelled.
  */
-function membersOf(env: SimEnv, tenant: Tenant, expand: boolean, ids: string[] | undefined): { members?: Record<string, unknown>[] } {
-  if (!expand) return {};
-  return { members: (ids ?? []).map((m) => directoryObject(KIT, env, tenant, m)).filter((o): o is Record<string, unknown> => o !== undefined).slice(0, 20) };
+function parseExpansion(call: GraphCall, typeName: string, allowed: readonly Expansion['relation'][]): Expansion | undefined {
+  const raw = option(call, '$expand');
+  if (raw === undefined) return undefined;
+  const m = /^(\w+)(?:\(\$select=([\w,]+)\))?$/.exec(raw.replace(/\s/g, ''));
+  const relation = allowed.find((r) => r === m?.[1]);
+  if (!m || !relation) throw new QueryError(graphError(call, 400, 'BadRequest', `Could not find a property named '${raw.split('(')[0].trim()}' on type '${typeName}'.`));
+  return { relation, select: m[2]?.split(',') };
+}
+
+/**
+ * The relationship of an expansion: on directory objects `$expand` returns at most 20 items and no nextLink
+ * (https://learn.microsoft.com/graph/query-parameters#expand, "typically returns a maximum of 20 items for the
+ * expanded relationship and has no @odata.nextLink").
+ */
+function expanded(env: SimEnv, tenant: Tenant, expansion: Expansion | undefined, of: { members: string[]; owners?: string[] } | undefined): Record<string, unknown[]> {
+  if (!expansion) return {};
+  const ids = (expansion.relation === 'owners' ? of?.owners : of?.members) ?? [];
+  const objects = ids.map((m) => directoryObject(KIT, env, tenant, m)).filter((o): o is Record<string, unknown> => o !== undefined);
+  const select = expansion.select;
+  return { [expansion.relation]: objects.slice(0, 20).map((o) => (select ? pickTyped(o, select) : o)) };
 }
 
 /** A member as a collection of directory objects renders it; a user with every property, for `$select`. */
@@ -700,6 +716,9 @@ function page<T>(env: SimEnv, call: GraphCall, collectionPath: string, items: T[
     }
     size = top;
   }
+  // "$expand on directory objects: returns a maximum of 100 objects" a page, whatever $top asks
+  // (https://developer.microsoft.com/en-us/graph/known-issues/?search=13635).
+  if (option(call, '$expand') !== undefined) size = Math.min(size, 100);
   const countRaw = option(call, '$count');
   const counted = countRaw !== undefined && countRaw.toLowerCase() === 'true';
   if (counted && !eventualConsistency(call)) return graphError(call, 400, 'Request_BadRequest', '$count is not currently supported.');
