@@ -5,7 +5,8 @@ import { createGraphApi } from '../../src/connectors/graph.js';
 import type { GraphApi, PowerShellService } from '../../src/connectors/types.js';
 import type { Inputs } from '../../src/inputs-types.js';
 import { runEngine } from '../../src/engine.js';
-import type { Person } from '../../src/model.js';
+import type { Mode } from '../../src/inputs-types.js';
+import type { Person, UserResult } from '../../src/model.js';
 import { mailboxAutoreply } from '../../src/steps/mailbox-autoreply.js';
 import { mailboxForward } from '../../src/steps/mailbox-forward.js';
 import type { Decision, Step, StepContext } from '../../src/steps/types.js';
@@ -13,6 +14,7 @@ import { baseFixture, type Fixture } from '../stack/fixture.js';
 import { SimulatorControl } from '../stack/simulator/control-client.js';
 import type { SimMailboxState, SimState } from '../stack/simulator/types.js';
 import { loadStackTenant } from '../stack/stack.js';
+import { undoFrom } from '../helpers/undo-from.js';
 import { entraInputs, psService } from './powershell-helpers.js';
 
 const facts = inject('stack');
@@ -112,6 +114,20 @@ const reverse = (step: Step, context: StepContext, decision: Decision): Promise<
   if (decision.kind !== 'change' || !step.reverse) throw new Error('nothing to reverse');
   return step.reverse({ ...context, record: { before: decision.before, after: decision.after } });
 };
+
+/** The steps over the people with the engine, as a run of `mode` does. */
+function engine(people: Person[], steps: Step[], mode: Mode, context: StepContext): Promise<UserResult[]> {
+  return runEngine({
+    people,
+    steps,
+    mode,
+    inputs: { ...context.inputs, mode, steps: steps.map((s) => s.name) },
+    connectors: { exchange, graph },
+    run: context.run,
+    now: context.now,
+    concurrency: 1,
+  });
+}
 
 beforeAll(async () => {
   await loadStackTenant(facts, fixture());
@@ -325,5 +341,43 @@ describe('mailbox-forward and mailbox-autoreply through the engine', () => {
       ['mailbox-autoreply', 'failed', 'not-verified'],
     ]);
     expect(await control.state()).toEqual(before);
+  });
+
+  it('apply forwards and replies, read back (verified); a re-run is unchanged; undo-from plans the recorded settings back, then restores the mailbox as it was', async () => {
+    const before = await control.state();
+    const context = await leaver(CLOUDY, SALESVP, { effective: '2026-12-01T09:00:00.000Z' });
+    const [applied] = await engine([context.person], [mailboxForward, mailboxAutoreply], 'apply', context);
+    expect(applied.steps.map((s) => [s.step, s.status, s.verified])).toEqual([
+      ['mailbox-forward', 'done', true],
+      ['mailbox-autoreply', 'done', true],
+    ]);
+    const done = await control.state();
+    expect(mailboxOf(done, CLOUDY)).toMatchObject({ forwardingAddress: SALESVP, deliverToMailboxAndForward: true, autoReply: { autoReplyState: 'Enabled', externalAudience: 'All' } });
+    othersUntouched(before, done, CLOUDY);
+
+    const [again] = await engine([context.person], [mailboxForward, mailboxAutoreply], 'apply', context);
+    expect(again.steps.map((s) => [s.step, s.status])).toEqual([
+      ['mailbox-forward', 'unchanged'],
+      ['mailbox-autoreply', 'unchanged'],
+    ]);
+
+    // Undo resolves the user again by the record's object id and acts without a delegate.
+    const { undo, requests } = undoFrom([applied]);
+    const person: Person = { ...(await leaver(CLOUDY)).person, request: requests[0] };
+    await control.clearLog();
+    const [plan] = await engine(undo.guard([person]), undo.steps, 'plan', context);
+    expect(plan.steps.map((s) => [s.step, s.status, s.after])).toEqual([
+      ['mailbox-autoreply', 'planned', applied.steps[1].before],
+      ['mailbox-forward', 'planned', applied.steps[0].before],
+    ]);
+    expect(await control.state()).toEqual(done);
+    expect((await control.log()).entries.filter((e) => /^exo\.cmdlet\.Set-/.test(e.op))).toEqual([]);
+
+    const [undone] = await engine(undo.guard([person]), undo.steps, 'apply', context);
+    expect(undone.steps.map((s) => [s.step, s.status, s.verified])).toEqual([
+      ['mailbox-autoreply', 'done', true],
+      ['mailbox-forward', 'done', true],
+    ]);
+    expect((await control.state()).mailboxes).toEqual(before.mailboxes);
   });
 });
