@@ -1,5 +1,6 @@
 // mailbox-forward: mail sent to the leaver goes to the delegate as well, a copy kept in the leaver's mailbox.
 import { defineStep } from './define.js';
+import { readDelegateMailbox } from './delegate-mailbox.js';
 import { CommandLog, psBoolean, readMailbox, type Mailbox } from './ps-commands.js';
 import { expectState } from './read-back.js';
 import type { Decision } from './types.js';
@@ -63,7 +64,7 @@ export const mailboxForward = defineStep({
   // The record keeps the forwarding it replaced.
   reversible: true,
   cmdlets: { exchange: CMDLETS },
-  async observe({ person, connectors }) {
+  async observe({ person, connectors, shared }) {
     const delegate = person.delegate.userPrincipalName;
     if (person.delegate.source === 'none' || !delegate) return { kind: 'skipped', reason: 'no delegate found' };
     const commands = new CommandLog(connectors.exchange, CMDLETS);
@@ -71,7 +72,7 @@ export const mailboxForward = defineStep({
     const current = await readForwarding(commands, identity);
     if (!current) return { kind: 'skipped', reason: 'no mailbox' };
     // ForwardingAddress takes "a recipient in your organization": the delegate's mailbox, by its identities.
-    const target = await readMailbox(commands, delegate, []);
+    const target = await readDelegateMailbox(shared, commands, delegate);
     if (!target) return { kind: 'skipped', reason: 'the delegate has no mailbox to forward to' };
     const holds = (f: Forwarding | undefined): boolean => f !== undefined && names(f.forwardingAddress, target) && f.deliverToMailboxAndForward;
     if (holds(current)) return { kind: 'unchanged', before: { ...current } };
@@ -94,7 +95,7 @@ export const mailboxForward = defineStep({
       verify: async () => expectState({ forwardsToDelegate: true, keepsCopy: true }, await readForwarding(commands, identity).then((f) => ({ forwardsToDelegate: names(f?.forwardingAddress ?? null, target), keepsCopy: f?.deliverToMailboxAndForward ?? null }))),
     };
   },
-  async reverse({ person, connectors, record }): Promise<Decision> {
+  async reverse({ person, connectors, record, shared }): Promise<Decision> {
     const [before, after] = [recorded(record.before), recorded(record.after)];
     if (!before || !after?.forwardingAddress) return { kind: 'skipped', reason: 'the record holds no forwarding to restore' };
     const commands = new CommandLog(connectors.exchange, CMDLETS);
@@ -102,7 +103,7 @@ export const mailboxForward = defineStep({
     const current = await readForwarding(commands, identity);
     if (!current) return { kind: 'skipped', reason: 'no mailbox' };
     if (sameForwarding(current, before)) return { kind: 'unchanged', before: { ...current } };
-    const delegate = await readMailbox(commands, after.forwardingAddress, []);
+    const delegate = await readDelegateMailbox(shared, commands, after.forwardingAddress);
     const asLeft = delegate !== undefined && names(current.forwardingAddress, delegate) && same(current.forwardingSmtpAddress, after.forwardingSmtpAddress) && current.deliverToMailboxAndForward;
     if (!asLeft) return { kind: 'skipped', reason: `changed since: ${describe(current)}` };
     const restored = async (): Promise<boolean> => {

@@ -3,7 +3,7 @@ import type { Request, UserResult } from '../../src/model.js';
 import { createUndo, type Undo } from '../../src/undo/index.js';
 import { parseUndoRecord } from '../../src/undo/record.js';
 
-export const UNDONE_RUN = 'https://github.com/contoso/identity-offboarding/actions/runs/4242';
+const UNDONE_RUN = 'https://github.com/contoso/identity-offboarding/actions/runs/4242';
 
 /**
  * The undo of `results` as `undo-from` makes it from their results file (written and read back as JSON, checked by the

@@ -320,6 +320,16 @@ describe('mailbox-forward and mailbox-autoreply through the engine', () => {
     expect(writes).toEqual([]);
   });
 
+  it('reads the delegate\'s mailbox once for both steps and every leaver who names it', async () => {
+    const cloudy = await leaver(CLOUDY, SALESVP);
+    const jdoe = await leaver(JDOE, SALESVP);
+    const [first, second] = await engine([cloudy.person, jdoe.person], [mailboxForward, mailboxAutoreply], 'plan', cloudy);
+    expect([...first.steps, ...second.steps].map((s) => s.status)).toEqual(['planned', 'planned', 'planned', 'planned']);
+    // The delegate is the only mailbox the two steps read without -Properties.
+    const reads = (await control.log()).entries.filter((e) => e.signature === 'exchange Get-EXOMailbox -Identity');
+    expect(reads.map((e) => e.status)).toEqual([200]);
+  });
+
   it('fails both steps not-verified when Exchange accepts the write and loses it', async () => {
     await control.faults({ drop: { ops: ['exo.cmdlet.Set-Mailbox', 'exo.cmdlet.Set-MailboxAutoReplyConfiguration'], users: [CLOUDY] } });
     const before = await control.state();
