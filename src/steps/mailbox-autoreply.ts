@@ -170,6 +170,7 @@ export const mailboxAutoreply = defineStep({
       kind: 'change',
       before: { ...current },
       after: { ...before },
+      reason: `back to the recorded automatic reply: ${before.autoReplyState}${before.autoReplyState.toLowerCase() === 'disabled' ? '' : `, to ${before.externalAudience || 'no'} external senders`}`,
       async apply() {
         await commands.invoke('Set-MailboxAutoReplyConfiguration', parameters, { retry: async () => !(await restored()) });
         return commands.outcome();

@@ -114,6 +114,7 @@ export const mailboxForward = defineStep({
       kind: 'change',
       before: { ...current },
       after: { ...before },
+      reason: `back to ${describe(before)}`,
       async apply() {
         // $null clears ForwardingAddress ("The default value is blank ($null), which means no forwarding recipient").
         await commands.invoke('Set-Mailbox', { Identity: identity, ForwardingAddress: before.forwardingAddress, DeliverToMailboxAndForward: before.deliverToMailboxAndForward }, {

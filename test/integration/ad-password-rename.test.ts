@@ -234,6 +234,7 @@ describe('ad-password', () => {
       status: 'planned',
       before: { pwdLastSet },
       after: { password: 'random, 32 characters, not recorded' },
+      reason: 'a random password of 32 characters, never recorded or shown',
     });
     expect(await adminRead(dn, 'pwdLastSet')).toBe(pwdLastSet);
     expect(await binds(dn, KNOWN_PASSWORD)).toBe(true);

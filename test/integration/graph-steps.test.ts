@@ -282,6 +282,7 @@ describe('entra-groups', () => {
     const [plan] = await runUndo(applied, 'plan', { exchange });
     const planned = stepOf(plan, 'entra-groups');
     expect(planned?.status).toBe('planned');
+    expect(planned?.reason).toBe(`back into 6 groups: Sales EMEA, Project X, Shared Board, ${HOSTILE_GROUP}, All Staff, Finance Approvers`);
     expect((planned?.after?.groups as { displayName: string }[]).map((g) => g.displayName).sort()).toEqual(REMOVED);
     expect(await writes()).toEqual([]);
     expect(await control.state()).toEqual(removed);

@@ -185,7 +185,11 @@ describe('mailbox-forward', () => {
       after: { forwardingAddress: SALESVP, forwardingSmtpAddress: 'smtp:jane.private@example.net', deliverToMailboxAndForward: true },
     });
     const undo = await apply(await reverse(mailboxForward, context, decision));
-    expect(undo).toMatchObject({ kind: 'change', after: { forwardingAddress: null, forwardingSmtpAddress: 'smtp:jane.private@example.net', deliverToMailboxAndForward: false } });
+    expect(undo).toMatchObject({
+      kind: 'change',
+      after: { forwardingAddress: null, forwardingSmtpAddress: 'smtp:jane.private@example.net', deliverToMailboxAndForward: false },
+      reason: 'back to forwarding to smtp:jane.private@example.net',
+    });
     expect(mailboxOf(await control.state(), JDOE)).toEqual(recorded);
     expect(await reverse(mailboxForward, context, decision)).toMatchObject({ kind: 'unchanged' });
   });
@@ -269,7 +273,7 @@ describe('mailbox-autoreply', () => {
     expect(decision).toMatchObject({ kind: 'change', before: { autoReplyState: 'Scheduled', externalAudience: 'Known' } });
     expect(mailboxOf(await control.state(), CLOUDY).autoReply.autoReplyState).toBe('Enabled');
     const undo = await apply(await reverse(mailboxAutoreply, context, decision));
-    expect(undo).toMatchObject({ kind: 'change', after: { autoReplyState: 'Scheduled', externalAudience: 'Known' } });
+    expect(undo).toMatchObject({ kind: 'change', after: { autoReplyState: 'Scheduled', externalAudience: 'Known' }, reason: 'back to the recorded automatic reply: Scheduled, to Known external senders' });
     expect(mailboxOf(await control.state(), CLOUDY).autoReply).toEqual(recorded);
     expect(await reverse(mailboxAutoreply, context, decision)).toMatchObject({ kind: 'unchanged' });
   });
@@ -376,9 +380,9 @@ describe('mailbox-forward and mailbox-autoreply through the engine', () => {
     const person: Person = { ...(await leaver(CLOUDY)).person, request: requests[0] };
     await control.clearLog();
     const [plan] = await engine(undo.guard([person]), undo.steps, 'plan', context);
-    expect(plan.steps.map((s) => [s.step, s.status, s.after])).toEqual([
-      ['mailbox-autoreply', 'planned', applied.steps[1].before],
-      ['mailbox-forward', 'planned', applied.steps[0].before],
+    expect(plan.steps.map((s) => [s.step, s.status, s.after, s.reason])).toEqual([
+      ['mailbox-autoreply', 'planned', applied.steps[1].before, 'back to the recorded automatic reply: Disabled'],
+      ['mailbox-forward', 'planned', applied.steps[0].before, 'back to forwarding to nobody'],
     ]);
     expect(await control.state()).toEqual(done);
     expect((await control.log()).entries.filter((e) => /^exo\.cmdlet\.Set-/.test(e.op))).toEqual([]);
