@@ -176,7 +176,6 @@ export const entraGroups = defineStep({
       kind: 'change',
       before: { groups: [] },
       after: { groups: absent },
-      reason: `back into ${absent.length} group${absent.length === 1 ? '' : 's'}: ${absent.map((g) => g.displayName).join(', ')}`,
       async apply() {
         for (const group of absent) {
           if (group.via === 'graph') {

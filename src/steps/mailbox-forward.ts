@@ -95,7 +95,7 @@ export const mailboxForward = defineStep({
       verify: async () => expectState({ forwardsToDelegate: true, keepsCopy: true }, await readForwarding(commands, identity).then((f) => ({ forwardsToDelegate: names(f?.forwardingAddress ?? null, target), keepsCopy: f?.deliverToMailboxAndForward ?? null }))),
     };
   },
-  async reverse({ person, connectors, record, shared }): Promise<Decision> {
+  async reverse({ person, connectors, record }): Promise<Decision> {
     const [before, after] = [recorded(record.before), recorded(record.after)];
     if (!before || !after?.forwardingAddress) return { kind: 'skipped', reason: 'the record holds no forwarding to restore' };
     const commands = new CommandLog(connectors.exchange, CMDLETS);
@@ -103,7 +103,7 @@ export const mailboxForward = defineStep({
     const current = await readForwarding(commands, identity);
     if (!current) return { kind: 'skipped', reason: 'no mailbox' };
     if (sameForwarding(current, before)) return { kind: 'unchanged', before: { ...current } };
-    const delegate = await readDelegateMailbox(shared, commands, after.forwardingAddress);
+    const delegate = await readMailbox(commands, after.forwardingAddress, []);
     const asLeft = delegate !== undefined && names(current.forwardingAddress, delegate) && same(current.forwardingSmtpAddress, after.forwardingSmtpAddress) && current.deliverToMailboxAndForward;
     if (!asLeft) return { kind: 'skipped', reason: `changed since: ${describe(current)}` };
     const restored = async (): Promise<boolean> => {
