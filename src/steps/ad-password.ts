@@ -62,6 +62,7 @@ export const adPassword = defineStep({
       kind: 'change',
       before,
       after: { password: 'random, 32 characters, not recorded' },
+      reason: `a random password of ${LENGTH} characters, never recorded or shown`,
       // Made only here, in apply mode, and kept by no one: the closure ends with the write.
       apply: () => ad.setPassword(user.dn, randomPassword(forbiddenParts(user.samAccountName, user.displayName))),
       async verify() {

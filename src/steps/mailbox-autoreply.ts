@@ -2,8 +2,9 @@
 import { dayIn } from '../util/time.js';
 import { messageBody, namesDelegate, renderMessage } from './autoreply-message.js';
 import { defineStep } from './define.js';
+import { readDelegateMailbox } from './delegate-mailbox.js';
 import { isExchangeNotFound } from '../connectors/powershell/errors.js';
-import { CommandLog, readMailbox } from './ps-commands.js';
+import { CommandLog } from './ps-commands.js';
 import { expectState } from './read-back.js';
 import type { Decision, StepContext } from './types.js';
 
@@ -76,8 +77,8 @@ function recorded(value: Record<string, unknown> | undefined): AutoReply | undef
 }
 
 /** The placeholders' values for this leaver; a string when the message cannot be written for them. */
-async function valuesFor(context: Pick<StepContext, 'person' | 'inputs' | 'now'>, template: string, commands: Commands) {
-  const { person, inputs, now } = context;
+async function valuesFor(context: Pick<StepContext, 'person' | 'inputs' | 'now' | 'shared'>, template: string, commands: Commands) {
+  const { person, inputs, now, shared } = context;
   const effective = person.request.effective ? new Date(person.request.effective) : now;
   const values = {
     displayName: person.entra?.displayName ?? person.ad?.displayName ?? person.entra?.userPrincipalName ?? '',
@@ -89,7 +90,7 @@ async function valuesFor(context: Pick<StepContext, 'person' | 'inputs' | 'now'>
   if (!namesDelegate(template)) return values;
   const delegate = person.delegate.userPrincipalName;
   if (person.delegate.source === 'none' || !delegate) return 'no delegate found, and autoreply-message names the delegate';
-  const mailbox = await readMailbox(commands, delegate, []);
+  const mailbox = await readDelegateMailbox(shared, commands, delegate);
   if (!mailbox) return 'the delegate has no mailbox, and autoreply-message names its address';
   return { ...values, delegateName: String(mailbox.DisplayName ?? delegate), delegateMail: String(mailbox.PrimarySmtpAddress ?? delegate) };
 }
@@ -169,6 +170,7 @@ export const mailboxAutoreply = defineStep({
       kind: 'change',
       before: { ...current },
       after: { ...before },
+      reason: `back to the recorded automatic reply: ${before.autoReplyState}${before.autoReplyState.toLowerCase() === 'disabled' ? '' : `, to ${before.externalAudience || 'no'} external senders`}`,
       async apply() {
         await commands.invoke('Set-MailboxAutoReplyConfiguration', parameters, { retry: async () => !(await restored()) });
         return commands.outcome();

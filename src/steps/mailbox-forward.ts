@@ -1,5 +1,6 @@
 // mailbox-forward: mail sent to the leaver goes to the delegate as well, a copy kept in the leaver's mailbox.
 import { defineStep } from './define.js';
+import { readDelegateMailbox } from './delegate-mailbox.js';
 import { CommandLog, psBoolean, readMailbox, type Mailbox } from './ps-commands.js';
 import { expectState } from './read-back.js';
 import type { Decision } from './types.js';
@@ -63,7 +64,7 @@ export const mailboxForward = defineStep({
   // The record keeps the forwarding it replaced.
   reversible: true,
   cmdlets: { exchange: CMDLETS },
-  async observe({ person, connectors }) {
+  async observe({ person, connectors, shared }) {
     const delegate = person.delegate.userPrincipalName;
     if (person.delegate.source === 'none' || !delegate) return { kind: 'skipped', reason: 'no delegate found' };
     const commands = new CommandLog(connectors.exchange, CMDLETS);
@@ -71,7 +72,7 @@ export const mailboxForward = defineStep({
     const current = await readForwarding(commands, identity);
     if (!current) return { kind: 'skipped', reason: 'no mailbox' };
     // ForwardingAddress takes "a recipient in your organization": the delegate's mailbox, by its identities.
-    const target = await readMailbox(commands, delegate, []);
+    const target = await readDelegateMailbox(shared, commands, delegate);
     if (!target) return { kind: 'skipped', reason: 'the delegate has no mailbox to forward to' };
     const holds = (f: Forwarding | undefined): boolean => f !== undefined && names(f.forwardingAddress, target) && f.deliverToMailboxAndForward;
     if (holds(current)) return { kind: 'unchanged', before: { ...current } };
@@ -113,6 +114,7 @@ export const mailboxForward = defineStep({
       kind: 'change',
       before: { ...current },
       after: { ...before },
+      reason: `back to ${describe(before)}`,
       async apply() {
         // $null clears ForwardingAddress ("The default value is blank ($null), which means no forwarding recipient").
         await commands.invoke('Set-Mailbox', { Identity: identity, ForwardingAddress: before.forwardingAddress, DeliverToMailboxAndForward: before.deliverToMailboxAndForward }, {

@@ -18,6 +18,7 @@ import type { Decision, Step } from '../../src/steps/types.js';
 import { baseFixture } from '../stack/fixture.js';
 import { OFFBOARD_ROLES, PLANNER_ROLES } from '../stack/stack.js';
 import { loadStackTenant, SimulatorControl, stackFacts, stackLdapInputs } from '../helpers/stack.js';
+import { undoFrom } from '../helpers/undo-from.js';
 import { entraInputs } from './powershell-helpers.js';
 
 const facts = stackFacts();
@@ -107,6 +108,32 @@ async function run(keys: string[], steps: Step[], options: RunOptions = {}): Pro
 }
 
 const stepOf = (result: UserResult | undefined, name: StepName) => result?.steps.find((s) => s.step === name);
+
+/**
+ * Undoes `results` with the engine, as `undo-from` does: each user found again by the record's object id (AD by its
+ * sAMAccountName, as resolve links it), its steps the reverses of the record's.
+ */
+async function runUndo(keys: string[], results: UserResult[], mode: Mode): Promise<UserResult[]> {
+  const { undo, requests } = undoFrom(results);
+  const connectors = { ad: adDirectory(), graph: graphApi() };
+  const people: Person[] = [];
+  for (const [i, key] of keys.entries()) {
+    const { sam } = person(key);
+    const [adMatches] = sam ? await connectors.ad.findUsers([{ samAccountName: sam }]) : [[]];
+    const [entraMatches] = await findEntraUsers(connectors.graph, [requests[i].identity]);
+    people.push({ request: requests[i], ad: adMatches[0], entra: entraMatches?.[0], delegate: { source: 'none' } });
+  }
+  return runEngine({
+    people: undo.guard(people),
+    steps: undo.steps,
+    mode,
+    inputs: inputs(mode, undo.stepNames),
+    connectors,
+    run: { event: 'workflow_dispatch' },
+    now: new Date('2026-12-02T05:00:00Z'),
+    concurrency: 4,
+  });
+}
 const dnOf = (key: string): string => `CN=${person(key).displayName.replace(/,/g, '\\,')},OU=Staff,${ldap.baseDn}`;
 
 async function adminRead(dn: string, attribute: string): Promise<string | undefined> {
@@ -207,6 +234,7 @@ describe('ad-password', () => {
       status: 'planned',
       before: { pwdLastSet },
       after: { password: 'random, 32 characters, not recorded' },
+      reason: 'a random password of 32 characters, never recorded or shown',
     });
     expect(await adminRead(dn, 'pwdLastSet')).toBe(pwdLastSet);
     expect(await binds(dn, KNOWN_PASSWORD)).toBe(true);
@@ -340,6 +368,23 @@ describe('rename', () => {
     expect(user?.displayName).toBe('zz Chloé Nuage (left 2026-11-20)');
   });
 
+  it('plans the new name of a cloud-only user without a write, renames it, and a re-run is unchanged without a second write', async () => {
+    const [plan] = await withUserWrite(() => run(['cloudy'], [rename], { mode: 'plan', effective: '2026-11-20T00:00:00Z' }));
+    expect(stepOf(plan, 'rename')).toEqual({
+      step: 'rename',
+      status: 'planned',
+      before: { displayName: 'Chloé Nuage' },
+      after: { displayName: 'zz Chloé Nuage (left 2026-11-20)' },
+      reason: '"Chloé Nuage" → "zz Chloé Nuage (left 2026-11-20)"',
+    });
+    expect((await control.log()).counts['graph.patch.user'] ?? 0).toBe(0);
+    expect((await control.state()).users.find((u) => u.key === 'cloudy')?.displayName).toBe('Chloé Nuage');
+    await withUserWrite(() => run(['cloudy'], [rename], { effective: '2026-11-20T00:00:00Z' }));
+    const [again] = await withUserWrite(() => run(['cloudy'], [rename], { effective: '2026-11-20T00:00:00Z' }));
+    expect(stepOf(again, 'rename')).toEqual({ step: 'rename', status: 'unchanged', before: { displayName: 'zz Chloé Nuage (left 2026-11-20)' } });
+    expect((await control.log()).counts['graph.patch.user']).toBe(1);
+  });
+
   it('applies the format to the original name when an earlier run renamed the user with another date', async () => {
     const dn = dnOf('jsmith');
     await run(['jsmith'], [rename], { effective: '2026-11-20T00:00:00Z' });
@@ -412,6 +457,40 @@ describe('rename', () => {
       expect((await withUserWrite(() => reverse('cloudy', record))).kind).toBe('change');
       const user = (await control.state()).users.find((u) => u.key === 'cloudy');
       expect(user?.displayName).toBe('Chloé Nuage');
+    });
+
+    it('through undo-from: plans the recorded names back and writes nothing, then restores them in AD and through Graph, read back', async () => {
+      const dn = dnOf('jsmith');
+      const applied = await withUserWrite(() => run(['jsmith', 'cloudy'], [rename], { effective: '2026-11-20T00:00:00Z' }));
+      expect(applied.map((u) => stepOf(u, 'rename')?.status)).toEqual(['done', 'done']);
+      await control.clearLog();
+      const plan = await withUserWrite(() => runUndo(['jsmith', 'cloudy'], applied, 'plan'));
+      expect(plan.map((u) => stepOf(u, 'rename'))).toEqual([
+        {
+          step: 'rename',
+          status: 'planned',
+          before: { displayName: 'zz Smith, John (left 2026-11-20)' },
+          after: { displayName: 'Smith, John' },
+          reason: '"zz Smith, John (left 2026-11-20)" → "Smith, John"',
+        },
+        {
+          step: 'rename',
+          status: 'planned',
+          before: { displayName: 'zz Chloé Nuage (left 2026-11-20)' },
+          after: { displayName: 'Chloé Nuage' },
+          reason: '"zz Chloé Nuage (left 2026-11-20)" → "Chloé Nuage"',
+        },
+      ]);
+      expect(await adminRead(dn, 'displayName')).toBe('zz Smith, John (left 2026-11-20)');
+      expect((await control.log()).counts['graph.patch.user'] ?? 0).toBe(0);
+
+      const undone = await withUserWrite(() => runUndo(['jsmith', 'cloudy'], applied, 'apply'));
+      expect(undone.map((u) => [stepOf(u, 'rename')?.status, stepOf(u, 'rename')?.verified])).toEqual([
+        ['done', true],
+        ['done', true],
+      ]);
+      expect(await adminRead(dn, 'displayName')).toBe('Smith, John');
+      expect((await control.state()).users.find((u) => u.key === 'cloudy')?.displayName).toBe('Chloé Nuage');
     });
 
     it('leaves a name changed since the run alone: skipped "changed since"', async () => {

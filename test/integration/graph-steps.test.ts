@@ -12,6 +12,7 @@ import { entraGroups } from '../../src/steps/entra-groups.js';
 import { groupOwners } from '../../src/steps/group-owners.js';
 import type { Decision, RunShared, Step } from '../../src/steps/types.js';
 import { SimulatorControl, stackFacts } from '../helpers/stack.js';
+import { undoFrom } from '../helpers/undo-from.js';
 import { OFFBOARD_ROLES } from '../stack/stack.js';
 import { crowdedTenant, GROUP_IDS, graphStepsFixture, HOSTILE_GROUP } from './graph-steps-fixture.js';
 import { entraInputs, psService } from './powershell-helpers.js';
@@ -98,7 +99,27 @@ async function reverse(step: Step, key: string, record: { before?: Record<string
   return step.reverse({ person, inputs: inputs('apply', [step.name]), connectors: { graph, ...connectors }, run: { event: 'workflow_dispatch' }, now: new Date(), facts: {}, shared: shared(), record });
 }
 
+/** Undoes `results` with the engine, as `undo-from` does: each user found again by the record's object id, without a delegate. */
+async function runUndo(results: UserResult[], mode: Mode, connectors: Omit<Connectors, 'graph'> = {}): Promise<UserResult[]> {
+  const { undo, requests } = undoFrom(results);
+  const graph = graphApi();
+  const found = await findEntraUsers(graph, requests.map((request) => request.identity));
+  const undone: Person[] = requests.map((request, i) => ({ request, entra: found[i]?.[0], delegate: { source: 'none' } }));
+  return runEngine({
+    people: undo.guard(undone),
+    steps: undo.steps,
+    mode,
+    inputs: inputs(mode, undo.stepNames),
+    connectors: { graph, ...connectors },
+    run: { event: 'workflow_dispatch' },
+    now: new Date(),
+    concurrency: 4,
+  });
+}
+
 const stepOf = (result: UserResult | undefined, name: StepName) => result?.steps.find((s) => s.step === name);
+/** The groups with their members in one order: a member added back is listed last. */
+const membersSorted = (groups: { members: string[] }[]) => groups.map((g) => ({ ...g, members: [...g.members].sort() }));
 const userId = async (key: string): Promise<string> => (await control.state()).users.find((u) => u.key === key)?.id ?? '';
 const groupState = async (id: string) => (await control.state()).groups.find((g) => g.id === id);
 const membersOf = async (key: string): Promise<string[]> => {
@@ -189,6 +210,7 @@ describe('entra-groups', () => {
     const [lea] = await run(['lea'], [entraGroups], { mode: 'plan', connectors: { exchange } });
     const step = stepOf(lea, 'entra-groups');
     expect(step?.status).toBe('planned');
+    expect(step?.reason).toBe(`6 groups: Sales EMEA, Project X, Shared Board, ${HOSTILE_GROUP}, All Staff, Finance Approvers`);
     expect((step?.before?.groups as { displayName: string }[]).map((g) => g.displayName).sort()).toEqual(REMOVED);
     expect(step?.before?.kept).toEqual(
       expect.arrayContaining(['Everyone Dynamic (dynamic membership)', 'On-prem Sync Group (synced from AD (ad-groups))', 'Offboarding Block (block-group)', 'Tier0 Helpdesk (role-assignable)']),
@@ -229,6 +251,23 @@ describe('entra-groups', () => {
     expect(stepOf(lea, 'entra-groups')?.status).toBe('blocked');
     expect(stepOf(lea, 'entra-groups')?.reason).toContain('All Staff');
     expect(await membersOf('lea')).toEqual([...REMOVED, ...KEPT].sort());
+  });
+
+  it('through undo-from: plans every removed membership back and writes nothing, then re-adds each, read back: every group as before', async () => {
+    const before = await control.state();
+    const applied = await run(['lea'], [entraGroups], { connectors: { exchange } });
+    expect(stepOf(applied[0], 'entra-groups')?.status).toBe('done');
+    const removed = await control.state();
+    await control.clearLog();
+    const [plan] = await runUndo(applied, 'plan', { exchange });
+    const planned = stepOf(plan, 'entra-groups');
+    expect(planned?.status).toBe('planned');
+    expect((planned?.after?.groups as { displayName: string }[]).map((g) => g.displayName).sort()).toEqual(REMOVED);
+    expect(await writes()).toEqual([]);
+    expect(await control.state()).toEqual(removed);
+    const [undone] = await runUndo(applied, 'apply', { exchange });
+    expect(stepOf(undone, 'entra-groups')).toMatchObject({ status: 'done', verified: true });
+    expect(membersSorted((await control.state()).groups)).toEqual(membersSorted(before.groups));
   });
 
   it('reverse re-adds each removed membership where the user is still absent, and leaves one re-added since', async () => {
@@ -330,5 +369,19 @@ describe('group-owners', () => {
     expect(decision).toEqual({ kind: 'skipped', reason: 'changed since: Project X: the delegate is no longer an owner' });
     expect((await groupState(GROUP_IDS.salesEmea))?.owners).toContain(await userId('salesvp'));
   });
-});
 
+  it('through undo-from: plans the handover back and writes nothing, then removes the owners and the Team membership the run added, read back: every group as before', async () => {
+    const before = await control.state();
+    const applied = await run(['lea'], [groupOwners]);
+    expect(stepOf(applied[0], 'group-owners')?.status).toBe('done');
+    const handed = await control.state();
+    await control.clearLog();
+    const [plan] = await runUndo(applied, 'plan');
+    expect(stepOf(plan, 'group-owners')?.status).toBe('planned');
+    expect(await writes()).toEqual([]);
+    expect(await control.state()).toEqual(handed);
+    const [undone] = await runUndo(applied, 'apply');
+    expect(stepOf(undone, 'group-owners')).toMatchObject({ status: 'done', verified: true });
+    expect((await control.state()).groups).toEqual(before.groups);
+  });
+});

@@ -5,7 +5,8 @@ import { createGraphApi } from '../../src/connectors/graph.js';
 import type { GraphApi, PowerShellService } from '../../src/connectors/types.js';
 import type { Inputs } from '../../src/inputs-types.js';
 import { runEngine } from '../../src/engine.js';
-import type { Person } from '../../src/model.js';
+import type { Mode } from '../../src/inputs-types.js';
+import type { Person, UserResult } from '../../src/model.js';
 import { mailboxAutoreply } from '../../src/steps/mailbox-autoreply.js';
 import { mailboxForward } from '../../src/steps/mailbox-forward.js';
 import type { Decision, Step, StepContext } from '../../src/steps/types.js';
@@ -13,6 +14,7 @@ import { baseFixture, type Fixture } from '../stack/fixture.js';
 import { SimulatorControl } from '../stack/simulator/control-client.js';
 import type { SimMailboxState, SimState } from '../stack/simulator/types.js';
 import { loadStackTenant } from '../stack/stack.js';
+import { undoFrom } from '../helpers/undo-from.js';
 import { entraInputs, psService } from './powershell-helpers.js';
 
 const facts = inject('stack');
@@ -113,6 +115,20 @@ const reverse = (step: Step, context: StepContext, decision: Decision): Promise<
   return step.reverse({ ...context, record: { before: decision.before, after: decision.after } });
 };
 
+/** The steps over the people with the engine, as a run of `mode` does. */
+function engine(people: Person[], steps: Step[], mode: Mode, context: StepContext): Promise<UserResult[]> {
+  return runEngine({
+    people,
+    steps,
+    mode,
+    inputs: { ...context.inputs, mode, steps: steps.map((s) => s.name) },
+    connectors: { exchange, graph },
+    run: context.run,
+    now: context.now,
+    concurrency: 1,
+  });
+}
+
 beforeAll(async () => {
   await loadStackTenant(facts, fixture());
   exchange = psService(facts, 'exchange');
@@ -169,7 +185,11 @@ describe('mailbox-forward', () => {
       after: { forwardingAddress: SALESVP, forwardingSmtpAddress: 'smtp:jane.private@example.net', deliverToMailboxAndForward: true },
     });
     const undo = await apply(await reverse(mailboxForward, context, decision));
-    expect(undo).toMatchObject({ kind: 'change', after: { forwardingAddress: null, forwardingSmtpAddress: 'smtp:jane.private@example.net', deliverToMailboxAndForward: false } });
+    expect(undo).toMatchObject({
+      kind: 'change',
+      after: { forwardingAddress: null, forwardingSmtpAddress: 'smtp:jane.private@example.net', deliverToMailboxAndForward: false },
+      reason: 'back to forwarding to smtp:jane.private@example.net',
+    });
     expect(mailboxOf(await control.state(), JDOE)).toEqual(recorded);
     expect(await reverse(mailboxForward, context, decision)).toMatchObject({ kind: 'unchanged' });
   });
@@ -253,7 +273,7 @@ describe('mailbox-autoreply', () => {
     expect(decision).toMatchObject({ kind: 'change', before: { autoReplyState: 'Scheduled', externalAudience: 'Known' } });
     expect(mailboxOf(await control.state(), CLOUDY).autoReply.autoReplyState).toBe('Enabled');
     const undo = await apply(await reverse(mailboxAutoreply, context, decision));
-    expect(undo).toMatchObject({ kind: 'change', after: { autoReplyState: 'Scheduled', externalAudience: 'Known' } });
+    expect(undo).toMatchObject({ kind: 'change', after: { autoReplyState: 'Scheduled', externalAudience: 'Known' }, reason: 'back to the recorded automatic reply: Scheduled, to Known external senders' });
     expect(mailboxOf(await control.state(), CLOUDY).autoReply).toEqual(recorded);
     expect(await reverse(mailboxAutoreply, context, decision)).toMatchObject({ kind: 'unchanged' });
   });
@@ -304,6 +324,16 @@ describe('mailbox-forward and mailbox-autoreply through the engine', () => {
     expect(writes).toEqual([]);
   });
 
+  it('reads the delegate\'s mailbox once for both steps and every leaver who names it', async () => {
+    const cloudy = await leaver(CLOUDY, SALESVP);
+    const jdoe = await leaver(JDOE, SALESVP);
+    const [first, second] = await engine([cloudy.person, jdoe.person], [mailboxForward, mailboxAutoreply], 'plan', cloudy);
+    expect([...first.steps, ...second.steps].map((s) => s.status)).toEqual(['planned', 'planned', 'planned', 'planned']);
+    // The delegate is the only mailbox the two steps read without -Properties.
+    const reads = (await control.log()).entries.filter((e) => e.signature === 'exchange Get-EXOMailbox -Identity');
+    expect(reads.map((e) => e.status)).toEqual([200]);
+  });
+
   it('fails both steps not-verified when Exchange accepts the write and loses it', async () => {
     await control.faults({ drop: { ops: ['exo.cmdlet.Set-Mailbox', 'exo.cmdlet.Set-MailboxAutoReplyConfiguration'], users: [CLOUDY] } });
     const before = await control.state();
@@ -325,5 +355,43 @@ describe('mailbox-forward and mailbox-autoreply through the engine', () => {
       ['mailbox-autoreply', 'failed', 'not-verified'],
     ]);
     expect(await control.state()).toEqual(before);
+  });
+
+  it('apply forwards and replies, read back (verified); a re-run is unchanged; undo-from plans the recorded settings back, then restores the mailbox as it was', async () => {
+    const before = await control.state();
+    const context = await leaver(CLOUDY, SALESVP, { effective: '2026-12-01T09:00:00.000Z' });
+    const [applied] = await engine([context.person], [mailboxForward, mailboxAutoreply], 'apply', context);
+    expect(applied.steps.map((s) => [s.step, s.status, s.verified])).toEqual([
+      ['mailbox-forward', 'done', true],
+      ['mailbox-autoreply', 'done', true],
+    ]);
+    const done = await control.state();
+    expect(mailboxOf(done, CLOUDY)).toMatchObject({ forwardingAddress: SALESVP, deliverToMailboxAndForward: true, autoReply: { autoReplyState: 'Enabled', externalAudience: 'All' } });
+    othersUntouched(before, done, CLOUDY);
+
+    const [again] = await engine([context.person], [mailboxForward, mailboxAutoreply], 'apply', context);
+    expect(again.steps.map((s) => [s.step, s.status])).toEqual([
+      ['mailbox-forward', 'unchanged'],
+      ['mailbox-autoreply', 'unchanged'],
+    ]);
+
+    // Undo resolves the user again by the record's object id and acts without a delegate.
+    const { undo, requests } = undoFrom([applied]);
+    const person: Person = { ...(await leaver(CLOUDY)).person, request: requests[0] };
+    await control.clearLog();
+    const [plan] = await engine(undo.guard([person]), undo.steps, 'plan', context);
+    expect(plan.steps.map((s) => [s.step, s.status, s.after, s.reason])).toEqual([
+      ['mailbox-autoreply', 'planned', applied.steps[1].before, 'back to the recorded automatic reply: Disabled'],
+      ['mailbox-forward', 'planned', applied.steps[0].before, 'back to forwarding to nobody'],
+    ]);
+    expect(await control.state()).toEqual(done);
+    expect((await control.log()).entries.filter((e) => /^exo\.cmdlet\.Set-/.test(e.op))).toEqual([]);
+
+    const [undone] = await engine(undo.guard([person]), undo.steps, 'apply', context);
+    expect(undone.steps.map((s) => [s.step, s.status, s.verified])).toEqual([
+      ['mailbox-autoreply', 'done', true],
+      ['mailbox-forward', 'done', true],
+    ]);
+    expect((await control.state()).mailboxes).toEqual(before.mailboxes);
   });
 });

@@ -15,6 +15,7 @@ import type { FixtureMailboxItems } from '../stack/fixture-mailbox-items.js';
 import { baseFixture, SKU_E3, type Fixture } from '../stack/fixture.js';
 import type { SimMailboxState } from '../stack/simulator/types.js';
 import { SimulatorControl, stackFacts } from '../helpers/stack.js';
+import { undoFrom } from '../helpers/undo-from.js';
 import { entraInputs, psService } from './powershell-helpers.js';
 
 const facts = stackFacts();
@@ -205,6 +206,7 @@ describe('inbox-rules', () => {
     const before = await mailboxes();
     const [plan] = await run([LEAVER], [inboxRules], 'plan');
     expect(stepOf(plan, 'inbox-rules')).toMatchObject({ status: 'planned', reason: '6 rules: Everything to my gmail, Boss as attachment, Redirect invoices, …' });
+    expect(await mailboxes()).toEqual(before);
 
     const [applied] = await run([LEAVER], [inboxRules]);
     const done = stepOf(applied, 'inbox-rules');
@@ -280,5 +282,37 @@ describe('cancel-meetings', () => {
     const [result] = await run([LEAVER], [cancelMeetings]);
     expect(stepOf(result, 'cancel-meetings')).toMatchObject({ status: 'failed', error: { code: 'not-verified' } });
     expect((await mailboxes()).get(LEAVER)?.meetings.filter((m) => m.cancelled)).toEqual([]);
+  });
+});
+
+describe('undo-from', () => {
+  it('skips mobile-wipe, inbox-rules and cancel-meetings as "cannot be undone", and changes nothing', async () => {
+    const steps = [mobileWipe, inboxRules, cancelMeetings];
+    const [applied] = await run([LEAVER], steps);
+    expect(applied.steps.map((s) => s.status)).toEqual(['done', 'done', 'done']);
+    const after = await mailboxes();
+    await control.clearLog();
+    const { undo, requests } = undoFrom([applied]);
+    const [found] = await findEntraUsers(graph, [requests[0].identity]);
+    const person: Person = { request: requests[0], entra: found[0], delegate: { source: 'none' } };
+    for (const mode of ['plan', 'apply'] as const) {
+      const [undone] = await runEngine({
+        people: undo.guard([person]),
+        steps: undo.steps,
+        mode,
+        inputs: { ...inputs(mode, undo.steps), steps: undo.stepNames },
+        connectors: { graph, exchange },
+        run: { event: 'workflow_dispatch' },
+        now: new Date(),
+        concurrency: 1,
+      });
+      expect(undone.steps.map((s) => [s.step, s.status, s.reason])).toEqual([
+        ['cancel-meetings', 'skipped', 'cannot be undone'],
+        ['inbox-rules', 'skipped', 'cannot be undone'],
+        ['mobile-wipe', 'skipped', 'cannot be undone'],
+      ]);
+    }
+    expect(await mailboxes()).toEqual(after);
+    expect((await control.log()).entries.filter((e) => e.op.startsWith('exo.cmdlet.'))).toEqual([]);
   });
 });
