@@ -45,7 +45,7 @@ function needsOf(person: Person, user: UndoneUser, list: readonly StepInfo[]): N
       if (typeof was !== 'string' || typeof left !== 'string' || !sameDn(account.dn, left)) continue;
       const ou = parentOf(was);
       needs.push({ step: step.name, dn: ou, kind: 'create', names: ['user'], where: ou });
-      // The move writes the RDN, cn; `name` follows it and is in no allowedAttributesEffective (it is changed by a rename only).
+      // The move writes the RDN, cn, which allowedAttributesEffective lists; `name` follows the RDN, and the DC does not list it.
       needs.push({ step: step.name, dn: account.dn, kind: 'attributes', names: ['cn'], where });
     } else if (step.name === 'ad-groups') {
       const [was, left] = [strings(record.before?.groups), strings(record.after?.groups)];

@@ -99,6 +99,8 @@ function reversible(snapshot: Snapshot): Snapshot {
     sim: {
       ...snapshot.sim,
       users: snapshot.sim.users.map((user) => ({ ...user, revocations: [], signInSessionsValidFromDateTime: null, authMethods: [] })),
+      // Not left out but compared as what they are, sets: Graph lists members and owners in no order it documents.
+      groups: snapshot.sim.groups.map((group) => ({ ...group, members: [...group.members].sort(), owners: [...group.owners].sort() })),
       mailboxes: snapshot.sim.mailboxes.map((mailbox) => ({
         ...mailbox,
         mobileDevices: mailbox.mobileDevices.map((device) => ({ ...device, accountOnlyDeviceWipeRequestTime: null, accountOnlyDeviceWipeAckTime: null, lastAccountOnlyDeviceWipeRequestor: null })),
