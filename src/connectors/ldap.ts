@@ -67,6 +67,7 @@ export function createAdDirectory(
     hasAttribute: reads.hasAttribute,
     whoami: reads.whoami,
     writableAttributes: reads.writableAttributes,
+    creatableClasses: reads.creatableClasses,
     mayResetPassword: access.mayResetPassword,
     modify: writes.modify,
     setPassword: writes.setPassword,

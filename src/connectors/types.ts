@@ -50,6 +50,8 @@ export interface AdDirectory {
   hasAttribute(name: string): Promise<boolean>;
   /** The attributes the bound account may write on the entry at `dn` (allowedAttributesEffective); [] when none. */
   writableAttributes(dn: string): Promise<string[]>;
+  /** The object classes the bound account may create under the entry at `dn` (allowedChildClassesEffective); [] when none. */
+  creatableClasses(dn: string): Promise<string[]>;
   /**
    * Whether the bound account holds the Reset Password extended right on the entry at `dn`: a control access right,
    * which allowedAttributesEffective does not show, read from the entry's DACL and the account's tokenGroups.

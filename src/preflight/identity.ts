@@ -6,6 +6,7 @@ import type { Person, PreflightLine } from '../model.js';
 import { permissionRows, setsFor } from '../permissions.js';
 import { STEPS } from '../steps/index.js';
 import type { StepInfo } from '../steps/types.js';
+import { undoAdRights } from './undo-rights.js';
 
 const PLAN_ENVIRONMENT = 'offboarding-plan';
 const APPLY_ENVIRONMENT = 'offboarding';
@@ -58,7 +59,8 @@ const parentOf = (dn: string): string => formatDn(parseDn(dn).slice(1));
  * leaver's DACL (AdDirectory.mayResetPassword) when an enabled step needs it. Only OUs are named, never a leaver, so
  * that a redacted summary shows no one. Only accounts still enabled are looked
  * at: a run that finds every leaver disabled already (a re-run, or Guest in an OU the write account was never delegated
- * on) has nothing to judge by, and refusing it would stop a run that needs no AD change for that reason.
+ * on) has nothing to judge by, and refusing it would stop a run that needs no AD change for that reason. An undo
+ * applied is judged by the rights its reverses need instead (undo-rights.ts).
  */
 export async function adIdentity(
   ad: AdDirectory | undefined,
@@ -68,6 +70,8 @@ export async function adIdentity(
   mode: Mode,
   list: readonly StepInfo[] = STEPS,
 ): Promise<PreflightLine[]> {
+  const undo = ad && mode === 'apply' ? await undoAdRights(ad, bindDn, people, list) : undefined;
+  if (undo) return undo;
   const enabled = list.filter((step) => steps.includes(step.name));
   const attributes = enabled.flatMap((step) => step.permissions.adAttributes ?? []);
   const rights = [...new Set(enabled.flatMap((step) => step.permissions.adRights ?? []))];

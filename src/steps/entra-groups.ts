@@ -81,6 +81,52 @@ const recordShape = z.object({
   groups: z.array(z.object({ id: z.string(), displayName: z.string(), via: z.enum(['graph', 'exchange']), mail: z.string().optional() })),
 });
 
+type Commands = CommandLog<(typeof CMDLETS)[number]>;
+type Member = { id: string; userPrincipalName: string };
+
+/** Takes the user out of a group; a membership that is gone already is what was wanted. */
+async function removeMember(graph: GraphApi, commands: Commands | undefined, group: Membership, user: Member): Promise<void> {
+  if (group.via === 'graph') {
+    try {
+      await graph.call({ method: 'DELETE', path: '/groups/{id}/members/{memberId}/$ref', params: { id: group.id, memberId: user.id } });
+    } catch (error) {
+      if (!isGraphError(error, 404)) throw error;
+    }
+  } else if (commands) {
+    // The app is no owner (ManagedBy) of the group: https://learn.microsoft.com/en-us/powershell/module/exchange/remove-distributiongroupmember.
+    try {
+      await commands.invoke(
+        'Remove-DistributionGroupMember',
+        { Identity: group.mail, Member: user.userPrincipalName, BypassSecurityGroupManagerCheck: true },
+        { retry: async () => (await directGroups(graph, user.id)).some((g) => g.id === group.id) },
+      );
+    } catch (error) {
+      if (!exchangeRefused(error, 'MemberNotFoundException')) throw error;
+    }
+  }
+}
+
+/** Adds the user to a group again; a membership that is there already is what was wanted. */
+async function addMember(graph: GraphApi, commands: Commands | undefined, group: Membership, user: Member): Promise<void> {
+  if (group.via === 'graph') {
+    try {
+      await graph.call({ method: 'POST', path: '/groups/{id}/members/$ref', params: { id: group.id }, body: { '@odata.id': graph.odataId('/directoryObjects/{id}', { id: user.id }) } });
+    } catch (error) {
+      if (!exists(error)) throw error;
+    }
+  } else if (commands) {
+    try {
+      await commands.invoke(
+        'Add-DistributionGroupMember',
+        { Identity: group.mail, Member: user.userPrincipalName, BypassSecurityGroupManagerCheck: true },
+        { retry: async () => !(await directGroups(graph, user.id)).some((g) => g.id === group.id) },
+      );
+    } catch (error) {
+      if (!exchangeRefused(error, 'MemberAlreadyExistsException')) throw error;
+    }
+  }
+}
+
 export const entraGroups = defineStep({
   name: 'entra-groups',
   description: 'removes the user from every cloud group it is a direct member of (distribution lists through Exchange); not dynamic, synced or role-assignable groups, nor `block-group`',
@@ -131,26 +177,7 @@ export const entraGroups = defineStep({
       after: { groups: [] },
       reason: `${removable.length} group${removable.length === 1 ? '' : 's'}: ${removable.map((g) => g.displayName).join(', ')}`,
       async apply() {
-        for (const group of removable) {
-          if (group.via === 'graph') {
-            try {
-              await graph.call({ method: 'DELETE', path: '/groups/{id}/members/{memberId}/$ref', params: { id: group.id, memberId: user.id } });
-            } catch (error) {
-              if (!isGraphError(error, 404)) throw error;
-            }
-          } else if (commands) {
-            // The app is no owner (ManagedBy) of the group: https://learn.microsoft.com/en-us/powershell/module/exchange/remove-distributiongroupmember.
-            try {
-              await commands.invoke(
-                'Remove-DistributionGroupMember',
-                { Identity: group.mail, Member: user.userPrincipalName, BypassSecurityGroupManagerCheck: true },
-                { retry: async () => (await directGroups(graph, user.id)).some((g) => g.id === group.id) },
-              );
-            } catch (error) {
-              if (!exchangeRefused(error, 'MemberNotFoundException')) throw error;
-            }
-          }
-        }
+        for (const group of removable) await removeMember(graph, commands, group, user);
         return commands?.outcome();
       },
       verify: async () => {
@@ -159,48 +186,40 @@ export const entraGroups = defineStep({
       },
     };
   },
+  /**
+   * Back to the record's `before`: the memberships the run removed are added again and, for the record of an undo
+   * (which added them), the ones it added are removed again; each only while the user is still as the run left it.
+   */
   async reverse({ person, connectors, record }) {
     const user = person.entra;
     const graph = connectors.graph;
-    const parsed = recordShape.safeParse(record.before);
-    if (!parsed.success || parsed.data.groups.length === 0) return { kind: 'unchanged', before: { groups: [] }, reason: 'the run removed no membership' };
+    const [was, left] = [recordShape.safeParse(record.before), recordShape.safeParse(record.after)];
+    const [before, after] = [was.success ? was.data.groups : [], left.success ? left.data.groups : []];
+    const notIn = (list: Membership[]) => (g: Membership) => !list.some((o) => o.id === g.id);
+    const [restore, takeAway] = [before.filter(notIn(after)), after.filter(notIn(before))];
+    if (restore.length + takeAway.length === 0) return { kind: 'unchanged', before: { groups: [] }, reason: 'the run changed no membership' };
     const now = new Set((await directGroups(graph, user.id)).map((g) => g.id));
-    // Only where the user is still out: a membership added back since is left as it is.
-    const absent = parsed.data.groups.filter((g) => !now.has(g.id));
-    if (absent.length === 0) return { kind: 'unchanged', before: { groups: parsed.data.groups }, reason: 'a member of every group again' };
-    const viaExchange = absent.filter((g) => g.via === 'exchange');
+    // Only where the user is still as the run left it: a membership changed back since is left as it is.
+    const join = restore.filter((g) => !now.has(g.id));
+    const leave = takeAway.filter((g) => now.has(g.id));
+    if (join.length + leave.length === 0) return { kind: 'unchanged', before: { groups: before }, reason: 'the memberships are as before the run again' };
     const exchange = connectors.exchange;
-    if (viaExchange.length > 0 && !exchange) return { kind: 'blocked', reason: 'distribution lists need Exchange Online, which is not configured' };
+    if ([...join, ...leave].some((g) => g.via === 'exchange') && !exchange) return { kind: 'blocked', reason: 'distribution lists need Exchange Online, which is not configured' };
     const commands = exchange ? new CommandLog(exchange, CMDLETS) : undefined;
     return {
       kind: 'change',
-      before: { groups: [] },
-      after: { groups: absent },
+      before: { groups: leave },
+      after: { groups: join },
+      reason: [join.length > 0 ? `back in ${join.map((g) => g.displayName).join(', ')}` : '', leave.length > 0 ? `out of ${leave.map((g) => g.displayName).join(', ')}` : ''].filter(Boolean).join('; '),
       async apply() {
-        for (const group of absent) {
-          if (group.via === 'graph') {
-            try {
-              await graph.call({ method: 'POST', path: '/groups/{id}/members/$ref', params: { id: group.id }, body: { '@odata.id': graph.odataId('/directoryObjects/{id}', { id: user.id }) } });
-            } catch (error) {
-              if (!exists(error)) throw error;
-            }
-          } else if (commands) {
-            try {
-              await commands.invoke(
-                'Add-DistributionGroupMember',
-                { Identity: group.mail, Member: user.userPrincipalName, BypassSecurityGroupManagerCheck: true },
-                { retry: async () => !(await directGroups(graph, user.id)).some((g) => g.id === group.id) },
-              );
-            } catch (error) {
-              if (!exchangeRefused(error, 'MemberAlreadyExistsException')) throw error;
-            }
-          }
-        }
+        for (const group of join) await addMember(graph, commands, group, user);
+        for (const group of leave) await removeMember(graph, commands, group, user);
         return commands?.outcome();
       },
       verify: async () => {
         const back = new Set((await directGroups(graph, user.id)).map((g) => g.id));
-        return expectState(absent.map((g) => g.displayName), absent.filter((g) => back.has(g.id)).map((g) => g.displayName));
+        const names = (list: Membership[]) => list.map((g) => g.displayName);
+        return expectState({ in: names(join), out: [] }, { in: names(join.filter((g) => back.has(g.id))), out: names(leave.filter((g) => back.has(g.id))) });
       },
     };
   },

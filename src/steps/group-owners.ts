@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { isGraphError, LIST_LIMITS, type GraphApi } from '../connectors/types.js';
 import { defineStep } from './define.js';
 import { expectState } from './read-back.js';
+import type { Decision } from './types.js';
 
 const groupShape = z.object({
   id: z.string(),
@@ -117,6 +118,32 @@ const recordShape = z.object({
   delegate: z.object({ id: z.string(), userPrincipalName: z.string() }),
   groups: z.array(z.object({ id: z.string(), displayName: z.string(), addedMember: z.boolean() })),
 });
+/** The record of an undo: the owner (and Team membership) it removed again. */
+const removedShape = z.object({
+  delegate: z.object({ id: z.string(), userPrincipalName: z.string() }),
+  groups: z.array(z.object({ id: z.string(), displayName: z.string(), removedOwner: z.literal(true), removedMember: z.boolean() })),
+});
+
+/** The reverse of an undo's record: the delegate becomes an owner again where the undo removed it, as the run had made it. */
+async function ownAgain(graph: GraphApi, record: z.infer<typeof removedShape>, left: Record<string, unknown>): Promise<Decision> {
+  const { delegate, groups } = record;
+  const owned = await Promise.all(groups.map(async (g) => (await ownerIds(graph, g.id)).includes(delegate.id.toLowerCase())));
+  const again = groups.filter((_, i) => owned[i]);
+  if (again.length > 0) return { kind: 'skipped', reason: `changed since: the delegate is an owner of ${again.map((g) => g.displayName).join(', ')} again` };
+  return {
+    kind: 'change',
+    before: left,
+    after: { delegate, groups: groups.map((g) => ({ id: g.id, displayName: g.displayName, addedMember: g.removedMember })) },
+    reason: `owner of ${groups.length} group${groups.length === 1 ? '' : 's'} again: ${groups.map((g) => g.displayName).join(', ')}`,
+    async apply() {
+      for (const group of groups) {
+        await addRef(graph, 'owners', group.id, delegate.id);
+        if (group.removedMember) await addRef(graph, 'members', group.id, delegate.id);
+      }
+    },
+    verify: async () => expectState(groups.map(() => true), await Promise.all(groups.map(async (g) => (await ownerIds(graph, g.id)).includes(delegate.id.toLowerCase())))),
+  };
+}
 
 export const groupOwners = defineStep({
   name: 'group-owners',
@@ -176,6 +203,8 @@ export const groupOwners = defineStep({
   async reverse({ connectors, record }) {
     const graph = connectors.graph;
     const parsed = recordShape.safeParse(record.after);
+    const removed = removedShape.safeParse(record.after);
+    if (!parsed.success && removed.success && record.after) return ownAgain(graph, removed.data, record.after);
     if (!parsed.success) return { kind: 'skipped', reason: 'the record holds no owner the run added' };
     const { delegate, groups } = parsed.data;
     const now = await Promise.all(groups.map(async (g) => ({ ...g, owners: await ownerIds(graph, g.id) })));

@@ -97,14 +97,18 @@ export const mailboxForward = defineStep({
   },
   async reverse({ person, connectors, record }): Promise<Decision> {
     const [before, after] = [recorded(record.before), recorded(record.after)];
-    if (!before || !after?.forwardingAddress) return { kind: 'skipped', reason: 'the record holds no forwarding to restore' };
+    if (!before || !after) return { kind: 'skipped', reason: 'the record holds no forwarding to restore' };
     const commands = new CommandLog(connectors.exchange, CMDLETS);
     const identity = person.entra.userPrincipalName;
     const current = await readForwarding(commands, identity);
     if (!current) return { kind: 'skipped', reason: 'no mailbox' };
     if (sameForwarding(current, before)) return { kind: 'unchanged', before: { ...current } };
-    const delegate = await readMailbox(commands, after.forwardingAddress, []);
-    const asLeft = delegate !== undefined && names(current.forwardingAddress, delegate) && same(current.forwardingSmtpAddress, after.forwardingSmtpAddress) && current.deliverToMailboxAndForward;
+    // The run forwarded to the delegate, named by UPN, which Exchange shows as another of its identities; the record of
+    // an undo holds the forwarding as Exchange showed it (or none).
+    const delegate = after.forwardingAddress ? await readMailbox(commands, after.forwardingAddress, []) : undefined;
+    const asLeft = after.forwardingAddress
+      ? delegate !== undefined && names(current.forwardingAddress, delegate) && same(current.forwardingSmtpAddress, after.forwardingSmtpAddress) && current.deliverToMailboxAndForward
+      : sameForwarding(current, after);
     if (!asLeft) return { kind: 'skipped', reason: `changed since: ${describe(current)}` };
     const restored = async (): Promise<boolean> => {
       const now = await readForwarding(commands, identity);

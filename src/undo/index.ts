@@ -21,8 +21,16 @@ export interface Undo {
   guard(people: Person[]): Person[];
 }
 
+/**
+ * Each undone user's record, by the request the undo made for them: the steps read it through the Undo, the preflight
+ * (which sees only the resolved people) through undoneUserOf.
+ */
+const records: RecordsByRequest = new WeakMap();
+
+/** The earlier run's record of the user a request of an undo names; undefined for a request from a CSV row. */
+export const undoneUserOf = (request: Request): UndoneUser | undefined => records.get(request);
+
 export function createUndo(record: UndoRecord): Undo {
-  const records: RecordsByRequest = new WeakMap();
   const requests = record.users.map((user) => {
     const request = undoRequest(user);
     records.set(request, user);

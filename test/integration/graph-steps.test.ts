@@ -289,6 +289,27 @@ describe('entra-groups', () => {
     // Reversing again finds every membership back.
     expect((await reverse(entraGroups, 'lea', { before: record?.before, after: record?.after }, { exchange })).kind).toBe('unchanged');
   });
+
+  it("reverse of the undo's own record takes her out of the groups the undo put her back in, and a third reverse puts her back", async () => {
+    const [lea] = await run(['lea'], [entraGroups], { connectors: { exchange } });
+    const record = stepOf(lea, 'entra-groups');
+    const undo = await reverse(entraGroups, 'lea', { before: record?.before, after: record?.after }, { exchange });
+    if (undo.kind !== 'change') throw new Error(`expected a change, got ${JSON.stringify(undo)}`);
+    await undo.apply();
+    expect(await membersOf('lea')).toEqual([...REMOVED, ...KEPT].sort());
+    const redo = await reverse(entraGroups, 'lea', { before: undo.before, after: undo.after }, { exchange });
+    if (redo.kind !== 'change') throw new Error(`expected a change, got ${JSON.stringify(redo)}`);
+    expect(redo.after).toEqual({ groups: [] });
+    expect((redo.before?.groups as { displayName: string }[]).map((g) => g.displayName).sort()).toEqual(REMOVED);
+    await redo.apply();
+    expect(await redo.verify?.()).toEqual({ ok: true });
+    expect(await membersOf('lea')).toEqual(KEPT);
+    expect(await membersOf('ben')).toEqual([...REMOVED, ...KEPT].sort());
+    const again = await reverse(entraGroups, 'lea', { before: redo.before, after: redo.after }, { exchange });
+    if (again.kind !== 'change') throw new Error(`expected a change, got ${JSON.stringify(again)}`);
+    await again.apply();
+    expect(await membersOf('lea')).toEqual([...REMOVED, ...KEPT].sort());
+  });
 });
 
 describe('group-owners', () => {
@@ -358,6 +379,23 @@ describe('group-owners', () => {
     await decision.apply();
     expect(await decision.verify?.()).toEqual({ ok: true });
     expect((await control.state()).groups).toEqual(before.groups);
+  });
+
+  it("reverse of the undo's own record makes the delegate an owner (and Team member) again, as the run had", async () => {
+    const [lea] = await run(['lea'], [groupOwners]);
+    const applied = (await control.state()).groups;
+    const record = stepOf(lea, 'group-owners');
+    const undo = await reverse(groupOwners, 'lea', { before: record?.before, after: record?.after });
+    if (undo.kind !== 'change') throw new Error(`expected a change, got ${JSON.stringify(undo)}`);
+    await undo.apply();
+    const redo = await reverse(groupOwners, 'lea', { before: undo.before, after: undo.after });
+    if (redo.kind !== 'change') throw new Error(`expected a change, got ${JSON.stringify(redo)}`);
+    expect(redo.reason).toBe('owner of 2 groups again: Sales EMEA, Project X');
+    await redo.apply();
+    expect(await redo.verify?.()).toEqual({ ok: true });
+    expect((await control.state()).groups).toEqual(applied);
+    // Once the delegate owns them again, the same record is changed since.
+    expect(await reverse(groupOwners, 'lea', { before: undo.before, after: undo.after })).toEqual({ kind: 'skipped', reason: 'changed since: the delegate is an owner of Sales EMEA, Project X again' });
   });
 
   it('reverse is skipped as changed since once the delegate is no longer an owner', async () => {

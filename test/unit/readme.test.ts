@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { REGENERATE, TABLES, tableIn, type TableName } from '../../scripts/readme-tables.js';
 import { columnOf } from '../../src/sources/csv.js';
-import { STEP_ORDER } from '../../src/steps/index.js';
+import { STEP_ORDER, STEPS } from '../../src/steps/index.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const README = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
@@ -54,6 +54,13 @@ describe('the README', () => {
 
   it.each(Object.keys(TABLES) as TableName[])('holds the %s table exactly as the step list renders it', (name) => {
     expect(tableIn(README, name), `README.md's ${name} table differs from the step list's: run \`${REGENERATE}\``).toBe(TABLES[name]());
+  });
+
+  it("says for every step of the list what an undo does, and 'cannot be undone' for exactly the steps that are not reversible", () => {
+    const rows = tableAfter('Reversing an offboarding');
+    expect(rows.map((row) => nameOf(row[0]))).toEqual([...STEP_ORDER]);
+    const irreversible = rows.filter((row) => row[1].startsWith('cannot be undone')).map((row) => nameOf(row[0]));
+    expect(irreversible).toEqual(STEPS.filter((step) => !step.reversible).map((step) => step.name));
   });
 
   it('shows the steps table under its title and the permissions table under its heading, one row per step and one for the notification mails', () => {

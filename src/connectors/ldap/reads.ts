@@ -280,6 +280,15 @@ export function createReads(session: LdapSession, options: ReadOptions) {
     return entry ? attributeReader(entry).texts('allowedAttributesEffective') : [];
   }
 
+  /**
+   * The object classes the bound account may create under an entry: AD's constructed allowedChildClassesEffective
+   * (https://learn.microsoft.com/windows/win32/adschema/a-allowedchildclasseseffective), which Samba computes too.
+   */
+  async function creatableClasses(dn: string): Promise<string[]> {
+    const [entry] = await search(normalizeDn(dn), 'base', '(objectClass=*)', ['allowedChildClassesEffective']);
+    return entry ? attributeReader(entry).texts('allowedChildClassesEffective') : [];
+  }
+
   /** Whether an entry is at this DN now. */
   async function exists(dn: string): Promise<boolean> {
     try {
@@ -290,5 +299,5 @@ export function createReads(session: LdapSession, options: ReadOptions) {
     }
   }
 
-  return { findUsers, findUsersBySid, findGroupMembers, readUsers, hasAttribute, whoami, writableAttributes, exists };
+  return { findUsers, findUsersBySid, findGroupMembers, readUsers, hasAttribute, whoami, writableAttributes, creatableClasses, exists };
 }
