@@ -132,7 +132,7 @@ export async function run(now: () => Date = () => new Date()): Promise<void> {
     const people = await resolvePeople({ requests: selected, roster: sources.roster, inputs, connectors: opened.connectors });
     for (const person of people) mask.add(personIdentities(person));
     // The AD rights are read on the leavers' own accounts, so the AD identity is known only once they are found.
-    const adLines = await adIdentity(opened.connectors.ad, inputs.ldap?.bindDn ?? '', people, inputs.steps, inputs.mode);
+    const adLines = await adIdentity(opened.connectors.ad, inputs.ldap?.bindDn ?? '', people, inputs.steps, inputs.mode, undo?.recordOf);
     preflight.push(...adLines);
     logPreflight(adLines, selected.length, mask);
     for (const person of people) {

@@ -2,10 +2,11 @@
 import { formatDn, parseDn } from '../connectors/ldap/dn.js';
 import type { AdDirectory } from '../connectors/types.js';
 import type { Mode } from '../inputs-types.js';
-import type { Person, PreflightLine } from '../model.js';
+import type { Person, PreflightLine, Request } from '../model.js';
 import { permissionRows, setsFor } from '../permissions.js';
 import { STEPS } from '../steps/index.js';
 import type { StepInfo } from '../steps/types.js';
+import type { UndoneUser } from '../undo/record.js';
 import { undoAdRights } from './undo-rights.js';
 
 const PLAN_ENVIRONMENT = 'offboarding-plan';
@@ -68,9 +69,10 @@ export async function adIdentity(
   people: readonly Person[],
   steps: readonly string[],
   mode: Mode,
+  undoRecordOf?: (request: Request) => UndoneUser | undefined,
   list: readonly StepInfo[] = STEPS,
 ): Promise<PreflightLine[]> {
-  const undo = ad && mode === 'apply' ? await undoAdRights(ad, bindDn, people, list) : undefined;
+  const undo = ad && undoRecordOf && mode === 'apply' ? await undoAdRights(ad, bindDn, people, undoRecordOf, list) : undefined;
   if (undo) return undo;
   const enabled = list.filter((step) => steps.includes(step.name));
   const attributes = enabled.flatMap((step) => step.permissions.adAttributes ?? []);

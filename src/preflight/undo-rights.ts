@@ -1,10 +1,9 @@
 // The preflight of an undo in AD: the rights its reverses need on the OUs, groups and accounts the record names.
 import { formatDn, parseDn, sameDn } from '../connectors/ldap/dn.js';
 import type { AdDirectory } from '../connectors/types.js';
-import type { Person, PreflightLine } from '../model.js';
+import type { Person, PreflightLine, Request } from '../model.js';
 import { STEPS } from '../steps/index.js';
 import type { StepInfo } from '../steps/types.js';
-import { undoneUserOf } from '../undo/index.js';
 import type { UndoneUser } from '../undo/record.js';
 
 /** At most this many missing rights are named in a line; the rest are counted. */
@@ -67,9 +66,15 @@ function needsOf(person: Person, user: UndoneUser, list: readonly StepInfo[]): N
  * undo. The attributes are read on the account where it is: when ad-move takes it back first, they are written
  * under the OU it goes back to, which the rights inherited there decide.
  */
-export async function undoAdRights(ad: AdDirectory, bindDn: string, people: readonly Person[], list: readonly StepInfo[] = STEPS): Promise<PreflightLine[] | undefined> {
+export async function undoAdRights(
+  ad: AdDirectory,
+  bindDn: string,
+  people: readonly Person[],
+  recordOf: (request: Request) => UndoneUser | undefined,
+  list: readonly StepInfo[] = STEPS,
+): Promise<PreflightLine[] | undefined> {
   const users = people.flatMap((person) => {
-    const user = undoneUserOf(person.request);
+    const user = recordOf(person.request);
     return user ? [{ person, user }] : [];
   });
   if (users.length === 0) return undefined;

@@ -19,18 +19,13 @@ export interface Undo {
   select(due: Selection, document: Pick<ResultsDocument, 'undoOf'>): Selection;
   /** The people with the undo's own guards: another account than the record's, or a row that still requests them. */
   guard(people: Person[]): Person[];
+  /** The earlier run's record of the user a request of this undo names (what the preflight checks the rights for). */
+  recordOf(request: Request): UndoneUser | undefined;
 }
 
-/**
- * Each undone user's record, by the request the undo made for them: the steps read it through the Undo, the preflight
- * (which sees only the resolved people) through undoneUserOf.
- */
-const records: RecordsByRequest = new WeakMap();
-
-/** The earlier run's record of the user a request of an undo names; undefined for a request from a CSV row. */
-export const undoneUserOf = (request: Request): UndoneUser | undefined => records.get(request);
-
 export function createUndo(record: UndoRecord): Undo {
+  // Each undone user's record, by the request the undo made for them: the steps and the preflight read it.
+  const records: RecordsByRequest = new WeakMap();
   const requests = record.users.map((user) => {
     const request = undoRequest(user);
     records.set(request, user);
@@ -47,6 +42,7 @@ export function createUndo(record: UndoRecord): Undo {
       return { mode: selection.mode, selected: requests, note: `undo of run ${record.undoOf.run}: ${requests.length} user(s) of ${record.file}` };
     },
     guard: (people) => people.map((person) => guardPerson(person, records.get(person.request), due)),
+    recordOf: (request) => records.get(request),
   };
 }
 
