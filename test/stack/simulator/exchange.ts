@@ -270,10 +270,14 @@ function invoke(env: SimEnv, ctx: Ctx, organization: string, name: string | unde
         if (existing) {
           const missing = rights.filter((r) => !existing.accessRights.includes(r));
           if (missing.length === 0) {
+            // Nothing changes, AutoMapping included: the way to turn automapping off for a delegate who has FullAccess
+            // is to remove the permission and add it back with -AutoMapping:$false (Microsoft's support procedure, as
+            // quoted in https://www.goktay.net/office365-shared-mailbox-remove-automapping).
             warnings.push(`The appropriate access control entry is already present on the object "${m.name}" for account "${grantee.userPrincipalName}".`);
+          } else {
+            existing.accessRights.push(...missing);
+            existing.autoMapping = p.boolean('AutoMapping') ?? existing.autoMapping;
           }
-          existing.accessRights.push(...missing);
-          existing.autoMapping = p.boolean('AutoMapping') ?? existing.autoMapping;
           value = [permissionRow(m, existing.user, existing.accessRights, existing.inheritanceType, existing.deny)];
         } else {
           const entry = { user: grantee.userPrincipalName, accessRights: rights, inheritanceType: inheritance, autoMapping: p.boolean('AutoMapping') ?? true, deny };
