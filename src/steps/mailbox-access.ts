@@ -1,16 +1,26 @@
 // mailbox-access: the delegate gets FullAccess (inherited by all folders) on the leaver's mailbox.
-import { CommandLog, psBoolean, psList, readMailbox } from './ps-commands.js';
+import type { PsResult } from '../connectors/types.js';
+import { CommandLog, psBoolean, psList } from './ps-commands.js';
 import { defineStep } from './define.js';
+import { hasMailbox, prepareMailboxes } from './mailbox-exists.js';
 import { expectState } from './read-back.js';
 import { changedSince, notRecorded, recordedStrings } from './reverse-record.js';
 
 const CMDLETS = ['Get-EXOMailbox', 'Get-MailboxPermission', 'Add-MailboxPermission', 'Remove-MailboxPermission'] as const;
 
+/**
+ * Exchange's warning for a grant whose access control entry (trustee, allow or deny, inheritance) holds the rights
+ * already: it changed nothing. It says nothing of the trustee's other entries (a Deny, another inheritance).
+ */
+const ALREADY_PRESENT = /access control entry is already present/i;
+
+/** Whether the delegate holds what the step grants: an allow entry with FullAccess, inherited by all folders. */
 async function hasFullAccess(commands: CommandLog<'Get-MailboxPermission'>, mailbox: string, delegate: string): Promise<boolean> {
   const { output } = await commands.invoke('Get-MailboxPermission', { Identity: mailbox, User: delegate }, { retry: 'read' });
   return output.some((entry) => {
     const ace = (entry ?? {}) as Record<string, unknown>;
-    return psList(ace.AccessRights).includes('FullAccess') && !psBoolean(ace.Deny);
+    const inheritance = typeof ace.InheritanceType === 'string' ? ace.InheritanceType : 'All';
+    return psList(ace.AccessRights).includes('FullAccess') && !psBoolean(ace.Deny) && inheritance.toLowerCase() === 'all';
   });
 }
 
@@ -27,7 +37,13 @@ export const mailboxAccess = defineStep({
   },
   reversible: true,
   cmdlets: { exchange: CMDLETS },
-  async observe({ person, connectors, inputs }) {
+  prepare({ people, connectors, shared }) {
+    const { exchange } = connectors;
+    if (!exchange) return;
+    const upns = people.filter((p) => p.delegate.source !== 'none' && p.delegate.userPrincipalName).flatMap((p) => (p.entra ? [p.entra.userPrincipalName] : []));
+    prepareMailboxes(exchange, upns, shared);
+  },
+  async observe({ person, connectors, inputs, shared }) {
     const user = person.entra;
     const exchange = connectors.exchange;
     const delegate = person.delegate.userPrincipalName;
@@ -35,26 +51,41 @@ export const mailboxAccess = defineStep({
 
     const commands = new CommandLog(exchange, CMDLETS);
     const mailbox = user.userPrincipalName;
-    // Only whether it exists.
-    if (!(await readMailbox(commands, mailbox, []))) return { kind: 'skipped', reason: 'no mailbox' };
-    if (await hasFullAccess(commands, mailbox, delegate)) {
-      return { kind: 'unchanged', before: { mailbox, delegate, accessRights: ['FullAccess'] } };
-    }
+    if (!(await hasMailbox(shared, commands, mailbox))) return { kind: 'skipped', reason: 'no mailbox' };
     const grant = { mailbox, delegate, accessRights: ['FullAccess'], inheritanceType: 'All', autoMapping: inputs.mailboxAutomapping };
+    const present = { kind: 'unchanged', before: { mailbox, delegate, accessRights: ['FullAccess'] } } as const;
+    const missing = { mailbox, delegate, accessRights: [] };
+    const add = (retry: () => Promise<boolean>): Promise<PsResult> =>
+      commands.invoke('Add-MailboxPermission', { Identity: mailbox, User: delegate, AccessRights: ['FullAccess'], InheritanceType: 'All', AutoMapping: inputs.mailboxAutomapping }, { retry });
+    const verify = async () => expectState({ fullAccess: true }, { fullAccess: await hasFullAccess(commands, mailbox, delegate) });
+
+    if (inputs.mode === 'plan') {
+      if (await hasFullAccess(commands, mailbox, delegate)) return present;
+      return {
+        kind: 'change',
+        before: missing,
+        after: grant,
+        async apply() {
+          // A lost session may have granted it already: grant again only when it is still missing.
+          await add(async () => !(await hasFullAccess(commands, mailbox, delegate)));
+          return commands.outcome();
+        },
+        verify,
+      };
+    }
+    // Applying, the grant itself tells whether the entry was there: Exchange warns when it is present already, so no
+    // read goes before it. The grant is safe to send again after a lost session: a second one only warns.
+    const result = await add(async () => true);
+    const warned = result.warnings.some((warning) => ALREADY_PRESENT.test(warning));
+    if (warned && !result.retried) return present;
     return {
       kind: 'change',
-      before: { mailbox, delegate, accessRights: [] },
+      // Sent again after a lost session, the warning may be about the first try's own entry: the state before is unknown.
+      before: warned ? { mailbox, delegate } : missing,
       after: grant,
-      async apply() {
-        await commands.invoke(
-          'Add-MailboxPermission',
-          { Identity: mailbox, User: delegate, AccessRights: ['FullAccess'], InheritanceType: 'All', AutoMapping: inputs.mailboxAutomapping },
-          // A lost session may have granted it already: grant again only when it is still missing.
-          { retry: async () => !(await hasFullAccess(commands, mailbox, delegate)) },
-        );
-        return commands.outcome();
-      },
-      verify: async () => expectState({ fullAccess: true }, { fullAccess: await hasFullAccess(commands, mailbox, delegate) }),
+      ...(warned ? { reason: 'the session was lost during the grant, and the grant sent again found it in place: whether the delegate had FullAccess before the run is not known' } : {}),
+      apply: async () => commands.outcome(),
+      verify,
     };
   },
   // Only the grant of the record: a delegate who had FullAccess before the run was recorded `unchanged` and keeps it.

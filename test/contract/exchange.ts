@@ -73,6 +73,34 @@ export const EXCHANGE_CASES: CmdletCase[] = [
   },
   {
     service: 'exchange',
+    name: 'Get-EXOMailbox -Filter: the mailboxes of several UPNs in one call, a quotation mark in a value doubled',
+    // "-Filter … uses OPATH filter syntax"; text values in single quotation marks, one inside doubled ("Additional
+    // OPATH syntax information", https://learn.microsoft.com/powershell/exchange/recipient-filters); UserPrincipalName
+    // is filterable (https://learn.microsoft.com/powershell/exchange/filter-properties) and -eq and -or are supported
+    // by the Get-EXO* cmdlets (https://learn.microsoft.com/powershell/exchange/filters-v2). A UPN without a mailbox
+    // matches nothing.
+    doc: `${REFERENCE}/get-exomailbox`,
+    covers: ['exchange Get-EXOMailbox -Filter'],
+    request: (t) => ({
+      cmdlet: 'Get-EXOMailbox',
+      parameters: {
+        Filter: [t.user('jdoe').userPrincipalName, t.user('cloudy').userPrincipalName, "o'nobody@contoso.test"].map((upn) => `UserPrincipalName -eq '${upn.replaceAll("'", "''")}'`).join(' -or '),
+      },
+    }),
+    response: { output: minimumMailbox, count: 2 },
+  },
+  {
+    service: 'exchange',
+    name: 'Get-EXOMailbox -Filter that cannot be parsed: HTTP 400 "Invalid filter clause"',
+    // The REST-backed Get-EXOMailbox refuses a filter it cannot parse with "Invalid filter clause"
+    // (https://github.com/MicrosoftDocs/office-docs-powershell/issues/10572).
+    doc: `${REFERENCE}/get-exomailbox`,
+    covers: ['exchange Get-EXOMailbox -Filter'],
+    request: (t) => ({ cmdlet: 'Get-EXOMailbox', parameters: { Filter: `UserPrincipalName -eq '${t.user('jdoe').userPrincipalName}` } }),
+    response: { error: { type: /Exception/, message: /Invalid filter clause/ } },
+  },
+  {
+    service: 'exchange',
     name: 'Get-EXOMailbox for a user without a mailbox: ManagementObjectNotFoundException',
     doc: `${REFERENCE}/get-exomailbox`,
     covers: ['exchange Get-EXOMailbox -Identity'],

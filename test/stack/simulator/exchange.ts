@@ -7,6 +7,7 @@ import { GROUP_CMDLET_PARAMETERS, invokeGroupCmdlet } from './exo-groups.js';
 import { selectProperties, unknownPropertySet } from './exo-property-sets.js';
 import { invokeItemCmdlet, ITEM_CMDLET_PARAMETERS } from './exchange-items.js';
 import { isObject } from './jwt.js';
+import { opathFilter } from './opath.js';
 import { cmdletSignature } from './signature.js';
 import type { MailboxRecord, Tenant, UserRecord } from './tenant.js';
 
@@ -31,7 +32,7 @@ const EXCHANGE_APP_ROLES = new Set([
 
 /** Parameters each cmdlet acts on; Force is accepted and has no effect. */
 const CMDLET_PARAMETERS: Record<string, string[]> = {
-  'Get-EXOMailbox': ['Identity', 'UserPrincipalName', 'PrimarySmtpAddress', 'ExternalDirectoryObjectId', 'ResultSize', 'RecipientTypeDetails', 'Properties', 'PropertySets'],
+  'Get-EXOMailbox': ['Identity', 'UserPrincipalName', 'PrimarySmtpAddress', 'ExternalDirectoryObjectId', 'ResultSize', 'RecipientTypeDetails', 'Properties', 'PropertySets', 'Filter'],
   'Get-Mailbox': ['Identity', 'ResultSize', 'RecipientTypeDetails'],
   'Get-MailboxPermission': ['Identity', 'User', 'ResultSize'],
   'Get-EXOMailboxPermission': ['Identity', 'User', 'ResultSize'],
@@ -42,6 +43,14 @@ const CMDLET_PARAMETERS: Record<string, string[]> = {
   ...GROUP_CMDLET_PARAMETERS,
   ...ITEM_CMDLET_PARAMETERS,
 };
+
+/**
+ * The mailbox properties a -Filter may name here: those of the simulator's mailbox objects that "Filterable properties
+ * for the Filter parameter" lists (https://learn.microsoft.com/powershell/exchange/filter-properties), less the ones
+ * "Filters in the Exchange Online PowerShell module" says Get-EXOMailbox cannot filter on
+ * (https://learn.microsoft.com/powershell/exchange/filters-v2#unsupported-filterable-properties).
+ */
+const FILTERABLE = ['Alias', 'DisplayName', 'DistinguishedName', 'ExternalDirectoryObjectId', 'Guid', 'Name', 'PrimarySmtpAddress', 'RecipientType', 'RecipientTypeDetails', 'UserPrincipalName'];
 
 const ACCESS_RIGHTS = ['ChangeOwner', 'ChangePermission', 'DeleteItem', 'ExternalAccount', 'FullAccess', 'ReadPermission'];
 const INHERITANCE = ['None', 'All', 'Children', 'Descendents', 'SelfAndChildren'];
@@ -205,6 +214,12 @@ function invoke(env: SimEnv, ctx: Ctx, organization: string, name: string | unde
         } else {
           mailboxes = [...tenant.mailboxes.values()];
         }
+        // -Filter: an OPATH filter on the mailboxes' properties (opath.ts), applied before -ResultSize counts them.
+        const filter = p.string('Filter');
+        if (filter !== undefined) {
+          const test = opathFilter(filter, FILTERABLE);
+          mailboxes = mailboxes.filter((m) => test(mailboxObject(tenant, m, env.organization)));
+        }
         const types = p.list('RecipientTypeDetails');
         if (types) mailboxes = mailboxes.filter((m) => types.some((t) => t.toLowerCase() === m.recipientTypeDetails.toLowerCase()));
         // "-ResultSize … specifies the maximum number of results to return … use the value unlimited" (Get-EXOMailbox reference).
@@ -243,14 +258,26 @@ function invoke(env: SimEnv, ctx: Ctx, organization: string, name: string | unde
         const rights = accessRights(p);
         const inheritance = inheritanceType(p);
         const deny = p.boolean('Deny') ?? false;
+        // An access control entry is one trustee's rights of one type (allow or deny) and one inheritance: a grant that
+        // matches one adds its missing rights to it, and one whose rights it holds already changes nothing and warns
+        // 'The appropriate access control entry is already present on the object "…" for account "…".', the text of
+        // Exchange's warning that scripts test for (its companion on removal, "Can't remove the access control entry …
+        // because the ACE doesn't exist on the object", is quoted in
+        // https://social.technet.microsoft.com/wiki/contents/articles/31321.exchange-serveronline-the-ace-doesn-t-exist-on-the-object.aspx).
+        // So the warning says that an entry of this type and inheritance held these rights; it says nothing of entries
+        // of another type (a Deny) or inheritance.
         const existing = m.permissions.find((x) => x.user.toLowerCase() === grantee.userPrincipalName.toLowerCase() && x.inheritanceType === inheritance && x.deny === deny);
         if (existing) {
           const missing = rights.filter((r) => !existing.accessRights.includes(r));
           if (missing.length === 0) {
+            // Nothing changes, AutoMapping included: the way to turn automapping off for a delegate who has FullAccess
+            // is to remove the permission and add it back with -AutoMapping:$false (Microsoft's support procedure, as
+            // quoted in https://www.goktay.net/office365-shared-mailbox-remove-automapping).
             warnings.push(`The appropriate access control entry is already present on the object "${m.name}" for account "${grantee.userPrincipalName}".`);
+          } else {
+            existing.accessRights.push(...missing);
+            existing.autoMapping = p.boolean('AutoMapping') ?? existing.autoMapping;
           }
-          existing.accessRights.push(...missing);
-          existing.autoMapping = p.boolean('AutoMapping') ?? existing.autoMapping;
           value = [permissionRow(m, existing.user, existing.accessRights, existing.inheritanceType, existing.deny)];
         } else {
           const entry = { user: grantee.userPrincipalName, accessRights: rights, inheritanceType: inheritance, autoMapping: p.boolean('AutoMapping') ?? true, deny };
@@ -265,7 +292,10 @@ function invoke(env: SimEnv, ctx: Ctx, organization: string, name: string | unde
         const grantee = findPrincipal(tenant, p.required('User'));
         const rights = accessRights(p);
         const deny = p.boolean('Deny') ?? false;
-        const entry = m.permissions.find((x) => x.user.toLowerCase() === grantee.userPrincipalName.toLowerCase() && x.deny === deny);
+        // The entry of this type and inheritance (-InheritanceType, All when not given, as Add-MailboxPermission grants):
+        // https://learn.microsoft.com/powershell/module/exchangepowershell/remove-mailboxpermission
+        const inheritance = inheritanceType(p);
+        const entry = m.permissions.find((x) => x.user.toLowerCase() === grantee.userPrincipalName.toLowerCase() && x.deny === deny && x.inheritanceType === inheritance);
         if (!entry || !rights.some((r) => entry.accessRights.includes(r))) {
           warnings.push(`Can't remove the access control entry on the object "${m.name}" for account "${grantee.userPrincipalName}" because the ACE doesn't exist on the object.`);
         } else {
