@@ -49,7 +49,8 @@ $Session = @{
     Module            = $null
     ModuleBase        = $null
     ConnectParameters = $null
-    SiteConnections   = @{}
+    # Oldest first: when the cap is reached, the connection used longest ago goes.
+    SiteConnections   = [ordered]@{}
 }
 $MaxSiteConnections = 32
 
@@ -194,8 +195,13 @@ function Connect-Service {
 # SharePoint cmdlets that act on one site (not the admin site) need a connection to that site.
 function Get-SiteConnection {
     param([string]$Site)
-    if ($Session.SiteConnections.ContainsKey($Site)) { return $Session.SiteConnections[$Site] }
-    if ($Session.SiteConnections.Count -ge $MaxSiteConnections) { $Session.SiteConnections.Clear() }
+    if ($Session.SiteConnections.Contains($Site)) {
+        $connection = $Session.SiteConnections[$Site]
+        $Session.SiteConnections.Remove($Site)
+        $Session.SiteConnections[$Site] = $connection
+        return $connection
+    }
+    if ($Session.SiteConnections.Count -ge $MaxSiteConnections) { $Session.SiteConnections.RemoveAt(0) }
     $parameters = $Session.ConnectParameters.Clone()
     $parameters['Url'] = $Site
     $parameters['ReturnConnection'] = $true
