@@ -93,6 +93,10 @@ export const mailboxAccess = defineStep({
     const exchange = connectors.exchange;
     const [mailbox, delegate] = [record.before?.mailbox, record.before?.delegate];
     const [was, left] = [recordedStrings(record.before, 'accessRights'), recordedStrings(record.after, 'accessRights')];
+    if (typeof mailbox === 'string' && typeof delegate === 'string' && !was && left) {
+      const unknown = `the record does not know whether ${delegate} had FullAccess before the run (the grant was sent again after a lost session)`;
+      return { kind: 'skipped', reason: `${unknown}: reverse it by hand if it was not there` };
+    }
     if (typeof mailbox !== 'string' || typeof delegate !== 'string' || !was || !left) return notRecorded('mailbox grant');
     const commands = new CommandLog(exchange, CMDLETS);
     const wanted = was.includes('FullAccess');
