@@ -125,7 +125,7 @@ export async function run(now: () => Date = () => new Date()): Promise<void> {
     document.users = selected.map((request) => unresolvedResult(request, inputs.steps));
     recorder.touch();
 
-    opened = await openConnectors(inputs, (message) => core.warning(message), (secret) => core.setSecret(secret));
+    opened = await openConnectors(inputs, (message) => core.warning(message), (secret) => core.setSecret(secret), selected.length);
     preflight = opened.preflight;
     logPreflight(preflight, selected.length, mask);
 

@@ -180,6 +180,11 @@ export interface PsResult {
 /** A pool of long-lived, connected PowerShell sessions for one service (src/connectors/powershell/). */
 export interface PowerShellService {
   invoke(cmdlet: string, parameters: Record<string, unknown>, options?: PsCallOptions): Promise<PsResult>;
+  /**
+   * Starts sessions now, up to the service's maximum, until `count` are connected or connecting: the run knows that
+   * much work is coming, and a session started only when a command waits makes that command wait for its connect.
+   */
+  warm?(count: number): void;
   readonly stats: { processes: number; connects: number; commands: number; retries: number };
   close(): Promise<void>;
 }

@@ -25,7 +25,13 @@ export interface OpenedConnectors {
  * encrypted or PKCS#1 key becomes new PKCS#8 text) and the PFX made for PnP are secret material the runner has not
  * seen yet, masked before any connector or session can print them.
  */
-export async function openConnectors(inputs: Inputs, warn: (message: string) => void, mask: (secret: string) => void): Promise<OpenedConnectors> {
+export async function openConnectors(
+  inputs: Inputs,
+  warn: (message: string) => void,
+  mask: (secret: string) => void,
+  /** How many leavers the run selected: the PowerShell sessions it starts ahead, up to `powershell-sessions`. */
+  leavers = 1,
+): Promise<OpenedConnectors> {
   const opening: Opening = { connectors: {}, preflight: [], closers: [] };
 
   if (inputs.ldap) {
@@ -39,7 +45,7 @@ export async function openConnectors(inputs: Inputs, warn: (message: string) => 
     if (certificate) {
       for (const part of keyMaterialParts(certificate.keyPem, pfxOf(certificate))) mask(part);
       await openGraph(inputs.entra, certificate, inputs.notify === 'delegate' ? [...inputs.steps, NOTIFY_ROW] : inputs.steps, opening, inputs.mode);
-      await openPowerShell(inputs, certificate, opening);
+      await openPowerShell(inputs, certificate, opening, leavers);
     }
   } else {
     opening.preflight.push({ ok: true, label: 'Entra ID: not configured (tenant-id is empty): cloud steps are skipped' });

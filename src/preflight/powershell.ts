@@ -23,9 +23,10 @@ function commandTimeoutMs(env: NodeJS.ProcessEnv = process.env): number | undefi
 /**
  * Finds pwsh (an absolute path, once) and the modules of the services the steps need (their manifests), then creates
  * each service's session pool on exactly those files and checks it: the token's permissions, one connected session
- * and a harmless read. The pools are the run's: the session opened here is the one the steps go on using.
+ * and a harmless read. The pools are the run's: the session opened here is the one the steps go on using, and the
+ * others start once it answered (`leavers`: how many the run selected).
  */
-export async function openPowerShell(inputs: Inputs, certificate: AppCertificate, opening: Opening): Promise<void> {
+export async function openPowerShell(inputs: Inputs, certificate: AppCertificate, opening: Opening, leavers: number): Promise<void> {
   const services = servicesFor(inputs.steps);
   const entra = inputs.entra;
   if (services.length === 0 || !entra) return;
@@ -59,5 +60,5 @@ export async function openPowerShell(inputs: Inputs, certificate: AppCertificate
       fix: 'Set `organization` to the primary *.onmicrosoft.com domain, or remove the mailbox steps.',
     });
   }
-  opening.preflight.push(...(await checkServices({ services: opened, entra, certificate, steps: inputs.steps })));
+  opening.preflight.push(...(await checkServices({ services: opened, entra, certificate, steps: inputs.steps, leavers })));
 }

@@ -65,13 +65,18 @@ async function checkToken(service: PsService, entra: EntraInputs, certificate: A
 
 /**
  * For each service: its token's permissions, then a connected session (the pool's first, which the run goes on
- * using) and one harmless read through it. The first failure of a service is its line; nothing is changed.
+ * using) and one harmless read through it. The first failure of a service is its line; nothing is changed. Once the
+ * read answered, the pool starts its other sessions (as many as there are leavers, up to `powershell-sessions`) while
+ * the run resolves and cuts access, so that they are connected when the handover's commands come; not before, so that
+ * a refused connect costs one session, not all of them.
  */
 export async function checkServices(options: {
   services: Partial<Record<PsService, PowerShellService>>;
   entra: EntraInputs;
   certificate: AppCertificate;
   steps: readonly string[];
+  /** How many leavers the run has selected. */
+  leavers: number;
 }): Promise<PreflightLine[]> {
   const { entra, certificate, steps } = options;
   const perService = await Promise.all(
@@ -83,6 +88,7 @@ export async function checkServices(options: {
       try {
         await pool.invoke(cmdlet, parameters, { retry: 'read' });
         lines.push({ ok: true, label });
+        pool.warm?.(options.leavers);
       } catch (error) {
         const message = messageOf(error);
         lines.push({ ok: false, label: `${SERVICE_NAMES[service]}: session or ${cmdlet} failed`, detail: message, fix: fixFor(service, message, entra, certificate) });

@@ -5,12 +5,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseCertificate } from '../../src/connectors/auth.js';
+import { parseInputs } from '../../src/inputs.js';
+import { openConnectors } from '../../src/preflight/index.js';
 import { runAction, stackActionEnv, stackActionInputs, type ActionRun } from '../e2e/run-action.js';
 import { loadStackTenant, SimulatorControl, snapshotStack, stackFacts } from '../helpers/stack.js';
 import { baseFixture } from '../stack/fixture.js';
 import { installStandInModules } from '../stack/modules.js';
 import { OFFBOARD_ROLES } from '../stack/stack.js';
 import type { SimulatorApp } from '../stack/simulator/types.js';
+import { waitFor } from './powershell-helpers.js';
 
 const facts = stackFacts();
 const control = new SimulatorControl(facts.simulator.url);
@@ -127,5 +130,61 @@ describe('preflight of Exchange Online and SharePoint, through the bundled actio
     const ops = log.entries.map((e) => e.op);
     expect(ops.indexOf('exo.cmdlet.Get-EXOMailbox')).toBeLessThan(ops.lastIndexOf('exo.cmdlet.Get-MailboxPermission'));
     expect(await snapshotStack(facts)).toEqual(before);
+  }, TIMEOUT_MS);
+});
+
+describe('the sessions preflight starts for the run', () => {
+  /** Opens the connectors as the action does for `leavers` selected leavers, then counts each pool's sessions. */
+  async function openFor(leavers: number, sessions: number) {
+    const { inputs, errors } = parseInputs({ ...stackActionInputs(facts), mode: 'plan', 'powershell-sessions': String(sessions) });
+    expect(errors).toEqual([]);
+    if (!inputs) throw new Error('no inputs');
+    // The stand-in modules, as the action finds them on the runner (stackActionEnv).
+    const saved = process.env.PSModulePath;
+    process.env.PSModulePath = facts.psModulePath;
+    const opened = await openConnectors(inputs, () => undefined, () => undefined, leavers).finally(() => {
+      process.env.PSModulePath = saved;
+    });
+    const { exchange, sharepoint } = opened.connectors;
+    if (!exchange || !sharepoint) throw new Error('no PowerShell connectors');
+    return { opened, exchange, sharepoint };
+  }
+
+  it('starts the other sessions once the preflight read answered, as many as there are leavers up to powershell-sessions', async () => {
+    await control.clearLog();
+    const { opened, exchange, sharepoint } = await openFor(5, 3);
+    try {
+      expect(opened.preflight.filter((line) => !line.ok)).toEqual([]);
+      // Started before any step asked for them: the handover's first commands find them connected.
+      expect([exchange.stats.processes, sharepoint.stats.processes]).toEqual([3, 3]);
+      await waitFor('every session to connect', () => exchange.stats.connects === 3 && sharepoint.stats.connects === 3);
+      const { counts } = await control.log();
+      expect([counts['exo.connect'], counts['spo.connect']]).toEqual([3, 3]);
+      // Nothing was run in them: only the preflight read.
+      expect([exchange.stats.commands, sharepoint.stats.commands]).toEqual([1, 1]);
+    } finally {
+      await opened.close();
+    }
+  }, TIMEOUT_MS);
+
+  it('starts no session beyond the leavers: one leaver, one session per service', async () => {
+    const { opened, exchange, sharepoint } = await openFor(1, 3);
+    try {
+      expect([exchange.stats.processes, sharepoint.stats.processes]).toEqual([1, 1]);
+    } finally {
+      await opened.close();
+    }
+  }, TIMEOUT_MS);
+
+  it('starts no further session when the preflight read is refused: a bad configuration costs one connect', async () => {
+    await control.apps([{ ...stackApp, directoryRoles: [] }]);
+    await control.clearLog();
+    const { opened, exchange } = await openFor(5, 3);
+    try {
+      expect(opened.preflight.find((line) => !line.ok)?.label).toBe('Exchange Online: session or Get-EXOMailbox failed');
+      expect(exchange.stats.processes).toBe(1);
+    } finally {
+      await opened.close();
+    }
   }, TIMEOUT_MS);
 });

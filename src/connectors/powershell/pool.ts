@@ -1,4 +1,5 @@
-// Up to N connected sessions per service, started as demand grows; lost sessions replaced, commands rerun when safe.
+// Up to N connected sessions per service, started as demand grows or ahead of known work; lost sessions replaced,
+// commands rerun when safe.
 import type { PowerShellService, PsCallOptions, PsResult, PsService } from '../types.js';
 import { CONNECT_ADVICE, DISCONNECT_CMDLETS, PS_MODULES, type PsConnect } from './connect.js';
 import { powershellEnv } from './env.js';
@@ -75,6 +76,12 @@ class PowerShellPool implements PowerShellService {
       else this.queue.splice(before, 0, job);
       this.pump();
     });
+  }
+
+  warm(count: number): void {
+    if (this.closed) return;
+    let wanted = Math.min(Math.floor(count), this.maxSessions) - this.sessions.size;
+    while (wanted-- > 0) void this.startSession();
   }
 
   private connectedCount(): number {
