@@ -31,11 +31,11 @@ const key = (upn: string): string => `mailbox:exists:${upn.toLowerCase()}`;
  */
 export function prepareMailboxes(exchange: PowerShellService, upns: readonly string[], shared: RunShared): void {
   const unique = [...new Map(upns.map((upn) => [upn.toLowerCase(), upn])).values()];
-  const commands = new CommandLog(exchange, ['Get-EXOMailbox']);
   for (let start = 0; start < unique.length; start += FILTER_TERMS) {
     const batch = unique.slice(start, start + FILTER_TERMS);
-    // The filter is a parameter value (data): the worker splats it, it is never part of script text.
-    const found = commands.invoke('Get-EXOMailbox', { Filter: upnFilter(batch) }, { retry: 'read' }).then(
+    // The filter is a parameter value (data): the worker splats it, it is never part of script text. Each batch is
+    // new work of its own (a log of its own), not a continuation of the one before.
+    const found = new CommandLog(exchange, ['Get-EXOMailbox']).invoke('Get-EXOMailbox', { Filter: upnFilter(batch) }, { retry: 'read' }).then(
       ({ output }) =>
         new Set(
           output.flatMap((mailbox) => {

@@ -4,12 +4,15 @@ import type { PowerShellService, PsCallOptions, PsResult } from '../connectors/t
 import type { ApplyOutcome } from './types.js';
 
 /**
- * Runs one step's commands, only the cmdlets it declares (its `cmdlets`, which decide what the sessions load), and
- * records those that ran again after their session was lost.
+ * Runs one step's commands on one target, only the cmdlets it declares (its `cmdlets`, which decide what the sessions
+ * load), and records those that ran again after their session was lost. Every command after the log's first continues
+ * work under way (the write after its read, the read-back after the write): the pool sends it before other leavers'
+ * new work, so that a leaver's steps on the other service are not held up behind the whole queue.
  */
 export class CommandLog<C extends string = string> {
   readonly retried: string[] = [];
   private readonly declared: ReadonlySet<string>;
+  private started = false;
 
   constructor(
     private readonly service: PowerShellService,
@@ -21,7 +24,9 @@ export class CommandLog<C extends string = string> {
   async invoke(cmdlet: C, parameters: Record<string, unknown>, options?: PsCallOptions): Promise<PsResult> {
     // A call the step does not declare would work only while another enabled step happens to declare it.
     if (!this.declared.has(cmdlet)) throw new Error(`${cmdlet} is not among the cmdlets this step declares.`);
-    const result = await this.service.invoke(cmdlet, parameters, options);
+    const continues = this.started || options?.continues === true;
+    this.started = true;
+    const result = await this.service.invoke(cmdlet, parameters, continues ? { ...options, continues: true } : options);
     if (result.retried) this.retried.push(cmdlet);
     return result;
   }

@@ -152,6 +152,22 @@ describe('mailbox-access in apply mode', () => {
     }
   });
 
+  it('reads each grant back right after it, ahead of the grants of the other leavers waiting for the same session', async () => {
+    // Four leavers at once on one session: their grants queue together, and a read-back that queued behind them would
+    // hold its leaver's next step (on SharePoint, in a whole run) until every other grant had gone out.
+    await run(await leavers([AMY, BEN, CAL, DARCY]));
+    const sent = (await control.log()).entries
+      .filter((e) => e.op === 'exo.cmdlet.Add-MailboxPermission' || e.op === 'exo.cmdlet.Get-MailboxPermission')
+      .map((e) => `${e.op.slice('exo.cmdlet.'.length)} ${e.user}`);
+    expect(sent).toHaveLength(8);
+    const pairs = Array.from({ length: 4 }, (_, i) => sent.slice(2 * i, 2 * i + 2));
+    for (const [grant, read] of pairs) {
+      const upn = grant?.replace(/^Add-MailboxPermission /, '');
+      expect([grant, read]).toEqual([`Add-MailboxPermission ${upn}`, `Get-MailboxPermission ${upn}`]);
+    }
+    expect(new Set(pairs.map(([grant]) => grant))).toEqual(new Set([AMY, BEN, CAL, DARCY].map((upn) => `Add-MailboxPermission ${upn}`)));
+  });
+
   it('records a second run unchanged from the grant’s own warning, with no read at all', async () => {
     await run(await leavers(upns));
     await control.clearLog();

@@ -192,7 +192,9 @@ class PowerShellPool implements PowerShellService {
           const { message: text, first } = describeErrors(reply.errors);
           job.reject(new PowerShellError(job.cmdlet, `${job.cmdlet}: ${text}`, first));
         }
-        this.pump();
+        // The next command is picked once the caller has had its answer: its own next command (the read-back after
+        // a write), sent without any I/O in between, is in the queue by then and goes ahead of new work.
+        setImmediate(() => this.pump());
       },
       (error: unknown) => {
         this.sessions.delete(session);
