@@ -1,7 +1,7 @@
 // What the action sent to each service per leaver, from the servers' logs, against the least any implementation must send.
 import type { TimedSearch, TimedWrite } from '../test/stack/ldap-proxy.js';
 import type { LogEntry } from '../test/stack/simulator/types.js';
-import { MINIMUM_PER_USER, operationMs, PROFILE } from './profile.js';
+import { FLOOR_WITH_READ_BACK, MINIMUM_PER_USER, operationMs, PROFILE } from './profile.js';
 
 type GapService = 'exchange' | 'sharepoint' | 'graph' | 'ad';
 const GAP_SERVICES: readonly GapService[] = ['exchange', 'sharepoint', 'graph', 'ad'];
@@ -147,6 +147,23 @@ export function renderGaps(rows: { n: number; sessions: number; gaps: ServiceGap
       );
     }
   }
+  lines.push('');
+  const { exchange, sharepoint } = FLOOR_WITH_READ_BACK;
+  lines.push(
+    'The floor above has no read-back. The contract reads every change back, and with the documented cmdlets that costs, per leaver: ' +
+      `Exchange ${exchange.commands.join(' + ')} = ${seconds(exchange.ms)} s (the grant's "already present" warning gives the state before, so no ` +
+      `read goes before it); SharePoint ${sharepoint.commands.join(' + ')} = ${seconds(sharepoint.ms)} s.`,
+  );
+  lines.push('');
+  lines.push(
+    "Why SharePoint needs the connection to each OneDrive: no documented call reads a OneDrive's site collection admins without it. " +
+      '`Get-PnPTenantSite -Identity` on the admin connection gives only the primary owner (`Owner`); `Get-PnPSiteCollectionAdmin` and ' +
+      '`Get-PnPUser` read the site they are connected to; Microsoft Graph has no call for a site\'s admins; `Invoke-PnPSPRestMethod` sends the ' +
+      "connection's own token, so the OneDrive's `/_api/web/siteusers` needs the OneDrive's connection as well. The admin site's " +
+      '`SPO.Tenant/GetSiteAdministrators` would read them from the admin connection, with no connection to the OneDrive: ' +
+      `${seconds(3 * PROFILE.sharepointCmdlet.ms)} s per leaver instead of ${seconds(sharepoint.ms)} s; but it is not documented, so the action ` +
+      'does not use it.',
+  );
   lines.push('');
   return lines;
 }

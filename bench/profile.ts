@@ -102,6 +102,21 @@ export const MINIMUM_PER_USER: Record<Service, { commands: string[]; ms: number 
   sharepoint: { commands: ['Get-PnPSiteCollectionAdmin', 'Set-PnPTenantSite'], ms: 2 * PROFILE.sharepointCmdlet.ms },
 };
 
+/**
+ * The least per leaver once every change is read back (the contract's read-back), with the documented cmdlets.
+ * Exchange: the grant, whose "already present" warning gives the state before, and its read-back. SharePoint: no
+ * documented call reads a OneDrive's admins from the admin connection (Get-PnPTenantSite gives only the primary owner;
+ * Get-PnPSiteCollectionAdmin reads the site it is connected to), so a connection to the OneDrive (with its token), the
+ * read, the change and its read-back.
+ */
+export const FLOOR_WITH_READ_BACK: Record<Service, { commands: string[]; ms: number }> = {
+  exchange: { commands: ['Add-MailboxPermission', 'Get-MailboxPermission (read-back)'], ms: 2 * PROFILE.exchangeCmdlet.ms },
+  sharepoint: {
+    commands: ['Connect-PnPOnline -Url <OneDrive> (+ token)', 'Get-PnPSiteCollectionAdmin', 'Set-PnPTenantSite', 'Get-PnPSiteCollectionAdmin (read-back)'],
+    ms: 4 * PROFILE.sharepointCmdlet.ms + PROFILE.token.ms,
+  },
+};
+
 /** Time for one session of a service to be ready: pwsh start (measured) + module import + connect (with its token). */
 function sessionReadyMs(service: Service, pwshStartMs: number, timeScale: number): number {
   const profileMs =

@@ -4,7 +4,7 @@ import { median } from './harness.js';
 import { cutOffRow, renderCutOff, type CutOffRow } from './cut-off.js';
 import { renderGaps, serviceGaps, type ServiceGap } from './gap.js';
 import { readBackRow, renderReadBack, type ReadBackRow } from './read-back.js';
-import { baselinePerUserMs, lowerBoundMs, MINIMUM_PER_USER, moduleImportMs, operationMs, PROFILE, simulatorLatency, type Service } from './profile.js';
+import { baselinePerUserMs, FLOOR_WITH_READ_BACK, lowerBoundMs, MINIMUM_PER_USER, moduleImportMs, operationMs, PROFILE, simulatorLatency, type Service } from './profile.js';
 
 /** Default steps that talk to Graph (entra-disable, entra-revoke, onedrive-access): the "per step" divisor. */
 const GRAPH_STEPS = 3;
@@ -411,8 +411,12 @@ function targets(report: BenchReport): string[] {
   const big = rows.filter((r) => r.n === largest);
   const verdict = (value: number, target: number, atLeast: boolean): string =>
     (atLeast ? value >= target : value <= target) ? 'met' : `missed by ${x(atLeast ? target / value : value / target)}`;
+  const withReadBack = { exchange: FLOOR_WITH_READ_BACK.exchange.ms, sharepoint: FLOOR_WITH_READ_BACK.sharepoint.ms };
   for (const row of big) {
     const p = row.projected;
+    // The run at time scale 1: measured; at a smaller scale, the projection's estimate when there is one.
+    const atScale1 = report.timeScale === 1 ? row.actionMs : p?.actionMs;
+    const readBackBound = lowerBoundMs({ n: row.n, sessions: row.sessions, timeScale: 1, pwshStartMs: report.machine.pwshStartMs, perUserMs: withReadBack });
     out.push(
       `N=${row.n}, ${row.sessions} sessions, speed-up over the baseline (target ≥ 15×): ${x(row.speedUp)} measured at time scale ${report.timeScale} ` +
         `(${verdict(row.speedUp, 15, true)})` +
@@ -422,12 +426,35 @@ function targets(report: BenchReport): string[] {
         '.',
     );
     out.push(
-      `N=${row.n}, ${row.sessions} sessions, action ÷ lower bound (target ≤ 1.3×): ${x(row.actionOverBound)} measured (${verdict(row.actionOverBound, 1.3, false)})` +
-        (p?.actionOverBound ? `; at time scale 1 about ${x(p.actionOverBound)} (${verdict(p.actionOverBound, 1.3, false)})` : '') +
+      `N=${row.n}, ${row.sessions} sessions, action ÷ lower bound (target ≤ 1.2×): ${x(row.actionOverBound)} measured (${verdict(row.actionOverBound, 1.2, false)})` +
+        (p?.actionOverBound ? `; at time scale 1 about ${x(p.actionOverBound)} (${verdict(p.actionOverBound, 1.2, false)})` : '') +
         `. Per leaver the action sends ${s(row.actionFloor.perUserMs.sharepoint)} s of SharePoint and ${s(row.actionFloor.perUserMs.exchange)} s of Exchange ` +
         `work (profile times, from the server log) against the minimum ${s(MINIMUM_PER_USER.sharepoint.ms)} s and ${s(MINIMUM_PER_USER.exchange.ms)} s; ` +
-        `the floor of what it sends is ${x(row.actionFloor.ms / row.lowerBound.ms)} the bound.`,
+        `the floor of what it sends is ${x(row.actionFloor.ms / row.lowerBound.ms)} the bound. That bound has no read-back and no connection to ` +
+        `the OneDrive; with them (SharePoint ${FLOOR_WITH_READ_BACK.sharepoint.commands.join(' + ')} = ${s(FLOOR_WITH_READ_BACK.sharepoint.ms)} s, ` +
+        `Exchange ${FLOOR_WITH_READ_BACK.exchange.commands.join(' + ')} = ${s(FLOOR_WITH_READ_BACK.exchange.ms)} s per leaver) it is ` +
+        `${duration(readBackBound.ms)} (${readBackBound.service})` +
+        (atScale1 !== undefined ? `, and the action at time scale 1 (${report.timeScale === 1 ? 'measured' : 'estimate'}) is ${x(atScale1 / readBackBound.ms)} of it` : '') +
+        '.',
     );
+    const exchange = row.gaps?.find((gap) => gap.service === 'exchange');
+    if (exchange) {
+      const readBacks = row.readBack?.perLeaver.exchange.calls ?? 0;
+      const cmdlets = exchange.ops.filter(([op]) => op.startsWith('exo.cmdlet.')).reduce((total, [, calls]) => total + calls, 0);
+      out.push(
+        `N=${row.n}, ${row.sessions} sessions, Exchange cmdlets per leaver in apply (mailbox-access, the only Exchange step of the default list; ` +
+          `target ≤ 1.2): ${cmdlets.toFixed(3)} (${verdict(cmdlets, 1.2, false)}), of which ${readBacks.toFixed(3)} read-back; ` +
+          `${(cmdlets - readBacks).toFixed(3)} without it (${verdict(cmdlets - readBacks, 1.2, false)}). Get-MailboxPermission and Get-EXOMailboxPermission ` +
+          'read one mailbox per call (without -Identity, Get-EXOMailboxPermission lists every mailbox of the tenant), so a read-back costs a cmdlet per leaver.',
+      );
+    }
+    if (row.readBack) {
+      const share = row.readBack.addedWallMs / row.readBack.wallMs;
+      out.push(
+        `N=${row.n}, ${row.sessions} sessions, read-back's share of the run (target ≤ 10 %): ${(100 * share).toFixed(1)} % ` +
+          `(${share <= 0.1 ? 'met' : `missed by ${x(share / 0.1)}`}), derived as in *Read-back* above.`,
+      );
+    }
   }
   for (const sessions of [...new Set(rows.map((r) => r.sessions))]) {
     const line = rows.filter((r) => r.sessions === sessions);
