@@ -219,10 +219,15 @@ async function runStep(
       }
       try {
         const outcome = await decision.apply();
+        const [before, reason] = [outcome?.before ?? decision.before, outcome?.reason ?? decision.reason];
+        if (outcome?.unchanged) {
+          Object.assign(facts, decision.facts);
+          return { step: name, status: 'unchanged', before, reason: outcome.reason };
+        }
         const after = outcome?.after ?? decision.after;
         const verified = step.readBack === false ? {} : { verified: await readBack(decision.verify, options.readBackDelaysMs ?? READ_BACK_DELAYS_MS) };
         Object.assign(facts, decision.facts);
-        return { step: name, status: 'done', before: decision.before, after, retried: outcome?.retried, ...(decision.reason ? { reason: decision.reason } : {}), ...verified };
+        return { step: name, status: 'done', before, after, retried: outcome?.retried, ...(reason ? { reason } : {}), ...verified };
       } catch (error) {
         return { step: name, status: 'failed', before: decision.before, error: errorRecord(error) };
       }

@@ -74,17 +74,20 @@ export const mailboxAccess = defineStep({
       };
     }
     // Applying, the grant itself tells whether the entry was there: Exchange warns when it is present already, so no
-    // read goes before it. The grant is safe to send again after a lost session: a second one only warns.
-    const result = await add(async () => true);
-    const warned = result.warnings.some((warning) => ALREADY_PRESENT.test(warning));
-    if (warned && !result.retried) return present;
+    // read goes before it, and the state before comes from the grant's answer. The grant is safe to send again after
+    // a lost session: a second one only warns.
     return {
       kind: 'change',
-      // Sent again after a lost session, the warning may be about the first try's own entry: the state before is unknown.
-      before: warned ? { mailbox, delegate } : missing,
       after: grant,
-      ...(warned ? { reason: 'the session was lost during the grant, and the grant sent again found it in place: whether the delegate had FullAccess before the run is not known' } : {}),
-      apply: async () => commands.outcome(),
+      async apply() {
+        const result = await add(async () => true);
+        const warned = result.warnings.some((warning) => ALREADY_PRESENT.test(warning));
+        if (warned && !result.retried) return { unchanged: true, before: present.before };
+        if (!warned) return { ...commands.outcome(), before: missing };
+        // Sent again after a lost session, the warning may be about the first try's own entry: the state before is unknown.
+        const reason = 'the session was lost during the grant, and the grant sent again found it in place: whether the delegate had FullAccess before the run is not known';
+        return { ...commands.outcome(), before: { mailbox, delegate }, reason };
+      },
       verify,
     };
   },

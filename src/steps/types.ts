@@ -66,6 +66,14 @@ export interface ApplyOutcome {
   after?: Record<string, unknown>;
   /** Commands that ran again after a lost PowerShell session. */
   retried?: string[];
+  /**
+   * The state before, when the write's own answer tells it better than observe could without a read (Exchange warns
+   * when a grant is present already); with `reason`, what the record must say about it.
+   */
+  before?: Record<string, unknown>;
+  reason?: string;
+  /** The write's answer showed the state was already in place: the step is recorded `unchanged` with `before`. */
+  unchanged?: true;
 }
 
 /** Which account and connector a step needs; the engine skips the step with the reason when it is missing. */

@@ -140,12 +140,13 @@ describe('mailbox-access and onedrive-access', () => {
   it('give the delegate FullAccess and OneDrive site admin, and a second run finds both unchanged', async () => {
     const context = await leaver('jdoe', SALESVP);
     const mailbox = await run(mailboxAccess, context);
+    // Applying, nothing is read before the grant: the state before comes from the grant's answer.
     expect(mailbox.decision).toMatchObject({
       kind: 'change',
-      before: { mailbox: 'jdoe@contoso.test', delegate: SALESVP, accessRights: [] },
       after: { mailbox: 'jdoe@contoso.test', delegate: SALESVP, accessRights: ['FullAccess'], inheritanceType: 'All', autoMapping: false },
     });
-    expect(mailbox.outcome).toEqual({});
+    expect(mailbox.decision).not.toHaveProperty('before');
+    expect(mailbox.outcome).toEqual({ before: { mailbox: 'jdoe@contoso.test', delegate: SALESVP, accessRights: [] } });
     const onedrive = await run(onedriveAccess, context);
     const site = 'https://contoso-my.sharepoint.com/personal/jdoe_contoso_test';
     expect(onedrive.decision).toMatchObject({ kind: 'change', before: { site, siteCollectionAdmins: ['jdoe@contoso.test'] } });
@@ -157,8 +158,8 @@ describe('mailbox-access and onedrive-access', () => {
     expect(after.sites.find((s) => s.url === site)?.admins).toEqual(['jdoe@contoso.test', SALESVP]);
 
     const again = await leaver('jdoe', SALESVP);
-    expect(await mailboxAccess.observe(again)).toEqual({
-      kind: 'unchanged',
+    expect((await run(mailboxAccess, again)).outcome).toEqual({
+      unchanged: true,
       before: { mailbox: 'jdoe@contoso.test', delegate: SALESVP, accessRights: ['FullAccess'] },
     });
     expect(await onedriveAccess.observe(again)).toEqual({
@@ -221,25 +222,24 @@ describe('mailbox-access and onedrive-access', () => {
     const single = psService(facts, 'exchange', { sessions: 1 });
     try {
       const context = await leaver('sobrien', SALESVP, { graph, exchange: single, sharepoint });
-      // Applying, the grant goes out while the step observes. The simulator holds it 15 s; the session dies while it is
-      // held, and the grant runs again in a new session (which may take seconds to connect on a busy machine).
+      // The simulator holds the grant 15 s; the session dies while it is held, and the grant runs again in a new
+      // session (which may take seconds to connect on a busy machine).
       await control.faults({ hang: { ops: ['exo.cmdlet.Add-MailboxPermission'], ms: 15_000 } });
-      const observing = mailboxAccess.observe(context);
+      const decision = await mailboxAccess.observe(context);
+      if (decision.kind !== 'change') throw new Error(`expected a change, got ${decision.kind}`);
+      expect(decision).toMatchObject({ after: { accessRights: ['FullAccess'] } });
+      const applying = decision.apply();
       await control.waitForHeld('exo.cmdlet.Add-MailboxPermission');
       const [session] = workerProcesses(facts.psModulePath).filter((p) => !others.has(p.pid));
       process.kill(-session.pid, 'SIGKILL');
-      const decision = await observing;
+      const outcome = (await applying) ?? {};
       // The held first grant lands before the second one runs, which then warns that the entry is there: whether it
       // was there before the run is not known, and the record says so (an undo leaves it to a person).
-      expect(decision).toMatchObject({
-        kind: 'change',
+      expect(outcome).toEqual({
+        retried: ['Add-MailboxPermission'],
         before: { mailbox: 'sean.obrien@contoso.test', delegate: SALESVP },
-        after: { accessRights: ['FullAccess'] },
         reason: expect.stringContaining('whether the delegate had FullAccess before the run is not known'),
       });
-      expect(decision).not.toHaveProperty('before.accessRights');
-      if (decision.kind !== 'change') return;
-      expect(await decision.apply()).toEqual({ retried: ['Add-MailboxPermission'] });
       expect(single.stats).toMatchObject({ processes: 2, connects: 2, retries: 1 });
       const mailbox = (await state()).mailboxes.find((m) => m.userPrincipalName === 'sean.obrien@contoso.test');
       expect(mailbox?.permissions).toEqual([
@@ -247,7 +247,7 @@ describe('mailbox-access and onedrive-access', () => {
       ]);
       // An undo of that record does not guess: the grant stays, and the reason says why.
       if (!mailboxAccess.reverse) throw new Error('mailbox-access has no reverse');
-      expect(await mailboxAccess.reverse({ ...context, record: { before: decision.before, after: decision.after } })).toEqual({
+      expect(await mailboxAccess.reverse({ ...context, record: { before: outcome.before, after: decision.after } })).toEqual({
         kind: 'skipped',
         reason: `the record does not know whether ${SALESVP} had FullAccess before the run (the grant was sent again after a lost session): reverse it by hand if it was not there`,
       });
@@ -306,10 +306,10 @@ describe('sessions that load only the cmdlets of the run’s steps', () => {
         expect.objectContaining({ user: SALESVP, accessRights: ['FullAccess'] }),
       ]);
       expect(after.mailboxes.find((m) => m.userPrincipalName === 'chloe.nuage@contoso.test')?.recipientTypeDetails).toBe('SharedMailbox');
-      // mailbox-access needs Get-MailboxPermission, which a session for mailbox-shared never loaded.
-      await expect(mailboxAccess.observe(await leaver('cloudy', SALESVP, { graph, exchange: forShared, sharepoint }))).rejects.toMatchObject({
-        type: 'System.Management.Automation.CommandNotFoundException',
-      });
+      // mailbox-access grants with Add-MailboxPermission, which a session for mailbox-shared never loaded.
+      const unloaded = await mailboxAccess.observe(await leaver('cloudy', SALESVP, { graph, exchange: forShared, sharepoint }));
+      if (unloaded.kind !== 'change') throw new Error(`expected a change, got ${unloaded.kind}`);
+      await expect(unloaded.apply()).rejects.toMatchObject({ type: 'System.Management.Automation.CommandNotFoundException' });
       const connects = (await control.log()).entries.filter((e) => e.op === 'exo.connect').map((e) => e.commands);
       expect(connects).toEqual(expect.arrayContaining([['Get-MailboxPermission', 'Add-MailboxPermission', 'Remove-MailboxPermission'], ['Set-Mailbox']]));
       expect(connects).toHaveLength(2);
@@ -326,7 +326,9 @@ describe('injection through the steps', () => {
     for (const value of INJECTION_CORPUS) {
       // A hostile delegate: Exchange and SharePoint look the value up literally and find nobody.
       const hostileDelegate = contextFor({ entra: jdoe, delegate: { userPrincipalName: value, source: 'csv' } });
-      await expect(mailboxAccess.observe(hostileDelegate)).rejects.toThrow(`object '${value}' couldn't be found`);
+      const grant = await mailboxAccess.observe(hostileDelegate);
+      if (grant.kind !== 'change') throw new Error(`expected a change, got ${grant.kind}`);
+      await expect(grant.apply()).rejects.toThrow(`object '${value}' couldn't be found`);
       const onedrive = await onedriveAccess.observe(hostileDelegate);
       expect(onedrive.kind).toBe('change');
       if (onedrive.kind === 'change') await expect(onedrive.apply()).rejects.toThrow('The user does not exist or is not unique.');

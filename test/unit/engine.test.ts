@@ -166,6 +166,39 @@ describe('engine', () => {
     expect(result.status).toBe('failed');
   });
 
+  it('takes the state before from the write’s answer: unchanged when it says the state was in place, with no read-back', async () => {
+    const reads: string[] = [];
+    /** A grant that learns from its own answer (as Exchange's "already present" warning) what observe did not read. */
+    const learning = (answer: 'present' | 'granted' | 'fails'): Step => ({
+      ...DECLARED,
+      name: 'mailbox-access',
+      needs: ['ad'],
+      async observe(): Promise<Decision> {
+        return {
+          kind: 'change',
+          after: { fullAccess: true },
+          apply: async () => {
+            if (answer === 'fails') throw new Error('grant refused');
+            if (answer === 'present') return { unchanged: true, before: { fullAccess: true } };
+            return { before: { fullAccess: false }, reason: 'learned from the grant' };
+          },
+          verify: async () => {
+            reads.push(answer);
+            return { ok: true };
+          },
+        };
+      },
+    });
+    const results = await Promise.all((['present', 'granted', 'fails'] as const).map(async (answer) => (await runEngine(options([person('jdoe')], [learning(answer)])))[0]?.steps[0]));
+    expect(results).toEqual([
+      { step: 'mailbox-access', status: 'unchanged', before: { fullAccess: true }, reason: undefined },
+      { step: 'mailbox-access', status: 'done', before: { fullAccess: false }, after: { fullAccess: true }, retried: undefined, reason: 'learned from the grant', verified: true },
+      // The grant failed: nothing is known of the state before, and the record claims none.
+      { step: 'mailbox-access', status: 'failed', before: undefined, error: expect.objectContaining({ message: 'grant refused' }) },
+    ]);
+    expect(reads).toEqual(['granted']);
+  });
+
   it('reads a change back again while it does not show yet, and records it verified once it does', async () => {
     let reads = 0;
     const base = fakeStep('ad-disable', () => 'change', []);
