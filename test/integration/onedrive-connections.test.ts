@@ -91,7 +91,10 @@ describe('onedrive-access with two SharePoint sessions', () => {
     for (const upn of LEAVERS) expect(state.sites.find((s) => s.owner === upn)?.admins).toEqual([upn, DELEGATE]);
 
     const log = await control.log();
-    expect(log.counts['spo.connect']).toBe(2);
+    // At most one connect per session. The second session starts once a second command waits; on a loaded machine
+    // the first may have done every leaver before the second's connect reaches the server.
+    expect(log.counts['spo.connect']).toBeGreaterThanOrEqual(1);
+    expect(log.counts['spo.connect']).toBeLessThanOrEqual(2);
     expect(log.counts['spo.cmdlet.Get-PnPSiteCollectionAdmin']).toBe(2 * LEAVERS.length);
     expect(log.counts['spo.cmdlet.Set-PnPTenantSite']).toBe(LEAVERS.length);
     // One connection per OneDrive, opened for the read and used again for the read-back.
