@@ -48,11 +48,11 @@ async function readDrive(graph: GraphApi, userId: string): Promise<{ webUrl?: st
 }
 
 /**
- * The cmdlet reads the site of its connection: the worker opens one to the OneDrive, and the reads after the first
- * (`continues`: a re-check or read-back) go out next, on the session that holds that connection.
+ * The cmdlet reads the site of its connection: the worker opens one to the OneDrive, and the reads after the first (a
+ * re-check or read-back, which the command log sends as continuing work) go out next, on the session that holds it.
  */
-async function siteAdmins(commands: CommandLog<'Get-PnPSiteCollectionAdmin'>, site: string, continues?: true): Promise<string[]> {
-  const { output } = await commands.invoke('Get-PnPSiteCollectionAdmin', {}, { site, retry: 'read', ...(continues ? { continues } : {}) });
+async function siteAdmins(commands: CommandLog<'Get-PnPSiteCollectionAdmin'>, site: string): Promise<string[]> {
+  const { output } = await commands.invoke('Get-PnPSiteCollectionAdmin', {}, { site, retry: 'read' });
   return [...new Set(adminNames(output).map((name) => name.toLowerCase()))];
 }
 
@@ -107,12 +107,12 @@ export const onedriveAccess = defineStep({
           'Set-PnPTenantSite',
           { Identity: site, Owners: [delegate] },
           // Adding an admin twice is harmless, but only a missing one is added again after a lost session.
-          { continues: true, retry: async () => !(await siteAdmins(commands, site, true)).includes(delegate.toLowerCase()) },
+          { retry: async () => !(await siteAdmins(commands, site)).includes(delegate.toLowerCase()) },
         );
         return commands.outcome();
       },
       verify: async () =>
-        expectState({ siteCollectionAdmin: true }, { siteCollectionAdmin: (await siteAdmins(commands, site, true)).includes(delegate.toLowerCase()) }),
+        expectState({ siteCollectionAdmin: true }, { siteCollectionAdmin: (await siteAdmins(commands, site)).includes(delegate.toLowerCase()) }),
     };
   },
   // Only the admin the run added: the one the record's two lists differ by. Admins who were there before stay.
@@ -134,13 +134,13 @@ export const onedriveAccess = defineStep({
       before: { site, siteCollectionAdmins: admins },
       after: { site, siteCollectionAdmins: after, ...(wanted ? { added: who } : { removed: who }) },
       async apply() {
-        const retry = async () => isAdmin(await siteAdmins(commands, site, true)) !== wanted;
-        if (wanted) await commands.invoke('Set-PnPTenantSite', { Identity: site, Owners: [who] }, { continues: true, retry });
+        const retry = async () => isAdmin(await siteAdmins(commands, site)) !== wanted;
+        if (wanted) await commands.invoke('Set-PnPTenantSite', { Identity: site, Owners: [who] }, { retry });
         // The cmdlet works on the site of its connection (https://pnp.github.io/powershell/cmdlets/Remove-PnPSiteCollectionAdmin.html).
-        else await commands.invoke('Remove-PnPSiteCollectionAdmin', { Owners: [who] }, { site, continues: true, retry });
+        else await commands.invoke('Remove-PnPSiteCollectionAdmin', { Owners: [who] }, { site, retry });
         return commands.outcome();
       },
-      verify: async () => expectState({ siteCollectionAdmin: wanted }, { siteCollectionAdmin: isAdmin(await siteAdmins(commands, site, true)) }),
+      verify: async () => expectState({ siteCollectionAdmin: wanted }, { siteCollectionAdmin: isAdmin(await siteAdmins(commands, site)) }),
     };
   },
 });
